@@ -1,0 +1,7 @@
+namespace Keel.Protocol.Framing;
+
+/// <summary>One decoded frame: its header and its (still protobuf-encoded) payload.</summary>
+public sealed record Frame(FrameHeader Header, ReadOnlyMemory<byte> Payload)
+{
+    public MessageType Type => Header.Type;
+}

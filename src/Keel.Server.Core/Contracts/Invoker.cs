@@ -1,0 +1,89 @@
+using Keel.Protocol.Framing;
+using Keel.Protocol.Ids;
+
+namespace Keel.Server.Contracts;
+
+/// <summary>
+/// The seam between a partition (functional core) and the invoker (I/O shell that talks HTTP to
+/// deployments). The partition decides everything durable: what to replay, which frames to push
+/// and in which order, when to retry. The invoker only moves frames and reports what happened.
+/// Every call and effect carries the attempt number so results of a stale attempt are ignored.
+/// </summary>
+public interface IInvoker
+{
+    /// <summary>Open a new attempt: send Start + the journal, then keep the stream open (bidi) or close it (request-response).</summary>
+    void Start(InvokeRequest request);
+
+    /// <summary>Push a frame (a notification, or a V7 ProposeRunCompletionAck) to a running attempt, in call order.</summary>
+    void Push(InvocationId id, int attempt, ReadOnlyMemory<byte> encodedFrame);
+
+    /// <summary>Stop an attempt (kill, or the partition lost interest); no effect is reported afterwards.</summary>
+    void Abort(InvocationId id, int attempt);
+}
+
+/// <summary>Everything the invoker needs to open one attempt.</summary>
+public sealed record InvokeRequest(
+    InvocationId Id,
+    int Attempt,
+    string Service,
+    string Handler,
+    string? Key,
+    DeploymentInfo Deployment,
+    ServiceProtocolVersion Version,
+    IReadOnlyList<JournalEntry> Journal,
+    IReadOnlyList<KeyValuePair<byte[], byte[]>>? EagerState,
+    ulong RandomSeed,
+    uint RetryCountSinceLastStoredEntry,
+    TimeSpan DurationSinceLastStoredEntry,
+    TimeSpan InactivityTimeout,
+    TimeSpan AbortTimeout,
+    string? IdempotencyKey = null);
+
+/// <summary>One stored journal entry (command or notification): its type id and protobuf payload.</summary>
+public sealed record JournalEntry(MessageType Type, ReadOnlyMemory<byte> Payload);
+
+/// <summary>What an attempt reported, handed to the partition that owns the invocation.</summary>
+public abstract record InvokerEffect(InvocationId Id, int Attempt)
+{
+    /// <summary>Response headers were accepted (status 200 and the right content type).</summary>
+    public sealed record Started(InvocationId Id, int Attempt, string? ServerHeader) : InvokerEffect(Id, Attempt);
+
+    /// <summary>A new command from the SDK, in order. <paramref name="CommandIndex"/> counts commands from 0 (= Input).</summary>
+    public sealed record Command(InvocationId Id, int Attempt, uint CommandIndex, JournalEntry Entry, bool RequestedAck) : InvokerEffect(Id, Attempt);
+
+    /// <summary>A ProposeRunCompletion message (raw payload) and whether it asked for an ack (V7).</summary>
+    public sealed record RunProposal(InvocationId Id, int Attempt, ReadOnlyMemory<byte> Payload, bool RequestedAck) : InvokerEffect(Id, Attempt);
+
+    /// <summary>The SDK suspended. Payload is SuspensionMessage (V7) or SuspensionMessageV6, per the attempt's version.</summary>
+    public sealed record Suspended(InvocationId Id, int Attempt, ReadOnlyMemory<byte> Payload) : InvokerEffect(Id, Attempt);
+
+    /// <summary>The SDK sent End after its Output command.</summary>
+    public sealed record Ended(InvocationId Id, int Attempt) : InvokerEffect(Id, Attempt);
+
+    /// <summary>The attempt failed: an ErrorMessage from the SDK, or a transport/protocol/timeout failure found by the invoker.</summary>
+    public sealed record Failed(InvocationId Id, int Attempt, AttemptFailure Failure) : InvokerEffect(Id, Attempt);
+}
+
+public enum FailureBehavior
+{
+    Retry,
+    Pause,
+    Fail,
+}
+
+/// <summary>Why an attempt failed. <see cref="NextRetryDelay"/> and <see cref="Behavior"/> come from an SDK ErrorMessage.</summary>
+public sealed record AttemptFailure(
+    uint Code,
+    string Message,
+    string? Stacktrace = null,
+    TimeSpan? NextRetryDelay = null,
+    FailureBehavior Behavior = FailureBehavior.Retry,
+    uint? RelatedCommandIndex = null,
+    string? RelatedCommandName = null,
+    uint? RelatedCommandType = null);
+
+/// <summary>Where the invoker delivers effects (the owning partition's command queue).</summary>
+public interface IInvokerEffectSink
+{
+    void Submit(InvokerEffect effect);
+}

@@ -1,0 +1,47 @@
+using System.Net;
+using Keel.Protocol.Manifest;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Hosting;
+
+namespace Keel.Sdk.AspNetCore;
+
+/// <summary>Hosts Keel services in one line: <c>await KeelEndpoint.RunAsync(args, k => k.AddService&lt;Greeter&gt;());</c></summary>
+public static class KeelEndpoint
+{
+    /// <summary>
+    /// Environment: <c>PORT</c> (default 9080), <c>BIND_ADDRESS</c> (default 127.0.0.1),
+    /// <c>KEEL_PROTOCOL_MODE=request-response</c> to serve HTTP/1.1 request-response instead of h2c streams.
+    /// </summary>
+    public static Task RunAsync(string[] args, Action<KeelBuilder> configure)
+    {
+        var port = int.TryParse(Environment.GetEnvironmentVariable("PORT"), out var p) ? p : 9080;
+        var address = IPAddress.TryParse(Environment.GetEnvironmentVariable("BIND_ADDRESS"), out var a) ? a : IPAddress.Loopback;
+        var requestResponse = string.Equals(Environment.GetEnvironmentVariable("KEEL_PROTOCOL_MODE"), "request-response", StringComparison.OrdinalIgnoreCase);
+        var app = Build(args, address, port, requestResponse, configure);
+        return app.RunAsync();
+    }
+
+    /// <summary>Builds (does not start) a web application serving the services on one port.</summary>
+    public static WebApplication Build(string[] args, IPAddress address, int port, bool requestResponse, Action<KeelBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(address, port, listen =>
+                // Restate opens h2c with prior knowledge, which Kestrel accepts only on an HTTP/2-only endpoint.
+                listen.Protocols = requestResponse ? HttpProtocols.Http1 : HttpProtocols.Http2);
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+        });
+        builder.Services.AddKeel(k =>
+        {
+            k.ProtocolMode = requestResponse ? ProtocolMode.RequestResponse : ProtocolMode.BidiStream;
+            configure(k);
+        });
+        var app = builder.Build();
+        app.MapKeel();
+        return app;
+    }
+}

@@ -1,0 +1,35 @@
+namespace Keel.Sdk;
+
+/// <summary>Base of the attributes that declare a class as a Keel service of some kind.</summary>
+public abstract class ServiceKindAttribute : Attribute
+{
+    /// <summary>The service name on the wire; defaults to the class name.</summary>
+    public string? Name { get; set; }
+}
+
+/// <summary>A stateless service: handlers run concurrently, no state.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ServiceAttribute : ServiceKindAttribute;
+
+/// <summary>A virtual object: keyed, exclusive handlers run one at a time per key, with K/V state.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class VirtualObjectAttribute : ServiceKindAttribute;
+
+/// <summary>A workflow: the handler taking <see cref="IWorkflowContext"/> runs once per workflow id.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class WorkflowAttribute : ServiceKindAttribute;
+
+/// <summary>Marks a method as a handler. The wire name defaults to the method name in camelCase without an "Async" suffix.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class HandlerAttribute : Attribute
+{
+    public HandlerAttribute() { }
+
+    public HandlerAttribute(string name) => Name = name;
+
+    public string? Name { get; }
+}
+
+/// <summary>A handler of an object or workflow that does not take the key's lock and cannot write state.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class SharedAttribute : Attribute;

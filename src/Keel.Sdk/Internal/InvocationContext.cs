@@ -1,0 +1,112 @@
+using Keel.Sdk.Core;
+
+namespace Keel.Sdk.Internal;
+
+/// <summary>The one implementation of every context interface; the interfaces limit what a handler sees.</summary>
+internal sealed partial class InvocationContext : IWorkflowContext
+{
+    private readonly InvocationDriver _driver;
+    private readonly IVm _vm;
+
+    public InvocationContext(InvocationDriver driver, InvocationInput input)
+    {
+        _driver = driver;
+        _vm = driver.Vm;
+        Input = input;
+        InvocationId = input.InvocationId;
+        Key = input.Key;
+        Headers = input.Headers.GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.OrdinalIgnoreCase);
+        Random = new Random(unchecked((int)input.RandomSeed ^ (int)(input.RandomSeed >> 32)));
+    }
+
+    public InvocationInput Input { get; }
+
+    public string InvocationId { get; }
+
+    public string Key { get; }
+
+    public IReadOnlyDictionary<string, string> Headers { get; }
+
+#pragma warning disable CA5394 // Deterministic replay needs a seeded generator, not a cryptographic one.
+    public Random Random { get; }
+#pragma warning restore CA5394
+
+    private LeafFuture<T> Leaf<T>(NotificationHandle handle, Func<NotificationResult, T> convert) => new(_driver, handle, convert);
+
+    private static T FromValue<T>(NotificationResult result) => result switch
+    {
+        NotificationResult.Success s => Serde.Deserialize<T>(s.Value),
+        _ => default!,
+    };
+
+    private static byte[] Payload(object? value) => value is null ? [] : Serde.Serialize(value, value.GetType());
+
+    public DurableFuture<DateTimeOffset> NowAsync() =>
+        RunAsync("now", () => Task.FromResult(_driver.Time.GetUtcNow()));
+
+    public DurableFuture<bool> SleepAsync(TimeSpan duration, string? name = null) =>
+        Leaf(_vm.SysSleep(_driver.Time.GetUtcNow() + duration, name), _ => true);
+
+    public DurableFuture<T> RunAsync<T>(string name, Func<Task<T>> action, RetryPolicy? retryPolicy = null)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var handle = _vm.SysRun(name);
+        _driver.RegisterRun(handle, async () => Serde.Serialize(await action(), typeof(T)), retryPolicy ?? RetryPolicy.Default);
+        return Leaf(handle, FromValue<T>);
+    }
+
+    public DurableFuture<bool> RunAsync(string name, Func<Task> action, RetryPolicy? retryPolicy = null)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var handle = _vm.SysRun(name);
+        _driver.RegisterRun(handle, async () => { await action(); return []; }, retryPolicy ?? RetryPolicy.Default);
+        return Leaf(handle, _ => true);
+    }
+
+    public DurableFuture<TResponse> Call<TResponse>(Target target, object? request = null, CallOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var handles = _vm.SysCall(new CallTarget(target.ServiceName, target.HandlerName, target.Key), Payload(request), options?.ToCore());
+        return Leaf(handles.Result, FromValue<TResponse>);
+    }
+
+    public InvocationHandle Send(Target target, object? request = null, TimeSpan? delay = null, CallOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        DateTimeOffset? at = delay is { } d && d > TimeSpan.Zero ? _driver.Time.GetUtcNow() + d : null;
+        var handle = _vm.SysSend(new CallTarget(target.ServiceName, target.HandlerName, target.Key), Payload(request), at, options?.ToCore());
+        return new InvocationHandle(Leaf(handle, r => ((NotificationResult.InvocationId)r).Id));
+    }
+
+    public TClient Service<TClient>() where TClient : IKeelClient<TClient> => TClient.Create(this, null);
+
+    public TClient Object<TClient>(string key) where TClient : IKeelClient<TClient> => TClient.Create(this, key);
+
+    public TClient Workflow<TClient>(string workflowId) where TClient : IKeelClient<TClient> => TClient.Create(this, workflowId);
+
+    public Awakeable<T> Awakeable<T>()
+    {
+        var (id, handle) = _vm.SysAwakeable();
+        return new Awakeable<T>(id, Leaf(handle, FromValue<T>));
+    }
+
+    public void ResolveAwakeable<T>(string awakeableId, T value) =>
+        _vm.SysCompleteAwakeable(awakeableId, new CompletionValue.Success(Serde.Serialize(value, typeof(T))));
+
+    public void RejectAwakeable(string awakeableId, string reason, ushort code = TerminalException.DefaultCode) =>
+        _vm.SysCompleteAwakeable(awakeableId, new CompletionValue.Failure(new TerminalFailure(code, reason)));
+
+    public DurableFuture<T> Signal<T>(string name) => Leaf(_vm.SysNamedSignal(name), FromValue<T>);
+
+    public void ResolveSignal<T>(string invocationId, string name, T value) =>
+        _vm.SysCompleteNamedSignal(invocationId, name, new CompletionValue.Success(Serde.Serialize(value, typeof(T))));
+
+    public void RejectSignal(string invocationId, string name, string reason) =>
+        _vm.SysCompleteNamedSignal(invocationId, name, new CompletionValue.Failure(new TerminalFailure(TerminalException.DefaultCode, reason)));
+
+    public void CancelInvocation(string invocationId) => _vm.SysCancelInvocation(invocationId);
+
+    public DurableFuture<T> AttachAsync<T>(string invocationId) =>
+        Leaf(_vm.SysAttachInvocation(new InvocationTarget.ById(invocationId)), FromValue<T>);
+}

@@ -1,0 +1,238 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Keel.Sdk.Core;
+
+namespace Keel.Sdk.Internal;
+
+/// <summary>
+/// Runs one invocation: feeds request bytes to the VM, runs the handler on a single-threaded pump,
+/// answers the handler's awaits through <see cref="IVm.DoAwait"/>, executes run closures, and
+/// streams the VM's output. Every VM call happens on the pump, one at a time.
+/// </summary>
+internal sealed partial class InvocationDriver
+{
+    private readonly IVm _vm;
+    private readonly Channel<Action> _work = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly PumpSynchronizationContext _sync;
+    private readonly List<(UnresolvedFuture Tree, TaskCompletionSource Done)> _awaited = [];
+    private readonly Dictionary<NotificationHandle, NotificationResult> _results = [];
+    private readonly TaskCompletionSource _inputDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Func<InvocationContext, Task<byte[]>>? _handler;
+    private Task<byte[]>? _handlerTask;
+    private bool _handlerStarted;
+    private bool _handlerFinished;
+
+    public InvocationDriver(IVm vm, TimeProvider time)
+    {
+        _vm = vm;
+        Time = time;
+        _sync = new PumpSynchronizationContext(_work.Writer);
+    }
+
+    public TimeProvider Time { get; }
+
+    public IVm Vm => _vm;
+
+    /// <summary>The handler's context, created once the input is known.</summary>
+    public InvocationContext Context { get; private set; } = null!;
+
+    /// <summary>Runs the invocation to its end (End, Suspension or Error written), then waits for the request body to close.</summary>
+    public async Task RunAsync(PipeReader input, PipeWriter output, Func<InvocationContext, Task<byte[]>> handler, CancellationToken cancellationToken)
+    {
+        _handler = handler;
+        var reader = ReadInputAsync(input, cancellationToken);
+        try
+        {
+            await PumpAsync(output, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await FlushAsync(output, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The runtime closes the request body after our final message; ending the response earlier
+        // makes HTTP/2 servers reset the stream (see ORACLES.md, the Kestrel pitfall).
+        await _inputDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ConfigureAwait(false);
+    }
+
+    private async Task PumpAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (!DrainWork())
+            {
+                return;
+            }
+
+            await FlushAsync(output, cancellationToken).ConfigureAwait(false);
+            if (_vm.IsOutputClosed)
+            {
+                return;
+            }
+
+            if (!_handlerStarted && _vm.IsReadyToExecute)
+            {
+                if (!StartHandler())
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (_handlerTask is { IsCompleted: true } && !_handlerFinished)
+            {
+                CompleteHandler(_handlerTask);
+                continue;
+            }
+
+            if (_awaited.Count > 0 && !_work.Reader.TryPeek(out _))
+            {
+                var progressed = TryProgress();
+                if (progressed is null)
+                {
+                    return;
+                }
+
+                if (progressed.Value)
+                {
+                    continue;
+                }
+            }
+
+            await _work.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs queued work with the pump as synchronization context. False when the VM failed.</summary>
+    private bool DrainWork()
+    {
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(_sync);
+        try
+        {
+            while (_work.Reader.TryRead(out var item))
+            {
+                item();
+            }
+
+            return true;
+        }
+        catch (VmException)
+        {
+            return false;
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    private void OnPump(Action action) => _work.Writer.TryWrite(action);
+
+    private bool StartHandler()
+    {
+        try
+        {
+            Context = new InvocationContext(this, _vm.SysInput());
+        }
+        catch (VmException)
+        {
+            return false;
+        }
+
+        // Start the handler as a pump item, so it and all its continuations run on the pump.
+        _handlerStarted = true;
+        OnPump(() => _handlerTask = InvokeHandler());
+        return true;
+    }
+
+    private async Task<byte[]> InvokeHandler() => await _handler!(Context);
+
+    private void CompleteHandler(Task<byte[]> handlerTask)
+    {
+        _handlerFinished = true;
+        if (_vm.IsOutputClosed)
+        {
+            return;
+        }
+
+        try
+        {
+            if (handlerTask.IsCompletedSuccessfully)
+            {
+                _vm.SysWriteOutput(new CompletionValue.Success(handlerTask.Result));
+                _vm.SysEnd();
+                return;
+            }
+
+            var error = handlerTask.Exception!.InnerException!;
+            switch (error)
+            {
+                case VmException:
+                    return;
+                case TerminalException terminal:
+                    _vm.SysWriteOutput(new CompletionValue.Failure(Failures.FromException(terminal)));
+                    _vm.SysEnd();
+                    return;
+                default:
+                    _vm.NotifyError(error.Message, error.ToString());
+                    return;
+            }
+        }
+        catch (VmException)
+        {
+            // The VM wrote its ErrorMessage; the attempt is over.
+        }
+    }
+
+    private async Task ReadInputAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var segment in result.Buffer)
+                {
+                    var chunk = segment.ToArray();
+                    OnPump(() => _vm.NotifyInput(chunk));
+                }
+
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The runtime went away: the attempt is lost either way; the runtime retries it.
+        }
+        finally
+        {
+            OnPump(() =>
+            {
+                if (!_vm.IsOutputClosed)
+                {
+                    _vm.NotifyInputClosed();
+                }
+            });
+            _inputDone.TrySetResult();
+        }
+    }
+
+    private async ValueTask FlushAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        var bytes = _vm.TakeOutput();
+        if (bytes.IsEmpty)
+        {
+            return;
+        }
+
+        await output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Keel.Sdk.AspNetCore;
 
@@ -35,6 +36,8 @@ public static class KeelEndpoint
                 listen.Protocols = requestResponse ? HttpProtocols.Http1 : HttpProtocols.Http2);
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
         });
+        // One line per HTTP request is noise for an invocation endpoint; keep ASP.NET's own logs to warnings.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddKeel(k =>
         {
             k.ProtocolMode = requestResponse ? ProtocolMode.RequestResponse : ProtocolMode.BidiStream;

@@ -1,0 +1,33 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Keel.Testing;
+
+/// <summary>The admin API (deployments, invocations) of a Restate-compatible server.</summary>
+public sealed class AdminClient(Uri adminUrl) : IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = adminUrl, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Registers a deployment, retrying while a fresh server is still starting its partitions.</summary>
+    public async Task<JsonDocument> RegisterDeploymentAsync(Uri endpoint, bool useHttp11 = false)
+    {
+        HttpResponseMessage? last = null;
+        string body = string.Empty;
+        await Eventually.UntilAsync(async () =>
+        {
+            last = await _http.PostAsJsonAsync("/deployments", new { uri = endpoint.ToString(), use_http_11 = useHttp11, force = true });
+            body = await last.Content.ReadAsStringAsync();
+            return last.IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(60), $"deployment {endpoint} to register (last answer {(int?)last?.StatusCode}: {body})");
+        return JsonDocument.Parse(body);
+    }
+
+    public async Task<HttpStatusCode> PatchInvocationAsync(string invocationId, string action)
+    {
+        using var response = await _http.PatchAsync(new Uri($"/invocations/{invocationId}/{action}", UriKind.Relative), null);
+        return response.StatusCode;
+    }
+
+    public void Dispose() => _http.Dispose();
+}

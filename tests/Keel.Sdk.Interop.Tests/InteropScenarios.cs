@@ -127,6 +127,15 @@ public abstract partial class InteropScenarios<TSetup>(TSetup setup) : IClassFix
         Assert.Equal("other", (await Ingress.CallAsync($"/MapObject/{other}/get", "a")).Json.GetString());
     }
 
+    [Fact]
+    public async Task Runs_execute_once_and_replay_from_the_journal_after_suspension()
+    {
+        // In request-response mode every run result is acknowledged only on a new attempt, so each
+        // attempt replays the earlier runs from the journal: none of them executes in the last one.
+        var response = await Ingress.CallAsync("/TestUtilsService/countExecutedSideEffects", 3);
+        Assert.Equal(Setup.RequestResponse ? 0 : 3, response.Json.GetInt32());
+    }
+
     protected static object ProxyRequest(string service, string? key, string handler, string jsonMessage, int? delayMillis = null, string? idempotencyKey = null) => new
     {
         serviceName = service,

@@ -21,7 +21,7 @@ public sealed class CancelTestRunner
     {
         try
         {
-            await ctx.Call<bool>(Target.Object("CancelTestBlockingService", ctx.Key, "block"), operation);
+            await ctx.Object<CancelTestBlockingServiceClient>(ctx.Key).Block(operation);
         }
         catch (TerminalException e) when (e.Code == TerminalException.CancelledCode)
         {
@@ -40,7 +40,7 @@ public sealed class CancelTestBlockingService
     public async Task Block(IObjectContext ctx, BlockingOperation operation)
     {
         var awakeable = ctx.Awakeable<string>();
-        await ctx.Call<bool>(Target.Object("AwakeableHolder", ctx.Key, "hold"), awakeable.Id);
+        await ctx.Object<AwakeableHolderClient>(ctx.Key).Hold(awakeable.Id);
         await awakeable.Future;
         switch (operation)
         {
@@ -66,7 +66,7 @@ public sealed class KillTestRunner
 {
     [Handler]
     public async Task StartCallTree(IObjectContext ctx) =>
-        await ctx.Call<bool>(Target.Object("KillTestSingleton", ctx.Key, "recursiveCall"));
+        await ctx.Object<KillTestSingletonClient>(ctx.Key).RecursiveCall();
 }
 
 [VirtualObject]
@@ -76,7 +76,7 @@ public sealed class KillTestSingleton
     public async Task RecursiveCall(IObjectContext ctx)
     {
         var awakeable = ctx.Awakeable<string>();
-        ctx.Send(Target.Object("AwakeableHolder", ctx.Key, "hold"), awakeable.Id);
+        ctx.Object<AwakeableHolderClient>(ctx.Key).Send().Hold(awakeable.Id);
         await awakeable.Future;
         await ctx.Call<bool>(Target.Object("KillTestSingleton", ctx.Key, "recursiveCall"));
     }

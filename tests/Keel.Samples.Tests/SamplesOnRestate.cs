@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using Keel.Samples;
+using Keel.Sdk.AspNetCore;
+using Keel.Testing;
+using Microsoft.AspNetCore.Builder;
+
+namespace Keel.Samples.Tests;
+
+public sealed class SamplesEnvironment : IAsyncLifetime
+{
+    private WebApplication? _endpoint;
+
+    public RestateServerProcess Server { get; private set; } = null!;
+
+    public IngressClient Ingress { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await RestateServerProcess.StartAsync();
+        var port = FreePort.Next();
+        _endpoint = KeelEndpoint.Build([], IPAddress.Loopback, port, requestResponse: false, k => SampleServices.Register(k));
+        await _endpoint.StartAsync();
+        using var admin = new AdminClient(Server.AdminUrl);
+        await admin.RegisterDeploymentAsync(new Uri($"http://127.0.0.1:{port}"));
+        Ingress = new IngressClient(Server.IngressUrl);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Ingress?.Dispose();
+        if (_endpoint is not null)
+        {
+            await _endpoint.DisposeAsync();
+        }
+
+        await Server.DisposeAsync();
+    }
+}
+
+public sealed class SamplesOnRestate(SamplesEnvironment env) : IClassFixture<SamplesEnvironment>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Greeter_calls_the_counter_object()
+    {
+        var name = Guid.NewGuid().ToString("N");
+        Assert.Equal($"Hello {name}, visit #1", (await env.Ingress.CallAsync("/Greeter/greet", name)).Json.GetString());
+        Assert.Equal($"Hello {name}, visit #2", (await env.Ingress.CallAsync("/Greeter/greet", name)).Json.GetString());
+    }
+
+    [Fact]
+    public async Task Signup_workflow_waits_for_its_confirmation()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var run = await env.Ingress.SendAsync($"/Signup/{id}/run", "ada@example.com");
+        Assert.Equal(HttpStatusCode.Accepted, run.Status);
+        Assert.Equal(HttpStatusCode.OK, (await env.Ingress.CallAsync($"/Signup/{id}/confirm", "not-the-code")).Status);
+        Assert.Equal("ada@example.com gave a wrong code", (await env.Ingress.GetAsync($"/restate/workflow/Signup/{id}/attach")).Json.GetString());
+    }
+
+    [Fact]
+    public async Task Orders_send_returns_the_invocation_id()
+    {
+        var response = await env.Ingress.CallAsync("/Orders/place", new { id = "o-1", customer = "ada@example.com" });
+        Assert.StartsWith("inv_1", response.Json.GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inbox_sends_land_in_send_order()
+    {
+        var key = Guid.NewGuid().ToString("N");
+        await env.Ingress.CallAsync($"/Inbox/{key}/burst", 20);
+        var expected = Enumerable.Range(0, 20).Select(i => $"message {i}").ToList();
+        await Eventually.UntilAsync(async () =>
+            (await env.Ingress.CallAsync($"/Inbox/{key}-burst/read")).Json.EnumerateArray().Select(e => e.GetString()).SequenceEqual(expected),
+            Patience, "20 messages in send order");
+    }
+
+    [Fact]
+    public async Task Deadlock_between_two_accounts_is_unblocked_with_the_official_cli()
+    {
+        var a = "a-" + Guid.NewGuid().ToString("N");
+        var b = "b-" + Guid.NewGuid().ToString("N");
+        var pay = await env.Ingress.SendAsync($"/Bank/{a}/pay", new { to = b, amount = 10 });
+
+        // B's call back into A is queued behind A's lock: A cannot finish on its own.
+        var stuck = await env.Ingress.GetAsync($"/restate/invocation/{pay.InvocationId}/output");
+        Assert.Equal((HttpStatusCode)470, stuck.Status);
+
+        var cli = new ProcessStartInfo(RepoPaths.RestateCliBinary, ["invocations", "cancel", pay.InvocationId!, "--yes"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        cli.Environment["RESTATE_ADMIN_URL"] = env.Server.AdminUrl.ToString();
+        await Eventually.UntilAsync(async () =>
+        {
+            using var process = Process.Start(cli)!;
+            await process.WaitForExitAsync();
+            var output = await env.Ingress.GetAsync($"/restate/invocation/{pay.InvocationId}/output");
+            return output.Status == HttpStatusCode.OK;
+        }, Patience, "the CLI to cancel the deadlocked payment");
+
+        Assert.Equal("cancelled: nothing was paid", (await env.Ingress.GetAsync($"/restate/invocation/{pay.InvocationId}/output")).Json.GetString());
+        Assert.Equal(0, (await env.Ingress.CallAsync($"/Bank/{a}/getBalance")).Json.GetInt64());
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Keel.Bench;
+using Keel.Testing;
+
+// SDK benchmark: the Keel endpoint and the TypeScript SDK endpoint behind the same restate-server,
+// same scenarios, one run. Usage: dotnet run -c Release --project bench/Keel.Bench -- [seconds per scenario]
+var seconds = args.Length > 0 ? int.Parse(args[0]) : 10;
+var duration = TimeSpan.FromSeconds(seconds);
+
+await using var server = await RestateServerProcess.StartAsync();
+var csPort = FreePort.Next();
+var tsPort = FreePort.Next();
+var logs = Directory.CreateTempSubdirectory("keel-bench-").FullName;
+var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!);
+var csDll = Path.Combine(RepoPaths.Root, "bench", "Keel.Bench.Endpoint", "bin", configuration, "net10.0", "Keel.Bench.Endpoint.dll");
+var cs = ProcessLogs.Start(new ProcessStartInfo("dotnet", [csDll]) { Environment = { ["PORT"] = csPort.ToString() } }, Path.Combine(logs, "cs.log"));
+var ts = ProcessLogs.Start(new ProcessStartInfo("node", [Path.Combine(RepoPaths.Root, "bench", "ts-endpoint.mjs")]) { Environment = { ["PORT"] = tsPort.ToString() } }, Path.Combine(logs, "ts.log"));
+try
+{
+    using (var admin = new AdminClient(server.AdminUrl))
+    {
+        await admin.RegisterDeploymentAsync(new Uri($"http://127.0.0.1:{csPort}"));
+        await admin.RegisterDeploymentAsync(new Uri($"http://127.0.0.1:{tsPort}"));
+    }
+
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = server.IngressUrl, Timeout = TimeSpan.FromSeconds(60) };
+    var scenarios = new (string Name, int Concurrency, Func<string, int, (string, string)> Request)[]
+    {
+        ("no-op call", 1, (p, _) => ($"/{p}Noop/echo", "\"x\"")),
+        ("no-op call", 16, (p, _) => ($"/{p}Noop/echo", "\"x\"")),
+        ("no-op call", 64, (p, _) => ($"/{p}Noop/echo", "\"x\"")),
+        ("object add, 1 key", 16, (p, _) => ($"/{p}Counter/one/add", "1")),
+        ("object add, 1000 keys", 64, (p, i) => ($"/{p}Counter/k{i % 1000}/add", "1")),
+        ("service-to-service call", 16, (p, _) => ($"/{p}Proxy/call", "\"x\"")),
+    };
+
+    var retriesBefore = CountRetries(server.LogFile);
+    Console.WriteLine($"| scenario | concurrency | Keel req/s | TS req/s | ratio | Keel p50/p99 ms | TS p50/p99 ms | Keel CPU ms/1000 | TS CPU ms/1000 | errors (Keel/TS) |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+    foreach (var (name, concurrency, request) in scenarios)
+    {
+        // Warm both sides, then measure them one after the other on the same server.
+        await LoadRun.RunAsync(http, concurrency, TimeSpan.FromSeconds(1), i => request("Cs", i), cs.Id);
+        await LoadRun.RunAsync(http, concurrency, TimeSpan.FromSeconds(1), i => request("Ts", i), ts.Id);
+        var keel = await LoadRun.RunAsync(http, concurrency, duration, i => request("Cs", i), cs.Id);
+        var tsResult = await LoadRun.RunAsync(http, concurrency, duration, i => request("Ts", i), ts.Id);
+        Console.WriteLine($"| {name} | {concurrency} | {keel.RequestsPerSecond:F0} | {tsResult.RequestsPerSecond:F0} | {keel.RequestsPerSecond / tsResult.RequestsPerSecond:F2} | {keel.P50Ms:F1}/{keel.P99Ms:F1} | {tsResult.P50Ms:F1}/{tsResult.P99Ms:F1} | {keel.CpuMsPer1000:F0} | {tsResult.CpuMsPer1000:F0} | {keel.Errors}/{tsResult.Errors} |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"Retries in the restate-server log during the run: {CountRetries(server.LogFile) - retriesBefore}");
+}
+finally
+{
+    cs.Kill(entireProcessTree: true);
+    ts.Kill(entireProcessTree: true);
+}
+
+static int CountRetries(string logFile) =>
+    File.Exists(logFile) ? ProcessLogs.Tail(logFile, int.MaxValue).Split('\n').Count(l => Regex.IsMatch(l, "retry|retrying", RegexOptions.IgnoreCase)) : 0;

@@ -1,0 +1,75 @@
+using Keel.Protocol.Manifest;
+
+namespace Keel.Server.Model;
+
+public enum InvocationPhase
+{
+    /// <summary>A delayed send waiting for its execution time.</summary>
+    Scheduled,
+
+    /// <summary>Waiting in its object key's inbox for the exclusive lock.</summary>
+    Inboxed,
+
+    /// <summary>An attempt is running.</summary>
+    Invoked,
+
+    /// <summary>The SDK suspended; resumes when an awaited notification arrives.</summary>
+    Suspended,
+
+    /// <summary>The last attempt failed; a retry timer is set.</summary>
+    BackingOff,
+
+    /// <summary>Retries exhausted (or the SDK asked to pause): waits for an operator.</summary>
+    Paused,
+
+    Completed,
+}
+
+/// <summary>An invocation's durable status (the journal is stored separately, entry by entry).</summary>
+public sealed record InvocationRecord
+{
+    public required string Id { get; init; }
+    public required string Service { get; init; }
+    public required string Handler { get; init; }
+    public string? Key { get; init; }
+    public ServiceType ServiceType { get; init; }
+    public HandlerType? HandlerKind { get; init; }
+    public InvocationPhase Phase { get; set; }
+    public int Attempt { get; set; }
+    public string? DeploymentId { get; set; }
+    public int ProtocolVersion { get; set; }
+    public uint JournalLength { get; set; }
+    public uint CommandCount { get; set; }
+
+    /// <summary>Failed attempts since the last new journal entry (sent to the SDK in StartMessage).</summary>
+    public uint RetryCountSinceLastStoredEntry { get; set; }
+
+    /// <summary>Failed attempts in total, for the retry policy.</summary>
+    public int FailedAttempts { get; set; }
+    public DateTimeOffset LastStoredEntryAt { get; set; }
+    public string? CallerId { get; init; }
+    public uint? CallerCompletionId { get; init; }
+    public string? IdempotencyKey { get; init; }
+    public ulong RandomSeed { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? ExecutionTime { get; init; }
+    public ResultRecord? PendingOutput { get; set; }
+    public ResultRecord? Result { get; set; }
+    public string? LastFailure { get; set; }
+    public DateTimeOffset? RetainUntil { get; set; }
+    public IReadOnlyList<uint> WaitingCompletions { get; set; } = [];
+    public IReadOnlyList<uint> WaitingSignals { get; set; } = [];
+    public IReadOnlyList<string> WaitingNamedSignals { get; set; } = [];
+
+    public bool IsKeyed => ServiceType != ServiceType.Service;
+
+    public bool IsExclusive => ServiceType == ServiceType.VirtualObject ? HandlerKind != HandlerType.Shared : HandlerKind == HandlerType.Workflow;
+}
+
+/// <summary>An output value or a terminal failure.</summary>
+public sealed record ResultRecord(bool Success, byte[]? Value, ushort Code = 0, string? Message = null, Dictionary<string, string>? Metadata = null)
+{
+    public static ResultRecord Ok(byte[] value) => new(true, value);
+
+    public static ResultRecord Fail(ushort code, string message, Dictionary<string, string>? metadata = null) => new(false, null, code, message, metadata);
+}

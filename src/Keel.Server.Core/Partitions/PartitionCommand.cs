@@ -1,0 +1,48 @@
+using Keel.Protocol.Ids;
+using Keel.Server.Contracts;
+
+namespace Keel.Server.Partitions;
+
+/// <summary>Inputs of the partition state machine. <c>Reply</c> tokens are opaque: the shell answers them after commit.</summary>
+public abstract record PartitionCommand
+{
+    private PartitionCommand() { }
+
+    public sealed record Submit(InvocationRequest Request, object Reply) : PartitionCommand;
+
+    public sealed record Effect(InvokerEffect InvokerEffect) : PartitionCommand;
+
+    public sealed record TimerFired(byte[] TimerKey) : PartitionCommand;
+
+    public sealed record CompleteAwakeable(AwakeableId Awakeable, InvocationResult Result, object Reply) : PartitionCommand;
+
+    public sealed record GetOutput(InvocationQuery Query, object Reply) : PartitionCommand;
+
+    public sealed record Purge(InvocationId Id, object Reply) : PartitionCommand;
+
+    public sealed record Cancel(InvocationId Id, object Reply) : PartitionCommand;
+
+    public sealed record Kill(InvocationId Id, object Reply) : PartitionCommand;
+
+    /// <summary>Sent once at start: resume every invocation that was running or backing off.</summary>
+    public sealed record Recover : PartitionCommand;
+}
+
+/// <summary>Side effects the shell runs once the batch that produced them is durable.</summary>
+public abstract record PartitionAction
+{
+    private PartitionAction() { }
+
+    public sealed record Invoke(InvokeRequest Request) : PartitionAction;
+
+    public sealed record Push(InvocationId Id, int Attempt, byte[] Frame) : PartitionAction;
+
+    public sealed record Abort(InvocationId Id, int Attempt) : PartitionAction;
+
+    public sealed record ScheduleTimer(DateTimeOffset At, byte[] Key) : PartitionAction;
+
+    /// <summary>The invocation finished: answer everyone attached to it.</summary>
+    public sealed record Completed(InvocationId Id, InvocationResult Result) : PartitionAction;
+
+    public sealed record Reply(object Token, object Value) : PartitionAction;
+}

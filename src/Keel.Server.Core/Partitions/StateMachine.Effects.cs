@@ -1,0 +1,189 @@
+using Google.Protobuf;
+using Keel.Protocol.Framing;
+using Keel.Protocol.Ids;
+using Keel.Protocol.Manifest;
+using Keel.Protocol.Messages;
+using Keel.Server.Contracts;
+using Keel.Server.Model;
+
+namespace Keel.Server.Partitions;
+
+/// <summary>What the SDK reported during an attempt: commands, run proposals, suspension, end, failure.</summary>
+public sealed partial class StateMachine
+{
+    private void OnEffect(ApplyContext c, InvokerEffect effect)
+    {
+        var record = c.Tables.GetInvocation(effect.Id);
+
+        // Effects of an attempt that is no longer current (killed, retried, completed) are dropped.
+        if (record is null || record.Phase != InvocationPhase.Invoked || record.Attempt != effect.Attempt)
+        {
+            return;
+        }
+
+        switch (effect)
+        {
+            case InvokerEffect.Command command: OnCommand(c, record, command); break;
+            case InvokerEffect.RunProposal proposal: OnRunProposal(c, record, proposal); break;
+            case InvokerEffect.Suspended suspended: OnSuspended(c, record, suspended); break;
+            case InvokerEffect.Ended: OnEnded(c, record); break;
+            case InvokerEffect.Failed failed: OnFailed(c, record, failed.Failure); break;
+        }
+    }
+
+    private void OnCommand(ApplyContext c, InvocationRecord record, InvokerEffect.Command command)
+    {
+        var payload = command.Entry.Payload.ToArray();
+        c.Tables.AppendJournal(record, command.Entry.Type, payload);
+        record.RetryCountSinceLastStoredEntry = 0;
+        record.LastStoredEntryAt = c.Now;
+        var message = MessageCodec.Decode(new Frame(new FrameHeader(command.Entry.Type, (uint)payload.Length), payload));
+        switch (message)
+        {
+            case OutputCommandMessage output:
+                record.PendingOutput = output.ResultCase == OutputCommandMessage.ResultOneofCase.Value
+                    ? ResultRecord.Ok(output.Value.Content.ToByteArray())
+                    : ResultRecord.Fail((ushort)output.Failure.Code, output.Failure.Message, Metadata(output.Failure));
+                break;
+            case GetLazyStateCommandMessage get:
+                var value = record.IsKeyed ? c.Tables.GetState(record.Service, record.Key!, get.Key.ToStringUtf8()) : null;
+                Notify(c, record, MessageType.GetLazyStateCompletion, value is null
+                    ? new NotificationTemplate { CompletionId = get.ResultCompletionId, Void = new Unit() }
+                    : new NotificationTemplate { CompletionId = get.ResultCompletionId, Value = new Value { Content = ByteString.CopyFrom(value) } });
+                break;
+            case GetLazyStateKeysCommandMessage keys:
+                var stateKeys = new StateKeys();
+                if (record.IsKeyed)
+                {
+                    stateKeys.Keys.AddRange(c.Tables.AllState(record.Service, record.Key!).Select(kv => ByteString.CopyFromUtf8(kv.Key)));
+                }
+
+                Notify(c, record, MessageType.GetLazyStateKeysCompletion, new NotificationTemplate { CompletionId = keys.ResultCompletionId, StateKeys = stateKeys });
+                break;
+            case SetStateCommandMessage set when record.IsKeyed:
+                c.Tables.SetState(record.Service, record.Key!, set.Key.ToStringUtf8(), set.Value.Content.ToByteArray());
+                break;
+            case ClearStateCommandMessage clear when record.IsKeyed:
+                c.Tables.ClearState(record.Service, record.Key!, clear.Key.ToStringUtf8());
+                break;
+            case ClearAllStateCommandMessage when record.IsKeyed:
+                c.Tables.ClearAllState(record.Service, record.Key!);
+                break;
+            case SleepCommandMessage sleep:
+                Schedule(c, DateTimeOffset.FromUnixTimeMilliseconds((long)sleep.WakeUpTime), InvocationId.Parse(record.Id), Storage.TimerKind.Sleep, sleep.ResultCompletionId);
+                break;
+            case CallCommandMessage call:
+                var callee = CreateChild(c, record, call.ServiceName, call.HandlerName, call.Key, call.Parameter, call.Headers, call.HasIdempotencyKey ? call.IdempotencyKey : null, call.ResultCompletionId, null);
+                Notify(c, record, MessageType.CallInvocationIdCompletion, new NotificationTemplate { CompletionId = call.InvocationIdNotificationIdx, InvocationId = callee });
+                break;
+            case OneWayCallCommandMessage send:
+                DateTimeOffset? at = send.InvokeTime == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)send.InvokeTime);
+                var sent = CreateChild(c, record, send.ServiceName, send.HandlerName, send.Key, send.Parameter, send.Headers, send.HasIdempotencyKey ? send.IdempotencyKey : null, null, at);
+                Notify(c, record, MessageType.CallInvocationIdCompletion, new NotificationTemplate { CompletionId = send.InvocationIdNotificationIdx, InvocationId = sent });
+                break;
+            case CompleteAwakeableCommandMessage awakeable when AwakeableId.TryParse(awakeable.AwakeableId, out var target):
+                var signalNotification = new NotificationTemplate { SignalId = target.SignalIndex };
+                if (awakeable.ResultCase == CompleteAwakeableCommandMessage.ResultOneofCase.Value)
+                {
+                    signalNotification.Value = awakeable.Value;
+                }
+                else
+                {
+                    signalNotification.Failure = awakeable.Failure;
+                }
+
+                DeliverSignal(c, target.InvocationId, signalNotification);
+                break;
+            case SendSignalCommandMessage signal when InvocationId.TryParse(signal.TargetInvocationId, out var targetId):
+                OnSendSignal(c, targetId, signal);
+                break;
+            case GetPromiseCommandMessage or PeekPromiseCommandMessage or CompletePromiseCommandMessage:
+                OnPromiseCommand(c, record, message);
+                break;
+        }
+
+        c.Tables.PutInvocation(record);
+    }
+
+    private string CreateChild(ApplyContext c, InvocationRecord caller, string serviceName, string handlerName, string key, ByteString parameter,
+        Google.Protobuf.Collections.RepeatedField<Header> headers, string? idempotencyKey, uint? resultCompletion, DateTimeOffset? at)
+    {
+        if (!schema.TryGetHandler(serviceName, handlerName, out var service, out var handler))
+        {
+            // Unknown target: answer the caller with a terminal 404 instead of a child.
+            var missing = InvocationId.New(PartitionKeyOf(serviceName, key), c.Now);
+            if (resultCompletion is { } completion)
+            {
+                Notify(c, caller, MessageType.CallCompletion, new NotificationTemplate
+                {
+                    CompletionId = completion,
+                    Failure = new Failure { Code = 404, Message = $"Service handler {serviceName}/{handlerName} not found" },
+                });
+            }
+
+            return missing.ToString();
+        }
+
+        if (idempotencyKey is not null)
+        {
+            var dedup = Storage.Keys.Idempotency(serviceName, key, handlerName, idempotencyKey);
+            if (c.Tables.IdempotentInvocation(dedup) is { } existing && c.Tables.GetInvocation(InvocationId.Parse(existing)) is { } previous)
+            {
+                if (resultCompletion is { } completion && previous.Result is { } done)
+                {
+                    Notify(c, caller, MessageType.CallCompletion, ResultNotification(completion, done));
+                }
+
+                return existing;
+            }
+        }
+
+        var id = idempotencyKey is not null
+            ? InvocationId.Deterministic(PartitionKeyOf(serviceName, key), "ik", serviceName, key, handlerName, idempotencyKey)
+            : InvocationId.New(PartitionKeyOf(serviceName, service.Type == ServiceType.Service ? null : key), c.Now);
+        if (idempotencyKey is not null)
+        {
+            c.Tables.PutIdempotent(Storage.Keys.Idempotency(serviceName, key, handlerName, idempotencyKey), id);
+        }
+
+        NewInvocation(c, id, service, handler, key, headers.Select(h => KeyValuePair.Create(h.Key, h.Value)).ToList(), parameter.ToByteArray(),
+            resultCompletion is null ? null : caller.Id, resultCompletion, idempotencyKey, at);
+        return id.ToString();
+    }
+
+    private void OnRunProposal(ApplyContext c, InvocationRecord record, InvokerEffect.RunProposal proposal)
+    {
+        var message = ProposeRunCompletionMessage.Parser.ParseFrom(proposal.Payload.Span);
+        var notification = message.ResultCase == ProposeRunCompletionMessage.ResultOneofCase.Value
+            ? new NotificationTemplate { CompletionId = message.ResultCompletionId, Value = new Value { Content = message.Value } }
+            : new NotificationTemplate { CompletionId = message.ResultCompletionId, Failure = message.Failure };
+        c.Tables.AppendJournal(record, MessageType.RunCompletion, notification.ToByteArray());
+        record.RetryCountSinceLastStoredEntry = 0;
+        record.LastStoredEntryAt = c.Now;
+        c.Tables.PutInvocation(record);
+
+        // V7 asked for an ack: the SDK already has the value, it only needs to know it is durable.
+        var frame = proposal.RequestedAck && record.ProtocolVersion >= 7
+            ? MessageCodec.Encode(new ProposeRunCompletionAckMessage { CompletionId = message.ResultCompletionId })
+            : FrameEncoder.Encode(MessageType.RunCompletion, notification);
+        c.Actions.Add(new PartitionAction.Push(InvocationId.Parse(record.Id), record.Attempt, frame));
+    }
+
+    private static Dictionary<string, string>? Metadata(Failure failure) =>
+        failure.Metadata.Count == 0 ? null : failure.Metadata.ToDictionary(m => m.Key, m => m.Value);
+
+    private static NotificationTemplate ResultNotification(uint completionId, ResultRecord result) => result.Success
+        ? new NotificationTemplate { CompletionId = completionId, Value = new Value { Content = ByteString.CopyFrom(result.Value ?? []) } }
+        : new NotificationTemplate { CompletionId = completionId, Failure = ToFailure(result) };
+
+    private static Failure ToFailure(ResultRecord result)
+    {
+        var failure = new Failure { Code = result.Code, Message = result.Message ?? string.Empty };
+        if (result.Metadata is not null)
+        {
+            failure.Metadata.AddRange(result.Metadata.Select(kv => new FailureMetadata { Key = kv.Key, Value = kv.Value }));
+        }
+
+        return failure;
+    }
+}

@@ -1,0 +1,29 @@
+namespace Keel.Server;
+
+/// <summary>Settings of the runtime core (the host maps flags, env vars and config files onto it).</summary>
+public sealed record RuntimeOptions
+{
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Partitions of the keyspace. Only 1 is implemented so far (see docs/server.md).</summary>
+    public int Partitions { get; init; } = 1;
+
+    /// <summary>6 matches a default Restate 1.7 server; 7 when the V7 flag is on.</summary>
+    public int MaxProtocolVersion { get; init; } = 6;
+
+    public TimeSpan DefaultInactivityTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan DefaultAbortTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    public TimeSpan RetryInitialInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    public double RetryFactor { get; init; } = 2.0;
+
+    public TimeSpan RetryMaxInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>After this many failed attempts the invocation is paused.</summary>
+    public int RetryMaxAttempts { get; init; } = 70;
+
+    /// <summary>How long a completed invocation's result stays reachable (attach, output, idempotency, workflow run).</summary>
+    public TimeSpan CompletionRetention { get; init; } = TimeSpan.FromHours(24);
+}

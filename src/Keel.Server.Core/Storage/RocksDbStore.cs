@@ -1,0 +1,71 @@
+using RocksDbSharp;
+
+namespace Keel.Server.Storage;
+
+/// <summary>The embedded default: one RocksDB database, one column family per table, synced writes.</summary>
+public sealed class RocksDbStore : IKeyValueStore
+{
+    private readonly RocksDb _db;
+    private readonly Dictionary<Table, ColumnFamilyHandle> _families = [];
+    private readonly WriteOptions _syncWrites = new WriteOptions().SetSync(true);
+
+    public RocksDbStore(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var families = new ColumnFamilies();
+        foreach (var table in Enum.GetValues<Table>())
+        {
+            families.Add(table.ToString(), new ColumnFamilyOptions());
+        }
+
+        var options = new DbOptions().SetCreateIfMissing(true).SetCreateMissingColumnFamilies(true);
+        _db = RocksDb.Open(options, directory, families);
+        foreach (var table in Enum.GetValues<Table>())
+        {
+            _families[table] = _db.GetColumnFamily(table.ToString());
+        }
+    }
+
+    public byte[]? Get(Table table, ReadOnlySpan<byte> key) => _db.Get(key.ToArray(), _families[table]);
+
+    public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] prefix)
+    {
+        using var iterator = _db.NewIterator(_families[table]);
+        for (iterator.Seek(prefix); iterator.Valid(); iterator.Next())
+        {
+            var key = iterator.Key();
+            if (!key.AsSpan().StartsWith(prefix))
+            {
+                yield break;
+            }
+
+            yield return KeyValuePair.Create(key, iterator.Value());
+        }
+    }
+
+    public void Commit(IReadOnlyList<WriteOp> writes)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        if (writes.Count == 0)
+        {
+            return;
+        }
+
+        using var batch = new WriteBatch();
+        foreach (var write in writes)
+        {
+            if (write.Value is null)
+            {
+                batch.Delete(write.Key, _families[write.Table]);
+            }
+            else
+            {
+                batch.Put(write.Key, write.Value, _families[write.Table]);
+            }
+        }
+
+        _db.Write(batch, _syncWrites);
+    }
+
+    public void Dispose() => _db.Dispose();
+}

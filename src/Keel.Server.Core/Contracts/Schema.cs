@@ -40,7 +40,7 @@ public sealed record HandlerInfo(
     TimeSpan? AbortTimeout = null,
     bool? EnableLazyState = null);
 
-public enum HttpVersionPolicy
+public enum DeploymentHttpVersion
 {
     Http2PriorKnowledge,
     Http11,
@@ -50,7 +50,7 @@ public sealed record DeploymentInfo(
     string Id,
     Uri Uri,
     ProtocolMode Mode,
-    HttpVersionPolicy HttpVersion,
+    DeploymentHttpVersion HttpVersion,
     int MinProtocolVersion,
     int MaxProtocolVersion,
     IReadOnlyDictionary<string, string> AdditionalHeaders,

@@ -1,0 +1,35 @@
+using Keel.Protocol.Manifest;
+using Keel.Server.Contracts;
+
+namespace Keel.Server.Core.Tests;
+
+/// <summary>A schema with one deployment serving a service, an object and a workflow.</summary>
+internal sealed class FakeSchema : ISchemaView
+{
+    private static readonly DeploymentInfo Deployment = new("dp_test", new Uri("http://127.0.0.1:1"), ProtocolMode.BidiStream,
+        DeploymentHttpVersion.Http2PriorKnowledge, 5, 7, new Dictionary<string, string>(), "test", DateTimeOffset.UnixEpoch);
+
+    private readonly Dictionary<string, ServiceInfo> _services = new()
+    {
+        ["Greeter"] = Service("Greeter", ServiceType.Service, ("greet", HandlerType.Shared)),
+        ["Counter"] = Service("Counter", ServiceType.VirtualObject, ("add", HandlerType.Exclusive), ("get", HandlerType.Shared)),
+        ["Signup"] = Service("Signup", ServiceType.Workflow, ("run", HandlerType.Workflow), ("click", HandlerType.Shared)),
+    };
+
+    private static ServiceInfo Service(string name, ServiceType type, params (string Name, HandlerType Kind)[] handlers) =>
+        new(name, type, Deployment.Id, handlers.ToDictionary(h => h.Name, h => new HandlerInfo(h.Name, h.Kind)), 1);
+
+    public bool TryGetService(string service, out ServiceInfo info) => _services.TryGetValue(service, out info!);
+
+    public bool TryGetHandler(string service, string handler, out ServiceInfo serviceInfo, out HandlerInfo handlerInfo)
+    {
+        handlerInfo = null!;
+        return _services.TryGetValue(service, out serviceInfo!) && serviceInfo.Handlers.TryGetValue(handler, out handlerInfo!);
+    }
+
+    public bool TryGetDeployment(string deploymentId, out DeploymentInfo deployment)
+    {
+        deployment = Deployment;
+        return deploymentId == Deployment.Id;
+    }
+}

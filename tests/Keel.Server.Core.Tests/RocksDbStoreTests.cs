@@ -1,0 +1,38 @@
+using Keel.Server.Storage;
+
+namespace Keel.Server.Core.Tests;
+
+public sealed class RocksDbStoreTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("keel-rocks-").FullName;
+
+    [Fact]
+    public void Committed_batches_survive_reopening_and_scans_are_ordered()
+    {
+        using (var store = new RocksDbStore(_dir))
+        {
+            store.Commit([new WriteOp(Table.Journal, [1, 2], [9]), new WriteOp(Table.Journal, [1, 1], [8]), new WriteOp(Table.State, [1], [7])]);
+            store.Commit([new WriteOp(Table.State, [1], null)]);
+        }
+
+        using var reopened = new RocksDbStore(_dir);
+        Assert.Equal([[8], [9]], reopened.Scan(Table.Journal, [1]).Select(kv => kv.Value));
+        Assert.Null(reopened.Get(Table.State, [1]));
+    }
+
+    [Fact]
+    public void Transaction_reads_its_own_pending_writes_before_commit()
+    {
+        using var store = new RocksDbStore(_dir);
+        store.Commit([new WriteOp(Table.Inbox, [5, 1], [1])]);
+        var tx = new Transaction(store);
+        tx.Put(Table.Inbox, [5, 2], [2]);
+        tx.Delete(Table.Inbox, [5, 1]);
+        Assert.Equal([[2]], tx.Scan(Table.Inbox, [5]).Select(kv => kv.Value));
+        Assert.Equal([[1]], store.Scan(Table.Inbox, [5]).Select(kv => kv.Value));
+        tx.Commit();
+        Assert.Equal([[2]], store.Scan(Table.Inbox, [5]).Select(kv => kv.Value));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}

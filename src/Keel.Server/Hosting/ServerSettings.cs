@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Keel.Server.Hosting;
+
+/// <summary>
+/// Server settings from, in increasing priority: defaults, a JSON config file (<c>--config</c> or
+/// <c>KEEL_CONFIG</c>), environment variables (<c>KEEL_*</c>) and command-line flags.
+/// </summary>
+public sealed record ServerSettings
+{
+    public string DataDirectory { get; init; } = "./keel-data";
+    public int IngressPort { get; init; } = 8080;
+    public int AdminPort { get; init; } = 9070;
+    public string BindAddress { get; init; } = "127.0.0.1";
+    public int Partitions { get; init; } = 1;
+    public bool EnableProtocolV7 { get; init; }
+
+    private static readonly (string Flag, string Env, string Json)[] Names =
+    [
+        ("--data-dir", "KEEL_DATA_DIR", "dataDir"),
+        ("--ingress-port", "KEEL_INGRESS_PORT", "ingressPort"),
+        ("--admin-port", "KEEL_ADMIN_PORT", "adminPort"),
+        ("--bind-address", "KEEL_BIND_ADDRESS", "bindAddress"),
+        ("--partitions", "KEEL_PARTITIONS", "partitions"),
+        ("--enable-protocol-v7", "KEEL_ENABLE_PROTOCOL_V7", "enableProtocolV7"),
+    ];
+
+    /// <exception cref="ArgumentException">An unknown flag or a malformed value, with a message for the user.</exception>
+    public static ServerSettings Load(string[] args, Func<string, string?> env)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(env);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var configPath = env("KEEL_CONFIG");
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg == "--config")
+            {
+                configPath = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--config needs a file path.");
+                continue;
+            }
+
+            var name = Names.FirstOrDefault(n => n.Flag == arg);
+            if (name.Flag is null)
+            {
+                throw new ArgumentException($"Unknown option '{arg}'. Options: --config, {string.Join(", ", Names.Select(n => n.Flag))}.");
+            }
+
+            flags[name.Json] = name.Flag == "--enable-protocol-v7" ? "true" : i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
+        }
+
+        if (configPath is not null)
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(configPath));
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                values[property.Name] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
+            }
+        }
+
+        foreach (var (_, envName, json) in Names)
+        {
+            if (env(envName) is { Length: > 0 } value)
+            {
+                values[json] = value;
+            }
+        }
+
+        foreach (var (key, value) in flags)
+        {
+            values[key] = value;
+        }
+
+        var defaults = new ServerSettings();
+        return new ServerSettings
+        {
+            DataDirectory = values.GetValueOrDefault("dataDir", defaults.DataDirectory),
+            IngressPort = Int(values, "ingressPort", defaults.IngressPort),
+            AdminPort = Int(values, "adminPort", defaults.AdminPort),
+            BindAddress = values.GetValueOrDefault("bindAddress", defaults.BindAddress),
+            Partitions = Int(values, "partitions", defaults.Partitions),
+            EnableProtocolV7 = values.TryGetValue("enableProtocolV7", out var v7) && bool.TryParse(v7, out var on) && on,
+        };
+    }
+
+    private static int Int(Dictionary<string, string> values, string key, int fallback) =>
+        !values.TryGetValue(key, out var text) ? fallback
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 0 ? n
+        : throw new ArgumentException($"'{key}' must be a non-negative integer, got '{text}'.");
+}

@@ -1,0 +1,131 @@
+using System.Text.Json.Nodes;
+using Keel.Protocol.Ids;
+using Keel.Protocol.Manifest;
+using Keel.Server.Admin;
+using Keel.Server.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Keel.Server.Ingress;
+
+/// <summary>The ingress API (Restate 1.7 paths, status codes and error bodies).</summary>
+public static partial class IngressEndpoints
+{
+    private static readonly HashSet<string> DroppedHeaders = new(StringComparer.OrdinalIgnoreCase) { "connection", "host", "idempotency-key", "idempotency-expires" };
+
+    public static void Map(IEndpointRouteBuilder app, string host, SchemaRegistry schema, IRuntimeApi runtime)
+    {
+        app.MapGet("/restate/health", () => Results.Json(new JsonObject { ["services"] = new JsonArray([.. schema.Services.Select(s => (JsonNode)s.Name)]) })).RequireHost(host);
+        app.Map("/{**path}", (HttpContext http) => HandleAsync(http, schema, runtime)).RequireHost(host);
+    }
+
+    private static async Task HandleAsync(HttpContext http, SchemaRegistry schema, IRuntimeApi runtime)
+    {
+        var segments = http.Request.Path.Value!.Trim('/').Split('/').Select(Uri.UnescapeDataString).ToArray();
+        var ct = http.RequestAborted;
+        if (segments.Length >= 1 && segments[0] == "restate")
+        {
+            await RestatePathAsync(http, segments, runtime, ct);
+            return;
+        }
+
+        if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsPost(http.Request.Method))
+        {
+            await IngressError(http, 405, "Only GET and POST invoke handlers.");
+            return;
+        }
+
+        if (segments.Length < 2 || !schema.TryGetService(segments[0], out var service))
+        {
+            await IngressError(http, 404, $"Service '{(segments.Length > 0 ? segments[0] : string.Empty)}' not found.");
+            return;
+        }
+
+        var keyed = service.Type != ServiceType.Service;
+        var expected = keyed ? 3 : 2;
+        var isSend = segments.Length == expected + 1 && segments[^1] == "send";
+        if (segments.Length != expected && !isSend)
+        {
+            await IngressError(http, 404, keyed ? $"Use /{service.Name}/{{key}}/{{handler}}." : $"Use /{service.Name}/{{handler}}.");
+            return;
+        }
+
+        var handlerName = segments[expected - 1];
+        if (!service.Handlers.TryGetValue(handlerName, out var handler))
+        {
+            await IngressError(http, 404, $"Handler '{service.Name}/{handlerName}' not found.");
+            return;
+        }
+
+        if (!service.Public || !handler.Public)
+        {
+            await IngressError(http, 400, $"'{service.Name}/{handlerName}' is private.");
+            return;
+        }
+
+        var idempotencyKey = http.Request.Headers["idempotency-key"].ToString() is { Length: > 0 } ik ? ik : null;
+        if (idempotencyKey is not null && handler.Kind == HandlerType.Workflow)
+        {
+            await IngressError(http, 400, "The idempotency-key header is not allowed on a workflow's run handler.");
+            return;
+        }
+
+        DateTimeOffset? executionTime = null;
+        if (http.Request.Query.TryGetValue("delay", out var delayText))
+        {
+            if (!isSend)
+            {
+                await IngressError(http, 400, "delay is only allowed on /send.");
+                return;
+            }
+
+            if (!Durations.TryParse(delayText, out var delay))
+            {
+                await IngressError(http, 400, $"Cannot parse delay '{delayText}'.");
+                return;
+            }
+
+            executionTime = DateTimeOffset.UtcNow + delay;
+        }
+
+        using var body = new MemoryStream();
+        await http.Request.Body.CopyToAsync(body, ct);
+        var headers = http.Request.Headers.Where(h => !DroppedHeaders.Contains(h.Key) && !h.Key.StartsWith(':'))
+            .Select(h => KeyValuePair.Create(h.Key.ToLowerInvariant(), h.Value.ToString()))
+            .Append(KeyValuePair.Create("x-restate-ingress-path", http.Request.Path + http.Request.QueryString))
+            .ToList();
+        var request = new InvocationRequest(service.Name, handler.Name, keyed ? segments[1] : null, body.ToArray(), headers, idempotencyKey, isSend, executionTime);
+        SubmitResult result;
+        try
+        {
+            result = await runtime.SubmitAsync(request, ct);
+        }
+        catch (InvalidOperationException e)
+        {
+            await IngressError(http, 404, e.Message);
+            return;
+        }
+
+        http.Response.Headers["x-restate-id"] = result.Id.ToString();
+        if (isSend)
+        {
+            var answer = new JsonObject { ["invocationId"] = result.Id.ToString(), ["status"] = result.Status.ToString() };
+            if (result.ExecutionTime is { } at)
+            {
+                answer["executionTime"] = at.ToString("O");
+            }
+
+            await Results.Json(answer, statusCode: 202).ExecuteAsync(http);
+            return;
+        }
+
+        if (handler.Kind == HandlerType.Workflow && result.Status == SubmitStatus.PreviouslyAccepted)
+        {
+            await IngressError(http, 409, "the workflow method was already invoked");
+            return;
+        }
+
+        await WriteResult(http, result.Result!, handler.Output?.ContentType);
+    }
+}

@@ -1,0 +1,235 @@
+using System.Net.Http.Headers;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Keel.Protocol.Framing;
+using Keel.Protocol.Manifest;
+using Keel.Protocol.Messages;
+using Keel.Server.Contracts;
+using Microsoft.Extensions.Logging;
+
+namespace Keel.Server.Invoker;
+
+/// <summary>
+/// One attempt of one invocation: opens the stream, sends Start + journal, forwards pushed frames,
+/// decodes what the SDK sends and reports it, in order, as effects. Closes the request body after
+/// End, Suspension or Error, and on inactivity (so the SDK suspends).
+/// </summary>
+internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient client, IInvokerEffectSink sink, TimeProvider time, ILogger logger)
+{
+    private readonly Channel<byte[]> _pushed = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _abort = new();
+    private long _lastActivity = time.GetTimestamp();
+    private volatile bool _aborted;
+
+    public int Attempt => request.Attempt;
+
+    public void Push(byte[] frame)
+    {
+        Touch();
+        _pushed.Writer.TryWrite(frame);
+    }
+
+    /// <summary>Stops the attempt; nothing more is reported for it.</summary>
+    public void Abort()
+    {
+        _aborted = true;
+        _pushed.Writer.TryComplete();
+        _abort.Cancel();
+    }
+
+    private void Touch() => Interlocked.Exchange(ref _lastActivity, time.GetTimestamp());
+
+    private void Report(InvokerEffect effect)
+    {
+        if (!_aborted)
+        {
+            sink.Submit(effect);
+        }
+    }
+
+    public async Task RunAsync()
+    {
+        var streaming = request.Deployment.Mode == ProtocolMode.BidiStream && request.Deployment.HttpVersion == DeploymentHttpVersion.Http2PriorKnowledge;
+        var contentType = request.Version.ContentType();
+        using var message = new HttpRequestMessage(HttpMethod.Post, InvokeUri())
+        {
+            Content = new InvocationRequestContent(Replay(), _pushed.Reader, streaming),
+            Version = client.DefaultRequestVersion,
+            VersionPolicy = client.DefaultVersionPolicy,
+        };
+        message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        message.Headers.Accept.ParseAdd(contentType);
+        message.Headers.Add("x-restate-invocation-id", request.Id.ToString());
+        if (request.Key is not null)
+        {
+            message.Headers.Add("x-restate-service-key", Uri.EscapeDataString(request.Key));
+        }
+
+        foreach (var (name, value) in request.Deployment.AdditionalHeaders)
+        {
+            message.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var watchdog = streaming ? WatchInactivity() : null;
+        try
+        {
+            using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, _abort.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != contentType)
+            {
+                var body = await response.Content.ReadAsStringAsync(_abort.Token).ConfigureAwait(false);
+                Report(new InvokerEffect.Failed(request.Id, request.Attempt, new AttemptFailure((uint)response.StatusCode,
+                    $"Unexpected response from the deployment: {(int)response.StatusCode} {response.Content.Headers.ContentType}: {Truncate(body)}")));
+                return;
+            }
+
+            Report(new InvokerEffect.Started(request.Id, request.Attempt, response.Headers.TryGetValues("x-restate-server", out var server) ? server.FirstOrDefault() : null));
+            await ReadResponseAsync(await response.Content.ReadAsStreamAsync(_abort.Token).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or ProtocolException)
+        {
+            if (!_aborted)
+            {
+                LogAttemptFailed(logger, request.Id.ToString(), request.Attempt, e.Message);
+                Report(new InvokerEffect.Failed(request.Id, request.Attempt, new AttemptFailure(500, $"Transport failure: {e.Message}")));
+            }
+        }
+        finally
+        {
+            _pushed.Writer.TryComplete();
+        }
+    }
+
+    private async Task ReadResponseAsync(Stream body)
+    {
+        var decoder = new FrameDecoder();
+        var commandIndex = (uint)request.Journal.Count(e => e.Type.IsCommand());
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var read = await body.ReadAsync(buffer, _abort.Token).ConfigureAwait(false);
+            if (read == 0)
+            {
+                Report(new InvokerEffect.Failed(request.Id, request.Attempt, new AttemptFailure(500, "The deployment closed the stream without End, Suspension or Error.")));
+                return;
+            }
+
+            Touch();
+            decoder.Push(buffer.AsSpan(0, read));
+            while (decoder.TryRead(out var frame))
+            {
+                if (Handle(frame, ref commandIndex))
+                {
+                    // Final message: close our side so the SDK can end its response.
+                    _pushed.Writer.TryComplete();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Reports one frame; true when it ends the attempt.</summary>
+    private bool Handle(Frame frame, ref uint commandIndex)
+    {
+        var type = frame.Type;
+        if (type.IsCommand())
+        {
+            Report(new InvokerEffect.Command(request.Id, request.Attempt, commandIndex++, new JournalEntry(type, frame.Payload.ToArray()), frame.Header.RequestedAck));
+            return false;
+        }
+
+        switch (type)
+        {
+            case MessageType.ProposeRunCompletion:
+                Report(new InvokerEffect.RunProposal(request.Id, request.Attempt, frame.Payload.ToArray(), frame.Header.RequestedAck));
+                return false;
+            case MessageType.AwaitingOn:
+                return false;
+            case MessageType.Suspension:
+                Report(new InvokerEffect.Suspended(request.Id, request.Attempt, frame.Payload.ToArray()));
+                return true;
+            case MessageType.End:
+                Report(new InvokerEffect.Ended(request.Id, request.Attempt));
+                return true;
+            case MessageType.Error:
+                var error = ErrorMessage.Parser.ParseFrom(frame.Payload.Span);
+                Report(new InvokerEffect.Failed(request.Id, request.Attempt, new AttemptFailure(
+                    error.Code, error.Message, error.Stacktrace,
+                    error.HasNextRetryDelay ? TimeSpan.FromMilliseconds(error.NextRetryDelay) : null,
+                    error.Behavior switch { ErrorBehavior.Pause => FailureBehavior.Pause, ErrorBehavior.Fail => FailureBehavior.Fail, _ => FailureBehavior.Retry },
+                    error.HasRelatedCommandIndex ? error.RelatedCommandIndex : null,
+                    error.HasRelatedCommandName ? error.RelatedCommandName : null,
+                    error.HasRelatedCommandType ? error.RelatedCommandType : null)));
+                return true;
+            default:
+                Report(new InvokerEffect.Failed(request.Id, request.Attempt, new AttemptFailure(571, $"Unexpected message {type} from the deployment.")));
+                return true;
+        }
+    }
+
+    private byte[] Replay()
+    {
+        var start = new StartMessage
+        {
+            Id = ByteString.CopyFrom(request.Id.ToBytes()),
+            DebugId = request.Id.ToString(),
+            KnownEntries = (uint)request.Journal.Count,
+            Key = request.Key ?? string.Empty,
+            PartialState = request.EagerState is null,
+            RetryCountSinceLastStoredEntry = request.RetryCountSinceLastStoredEntry,
+            DurationSinceLastStoredEntry = (ulong)Math.Max(0, request.DurationSinceLastStoredEntry.TotalMilliseconds),
+            RandomSeed = request.RandomSeed,
+        };
+        foreach (var (key, value) in request.EagerState ?? [])
+        {
+            start.StateMap.Add(new StartMessage.Types.StateEntry { Key = ByteString.CopyFrom(key), Value = ByteString.CopyFrom(value) });
+        }
+
+        if (request.Version >= ServiceProtocolVersion.V7 && request.IdempotencyKey is not null)
+        {
+            start.IdempotencyKey = request.IdempotencyKey;
+        }
+
+        using var buffer = new MemoryStream();
+        buffer.Write(MessageCodec.Encode(start));
+        foreach (var entry in request.Journal)
+        {
+            var header = new byte[FrameHeader.Size];
+            new FrameHeader(entry.Type, (uint)entry.Payload.Length).WriteTo(header);
+            buffer.Write(header);
+            buffer.Write(entry.Payload.Span);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private Uri InvokeUri()
+    {
+        var baseUri = request.Deployment.Uri;
+        var path = baseUri.AbsolutePath.TrimEnd('/') + $"/invoke/{Uri.EscapeDataString(request.Service)}/{Uri.EscapeDataString(request.Handler)}";
+        return new UriBuilder(baseUri) { Path = path }.Uri;
+    }
+
+    /// <summary>Closes the request body after a quiet period, so a waiting SDK suspends; aborts after a longer one.</summary>
+    private ITimer WatchInactivity()
+    {
+        var closedAt = (long?)null;
+        return time.CreateTimer(_ =>
+        {
+            var quiet = time.GetElapsedTime(Interlocked.Read(ref _lastActivity));
+            if (closedAt is null && quiet >= request.InactivityTimeout)
+            {
+                closedAt = time.GetTimestamp();
+                _pushed.Writer.TryComplete();
+            }
+            else if (closedAt is { } since && time.GetElapsedTime(since) >= request.AbortTimeout && quiet >= request.AbortTimeout)
+            {
+                _abort.Cancel();
+            }
+        }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    private static string Truncate(string s) => s.Length > 200 ? s[..200] + "…" : s;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Attempt {Attempt} of {InvocationId} failed: {Reason}")]
+    private static partial void LogAttemptFailed(ILogger logger, string invocationId, int attempt, string reason);
+}

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Keel.Protocol.Ids;
+using Keel.Server.Contracts;
+using Microsoft.Extensions.Logging;
+
+namespace Keel.Server.Invoker;
+
+/// <summary>Runs attempts over HTTP: h2c bidirectional streams, or HTTP/1.1 request-response.</summary>
+public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger) : IInvoker, IDisposable
+{
+    private readonly ConcurrentDictionary<InvocationId, AttemptRunner> _attempts = new();
+    private readonly ConcurrentDictionary<string, HttpClient> _clients = new();
+
+    /// <summary>Where effects go; set once the runtime exists (the runtime needs the invoker first).</summary>
+    public IInvokerEffectSink? Sink { get; set; }
+
+    public void Start(InvokeRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var client = _clients.GetOrAdd(request.Deployment.Id + "/" + request.Deployment.HttpVersion, _ => CreateClient(request.Deployment));
+        var runner = new AttemptRunner(request, client, Sink!, time, logger);
+        if (_attempts.TryGetValue(request.Id, out var previous))
+        {
+            previous.Abort();
+        }
+
+        _attempts[request.Id] = runner;
+        _ = Task.Run(async () =>
+        {
+            await runner.RunAsync().ConfigureAwait(false);
+            _attempts.TryRemove(KeyValuePair.Create(request.Id, runner));
+        });
+    }
+
+    public void Push(InvocationId id, int attempt, ReadOnlyMemory<byte> encodedFrame)
+    {
+        if (_attempts.TryGetValue(id, out var runner) && runner.Attempt == attempt)
+        {
+            runner.Push(encodedFrame.ToArray());
+        }
+    }
+
+    public void Abort(InvocationId id, int attempt)
+    {
+        if (_attempts.TryGetValue(id, out var runner) && runner.Attempt == attempt)
+        {
+            runner.Abort();
+        }
+    }
+
+    internal static HttpClient CreateClient(DeploymentInfo deployment)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        };
+        return new HttpClient(handler)
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+            DefaultRequestVersion = deployment.HttpVersion == DeploymentHttpVersion.Http11 ? HttpVersion.Version11 : HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+    }
+
+    public void Dispose()
+    {
+        foreach (var runner in _attempts.Values)
+        {
+            runner.Abort();
+        }
+
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+    }
+}

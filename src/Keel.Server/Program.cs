@@ -1,0 +1,50 @@
+using System.Net;
+using Keel.Server;
+using Keel.Server.Admin;
+using Keel.Server.Hosting;
+using Keel.Server.Ingress;
+using Keel.Server.Invoker;
+
+ServerSettings settings;
+try
+{
+    settings = ServerSettings.Load(args, Environment.GetEnvironmentVariable);
+}
+catch (Exception e) when (e is ArgumentException or IOException or System.Text.Json.JsonException)
+{
+    Console.Error.WriteLine($"keel-server: {e.Message}");
+    return 2;
+}
+
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+var address = IPAddress.Parse(settings.BindAddress);
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Listen(address, settings.IngressPort);
+    kestrel.Listen(address, settings.AdminPort);
+});
+
+var app = builder.Build();
+var schema = new SchemaRegistry(settings.DataDirectory);
+var invoker = new HttpInvoker(TimeProvider.System, app.Services.GetRequiredService<ILogger<HttpInvoker>>());
+var runtime = new KeelRuntime(new RuntimeOptions
+{
+    DataDirectory = settings.DataDirectory,
+    Partitions = settings.Partitions,
+    MaxProtocolVersion = settings.EnableProtocolV7 ? 7 : 6,
+}, schema, invoker, TimeProvider.System);
+invoker.Sink = runtime;
+
+IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime);
+AdminEndpoints.Map(app, $"*:{settings.AdminPort}", schema, new DiscoveryClient(), runtime);
+
+await runtime.StartAsync(CancellationToken.None);
+app.Lifetime.ApplicationStopping.Register(() => app.Logger.LogInformation("Keel server stopping"));
+await app.StartAsync();
+app.Logger.LogInformation("Keel server ready: ingress {Address}:{Ingress}, admin {Address}:{Admin}, data {Data}",
+    settings.BindAddress, settings.IngressPort, settings.BindAddress, settings.AdminPort, Path.GetFullPath(settings.DataDirectory));
+await app.WaitForShutdownAsync();
+await runtime.StopAsync(CancellationToken.None);
+invoker.Dispose();
+return 0;

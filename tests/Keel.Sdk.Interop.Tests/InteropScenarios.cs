@@ -155,3 +155,5 @@ public sealed class OnRestateV6(V6BidiStream setup) : InteropScenarios<V6BidiStr
 public sealed class OnRestateV7(V7BidiStream setup) : InteropScenarios<V7BidiStream>(setup);
 
 public sealed class OnRestateRequestResponse(V6RequestResponse setup) : InteropScenarios<V6RequestResponse>(setup);
+
+public sealed class OnKeelServer(KeelServerV6 setup) : InteropScenarios<KeelServerV6>(setup);

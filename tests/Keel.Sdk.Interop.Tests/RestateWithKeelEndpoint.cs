@@ -12,7 +12,7 @@ namespace Keel.Sdk.Interop.Tests;
 /// </summary>
 public abstract class RestateWithKeelEndpoint : IAsyncLifetime
 {
-    private RestateServerProcess? _server;
+    private IServerProcess? _server;
     private WebApplication? _endpoint;
 
     protected abstract bool EnableProtocolV7 { get; }
@@ -24,16 +24,19 @@ public abstract class RestateWithKeelEndpoint : IAsyncLifetime
 
     public AdminClient Admin { get; private set; } = null!;
 
-    public RestateServerProcess Server => _server!;
+    public IServerProcess Server => _server!;
+
+    /// <summary>The official restate-server by default; the Keel server in its subclasses.</summary>
+    protected virtual async Task<IServerProcess> StartServerAsync() => await RestateServerProcess.StartAsync(new RestateServerOptions
+    {
+        EnableProtocolV7 = EnableProtocolV7,
+        // Short server-side retry backoff keeps the retry scenarios fast.
+        Environment = new Dictionary<string, string> { ["RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL"] = "50ms" },
+    });
 
     public async Task InitializeAsync()
     {
-        _server = await RestateServerProcess.StartAsync(new RestateServerOptions
-        {
-            EnableProtocolV7 = EnableProtocolV7,
-            // Short server-side retry backoff keeps the retry scenarios fast.
-            Environment = new Dictionary<string, string> { ["RESTATE_DEFAULT_RETRY_POLICY__INITIAL_INTERVAL"] = "50ms" },
-        });
+        _server = await StartServerAsync();
         var port = FreePort.Next();
         _endpoint = KeelEndpoint.Build([], IPAddress.Loopback, port, RequestResponse, k =>
         {
@@ -84,4 +87,14 @@ public sealed class V6RequestResponse : RestateWithKeelEndpoint
     protected override bool EnableProtocolV7 => false;
 
     public override bool RequestResponse => true;
+}
+
+/// <summary>Our SDK on our server: the same scenarios with the Keel server in place of restate-server.</summary>
+public sealed class KeelServerV6 : RestateWithKeelEndpoint
+{
+    protected override bool EnableProtocolV7 => false;
+
+    public override bool RequestResponse => false;
+
+    protected override async Task<IServerProcess> StartServerAsync() => await KeelServerProcess.StartAsync();
 }

@@ -12,7 +12,7 @@ public sealed record RestateServerOptions
 }
 
 /// <summary>The official restate-server (from npm) on loopback, free ports and a fresh temp base dir.</summary>
-public sealed class RestateServerProcess : IAsyncDisposable
+public sealed class RestateServerProcess : IServerProcess
 {
     private readonly string _baseDir;
     private readonly string _config;

@@ -13,6 +13,7 @@ namespace Keel.Server.Partitions;
 public sealed class PartitionProcessor : IAsyncDisposable
 {
     private const int MaxBatch = 512;
+    private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(1);
     private readonly Channel<PartitionCommand> _queue = Channel.CreateUnbounded<PartitionCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IKeyValueStore _store;
     private readonly StateMachine _stateMachine;
@@ -58,14 +59,36 @@ public sealed class PartitionProcessor : IAsyncDisposable
             var now = _time.GetUtcNow();
             foreach (var command in batch)
             {
-                actions.AddRange(_stateMachine.Apply(tables, command, now));
+                try
+                {
+                    actions.AddRange(_stateMachine.Apply(tables, command, now));
+                }
+#pragma warning disable CA1031 // One bad command must not stop the partition; it is reported and answered.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    Console.Error.WriteLine($"keel: partition failed to apply {command.GetType().Name}: {e}");
+                    if (ReplyToken(command) is { } token)
+                    {
+                        actions.Add(new PartitionAction.Reply(token, e));
+                    }
+                }
             }
 
             tx.Commit();
             Batches++;
             foreach (var action in actions)
             {
-                Run(action);
+                try
+                {
+                    Run(action);
+                }
+#pragma warning disable CA1031 // The batch is durable; a failing action must not stop the partition.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    Console.Error.WriteLine($"keel: partition failed to run {action.GetType().Name}: {e}");
+                }
             }
         }
     }
@@ -123,6 +146,17 @@ public sealed class PartitionProcessor : IAsyncDisposable
         }
     }
 
+    private static object? ReplyToken(PartitionCommand command) => command switch
+    {
+        PartitionCommand.Submit s => s.Reply,
+        PartitionCommand.CompleteAwakeable a => a.Reply,
+        PartitionCommand.GetOutput g => g.Reply,
+        PartitionCommand.Cancel c => c.Reply,
+        PartitionCommand.Kill k => k.Reply,
+        PartitionCommand.Purge p => p.Reply,
+        _ => null,
+    };
+
     private static InvocationId? WaitTarget(object value) => value switch
     {
         SubmitResult { Result: null } submit => submit.Id,
@@ -138,11 +172,20 @@ public sealed class PartitionProcessor : IAsyncDisposable
             due = TimeSpan.Zero;
         }
 
+        // System timers take at most ~49 days; longer sleeps (1024 days is legal) re-arm on the way.
+        var early = due > MaxTimerDue;
         _timers[key] = _time.CreateTimer(_ =>
         {
-            Enqueue(new PartitionCommand.TimerFired(key));
             _timers.TryRemove(key, out var _);
-        }, null, due, Timeout.InfiniteTimeSpan);
+            if (early)
+            {
+                ScheduleTimer(at, key);
+            }
+            else
+            {
+                Enqueue(new PartitionCommand.TimerFired(key));
+            }
+        }, null, early ? MaxTimerDue : due, Timeout.InfiniteTimeSpan);
     }
 
     public async ValueTask DisposeAsync()

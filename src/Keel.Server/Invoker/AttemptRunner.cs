@@ -119,8 +119,21 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
             {
                 if (Handle(frame, ref commandIndex))
                 {
-                    // Final message: close our side so the SDK can end its response.
+                    // Final message: close our side so the SDK can end its response, then let it finish
+                    // (briefly) instead of resetting the stream under it.
                     _pushed.Writer.TryComplete();
+                    using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    try
+                    {
+                        while (await body.ReadAsync(buffer, drain.Token).ConfigureAwait(false) > 0)
+                        {
+                        }
+                    }
+                    catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
+                    {
+                        // Nothing more is expected; the attempt is over either way.
+                    }
+
                     return;
                 }
             }

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Keel.Testing;
+
+public sealed record KeelServerOptions
+{
+    public bool EnableProtocolV7 { get; init; }
+
+    /// <summary>Reuse a data directory (restart tests); a fresh temp one by default.</summary>
+    public string? DataDirectory { get; init; }
+}
+
+/// <summary>The Keel server (the built src/Keel.Server) as a child process on loopback and free ports.</summary>
+public sealed class KeelServerProcess : IServerProcess
+{
+    private readonly KeelServerOptions _options;
+    private readonly bool _ownsDataDirectory;
+    private Process? _process;
+
+    private KeelServerProcess(KeelServerOptions options)
+    {
+        _options = options;
+        _ownsDataDirectory = options.DataDirectory is null;
+        DataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory("keel-server-").FullName;
+        AdminPort = FreePort.Next();
+        IngressPort = FreePort.Next();
+    }
+
+    public string DataDirectory { get; }
+
+    public int AdminPort { get; }
+
+    public int IngressPort { get; }
+
+    public Uri AdminUrl => new($"http://127.0.0.1:{AdminPort}");
+
+    public Uri IngressUrl => new($"http://127.0.0.1:{IngressPort}");
+
+    public string LogFile => Path.Combine(DataDirectory, "server.log");
+
+    public static async Task<KeelServerProcess> StartAsync(KeelServerOptions? options = null)
+    {
+        var server = new KeelServerProcess(options ?? new KeelServerOptions());
+        await server.LaunchAsync();
+        return server;
+    }
+
+    /// <summary>The server dll built next to the test assembly's configuration (Debug or Release).</summary>
+    private static string ServerDll()
+    {
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!);
+        var dll = Path.Combine(RepoPaths.Root, "src", "Keel.Server", "bin", configuration, "net10.0", "Keel.Server.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build src/Keel.Server first.");
+    }
+
+    private async Task LaunchAsync()
+    {
+        string[] args = ["--data-dir", DataDirectory, "--ingress-port", IngressPort.ToString(CultureInfo.InvariantCulture), "--admin-port", AdminPort.ToString(CultureInfo.InvariantCulture)];
+        var start = new ProcessStartInfo("dotnet", [ServerDll(), .. args, .. _options.EnableProtocolV7 ? new[] { "--enable-protocol-v7" } : []]);
+        _process = ProcessLogs.Start(start, LogFile);
+        using var http = new HttpClient();
+        await Eventually.UntilAsync(async () =>
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"Keel server exited with {_process.ExitCode}: {ProcessLogs.Tail(LogFile)}");
+            }
+
+            return (await http.GetAsync(new Uri(AdminUrl, "/health"))).IsSuccessStatusCode
+                && (await http.GetAsync(new Uri(IngressUrl, "/restate/health"))).IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(60), "the Keel server to become healthy");
+    }
+
+    /// <summary>SIGKILL, like a crash.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Starts again on the same data directory and ports.</summary>
+    public Task RestartAsync() => LaunchAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        if (_ownsDataDirectory)
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort.
+            }
+        }
+    }
+}
+
+/// <summary>What tests need of a Restate-compatible server process, Keel's or the official one.</summary>
+public interface IServerProcess : IAsyncDisposable
+{
+    Uri AdminUrl { get; }
+
+    Uri IngressUrl { get; }
+
+    string LogFile { get; }
+
+    Task KillAsync();
+
+    Task RestartAsync();
+}

@@ -157,3 +157,7 @@ public sealed class OnRestateV7(V7BidiStream setup) : InteropScenarios<V7BidiStr
 public sealed class OnRestateRequestResponse(V6RequestResponse setup) : InteropScenarios<V6RequestResponse>(setup);
 
 public sealed class OnKeelServer(KeelServerV6 setup) : InteropScenarios<KeelServerV6>(setup);
+
+public sealed class OnKeelServerV7(KeelServerV7 setup) : InteropScenarios<KeelServerV7>(setup);
+
+public sealed class OnKeelServerRequestResponse(KeelServerRequestResponse setup) : InteropScenarios<KeelServerRequestResponse>(setup);

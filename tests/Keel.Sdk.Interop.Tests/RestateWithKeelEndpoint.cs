@@ -98,3 +98,21 @@ public sealed class KeelServerV6 : RestateWithKeelEndpoint
 
     protected override async Task<IServerProcess> StartServerAsync() => await KeelServerProcess.StartAsync();
 }
+
+public sealed class KeelServerV7 : RestateWithKeelEndpoint
+{
+    protected override bool EnableProtocolV7 => true;
+
+    public override bool RequestResponse => false;
+
+    protected override async Task<IServerProcess> StartServerAsync() => await KeelServerProcess.StartAsync(new KeelServerOptions { EnableProtocolV7 = true });
+}
+
+public sealed class KeelServerRequestResponse : RestateWithKeelEndpoint
+{
+    protected override bool EnableProtocolV7 => false;
+
+    public override bool RequestResponse => true;
+
+    protected override async Task<IServerProcess> StartServerAsync() => await KeelServerProcess.StartAsync();
+}

@@ -3,10 +3,17 @@ using System.Text.RegularExpressions;
 using Keel.Bench;
 using Keel.Testing;
 
-// SDK benchmark: the Keel endpoint and the TypeScript SDK endpoint behind the same restate-server,
-// same scenarios, one run. Usage: dotnet run -c Release --project bench/Keel.Bench -- [seconds per scenario]
-var seconds = args.Length > 0 ? int.Parse(args[0]) : 10;
+// Usage: Keel.Bench [sdk|server] [seconds per scenario]
+//   sdk    — the Keel endpoint and the TypeScript SDK endpoint behind the same restate-server;
+//   server — the same TypeScript endpoint behind the Keel server and behind restate-server.
+var mode = args.Length > 0 ? args[0] : "sdk";
+var seconds = args.Length > 1 ? int.Parse(args[1]) : 10;
 var duration = TimeSpan.FromSeconds(seconds);
+if (mode == "server")
+{
+    await ServerBenchmark.RunAsync(duration);
+    return;
+}
 
 await using var server = await RestateServerProcess.StartAsync();
 var csPort = FreePort.Next();

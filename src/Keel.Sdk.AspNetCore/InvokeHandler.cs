@@ -65,7 +65,8 @@ internal static partial class InvokeHandler
                 http.Response.BodyWriter,
                 type => ActivatorUtilities.CreateInstance(http.RequestServices, type),
                 http.RequestServices.GetRequiredService<TimeProvider>(),
-                http.RequestAborted);
+                http.RequestAborted,
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Keel." + service));
             LogEnd(logger, service, handler, invocationId);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)

@@ -30,6 +30,15 @@ public sealed class Greeter
     }
 
     [Handler]
+    public async Task<int> LogAround(IContext ctx)
+    {
+        Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(ctx.Logger, "before");
+        var value = await ctx.RunAsync("answer", () => Task.FromResult(1));
+        Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(ctx.Logger, "after");
+        return value;
+    }
+
+    [Handler]
     public async Task<int> SleepThenRun(IContext ctx)
     {
         await ctx.SleepAsync(TimeSpan.FromSeconds(1));

@@ -12,6 +12,9 @@ public interface IContext
     /// <summary>Headers the invocation was started with.</summary>
     IReadOnlyDictionary<string, string> Headers { get; }
 
+    /// <summary>A logger that stays quiet while the handler replays its journal, so each line is written once.</summary>
+    Microsoft.Extensions.Logging.ILogger Logger { get; }
+
     /// <summary>A random generator seeded per invocation: the same numbers on every replay.</summary>
     Random Random { get; }
 

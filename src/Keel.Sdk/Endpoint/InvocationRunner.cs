@@ -16,11 +16,12 @@ public static class InvocationRunner
         PipeWriter output,
         Func<Type, object> instanceFactory,
         TimeProvider? time = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(instanceFactory);
-        var driver = new InvocationDriver(new Vm(version), time ?? TimeProvider.System);
+        var driver = new InvocationDriver(new Vm(version), time ?? TimeProvider.System, logger);
         return driver.RunAsync(input, output, context =>
         {
             var instance = instanceFactory(handler.Method.DeclaringType!);

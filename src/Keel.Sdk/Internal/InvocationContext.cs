@@ -8,8 +8,9 @@ internal sealed partial class InvocationContext : IWorkflowContext
     private readonly InvocationDriver _driver;
     private readonly IVm _vm;
 
-    public InvocationContext(InvocationDriver driver, InvocationInput input)
+    public InvocationContext(InvocationDriver driver, InvocationInput input, Microsoft.Extensions.Logging.ILogger logger)
     {
+        Logger = new ReplayAwareLogger(logger, () => driver.Vm.IsReplaying);
         _driver = driver;
         _vm = driver.Vm;
         Input = input;
@@ -21,6 +22,8 @@ internal sealed partial class InvocationContext : IWorkflowContext
     }
 
     public InvocationInput Input { get; }
+
+    public Microsoft.Extensions.Logging.ILogger Logger { get; }
 
     public string InvocationId { get; }
 

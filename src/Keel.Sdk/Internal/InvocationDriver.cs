@@ -23,10 +23,13 @@ internal sealed partial class InvocationDriver
     private bool _handlerStarted;
     private bool _handlerFinished;
 
-    public InvocationDriver(IVm vm, TimeProvider time)
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
+
+    public InvocationDriver(IVm vm, TimeProvider time, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         _vm = vm;
         Time = time;
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _sync = new PumpSynchronizationContext(_work.Writer);
     }
 
@@ -136,7 +139,7 @@ internal sealed partial class InvocationDriver
     {
         try
         {
-            Context = new InvocationContext(this, _vm.SysInput());
+            Context = new InvocationContext(this, _vm.SysInput(), _logger);
         }
         catch (VmException)
         {

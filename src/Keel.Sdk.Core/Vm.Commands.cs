@@ -161,13 +161,7 @@ public sealed partial class Vm
     {
         var completionId = NextCompletionId();
         var command = new AttachInvocationCommandMessage { ResultCompletionId = completionId };
-        switch (target)
-        {
-            case InvocationTarget.ById t: command.InvocationId = t.InvocationId; break;
-            case InvocationTarget.Workflow w: command.WorkflowTarget = ToProto(w); break;
-            case InvocationTarget.Idempotent i: command.IdempotentRequestTarget = ToProto(i); break;
-        }
-
+        SetTarget(target, id => command.InvocationId = id, w => command.WorkflowTarget = w, i => command.IdempotentRequestTarget = i);
         Journal(command, string.Empty);
         return NewHandle(NotificationId.Completion(completionId));
     }
@@ -176,15 +170,20 @@ public sealed partial class Vm
     {
         var completionId = NextCompletionId();
         var command = new GetInvocationOutputCommandMessage { ResultCompletionId = completionId };
-        switch (target)
-        {
-            case InvocationTarget.ById t: command.InvocationId = t.InvocationId; break;
-            case InvocationTarget.Workflow w: command.WorkflowTarget = ToProto(w); break;
-            case InvocationTarget.Idempotent i: command.IdempotentRequestTarget = ToProto(i); break;
-        }
-
+        SetTarget(target, id => command.InvocationId = id, w => command.WorkflowTarget = w, i => command.IdempotentRequestTarget = i);
         Journal(command, string.Empty);
         return NewHandle(NotificationId.Completion(completionId));
+    }
+
+    /// <summary>Attach and GetInvocationOutput share the target oneof but not a type: set it through callbacks.</summary>
+    private static void SetTarget(InvocationTarget target, Action<string> byId, Action<WorkflowTarget> workflow, Action<IdempotentRequestTarget> idempotent)
+    {
+        switch (target)
+        {
+            case InvocationTarget.ById t: byId(t.InvocationId); break;
+            case InvocationTarget.Workflow w: workflow(ToProto(w)); break;
+            case InvocationTarget.Idempotent i: idempotent(ToProto(i)); break;
+        }
     }
 
     public void SysWriteOutput(CompletionValue result)

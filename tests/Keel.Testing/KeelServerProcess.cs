@@ -59,28 +59,11 @@ public sealed class KeelServerProcess : IServerProcess
         string[] args = ["--data-dir", DataDirectory, "--ingress-port", IngressPort.ToString(CultureInfo.InvariantCulture), "--admin-port", AdminPort.ToString(CultureInfo.InvariantCulture)];
         var start = new ProcessStartInfo("dotnet", [ServerDll(), .. args, .. _options.EnableProtocolV7 ? new[] { "--enable-protocol-v7" } : []]);
         _process = ProcessLogs.Start(start, LogFile);
-        using var http = new HttpClient();
-        await Eventually.UntilAsync(async () =>
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"Keel server exited with {_process.ExitCode}: {ProcessLogs.Tail(LogFile)}");
-            }
-
-            return (await http.GetAsync(new Uri(AdminUrl, "/health"))).IsSuccessStatusCode
-                && (await http.GetAsync(new Uri(IngressUrl, "/restate/health"))).IsSuccessStatusCode;
-        }, TimeSpan.FromSeconds(60), "the Keel server to become healthy");
+        await ServerProcesses.WaitUntilHealthyAsync(_process, LogFile, AdminUrl, IngressUrl, "the Keel server");
     }
 
     /// <summary>SIGKILL, like a crash.</summary>
-    public async Task KillAsync()
-    {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-    }
+    public Task KillAsync() => ServerProcesses.KillAsync(_process);
 
     /// <summary>Starts again on the same data directory and ports.</summary>
     public Task RestartAsync() => LaunchAsync();

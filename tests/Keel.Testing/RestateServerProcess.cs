@@ -79,28 +79,11 @@ public sealed class RestateServerProcess : IServerProcess
         }
 
         _process = ProcessLogs.Start(start, LogFile);
-        using var http = new HttpClient();
-        await Eventually.UntilAsync(async () =>
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"restate-server exited with {_process.ExitCode}: {ProcessLogs.Tail(LogFile)}");
-            }
-
-            return (await http.GetAsync(new Uri(AdminUrl, "/health"))).IsSuccessStatusCode
-                && (await http.GetAsync(new Uri(IngressUrl, "/restate/health"))).IsSuccessStatusCode;
-        }, TimeSpan.FromSeconds(60), "restate-server to become healthy");
+        await ServerProcesses.WaitUntilHealthyAsync(_process, LogFile, AdminUrl, IngressUrl, "restate-server");
     }
 
     /// <summary>SIGKILL, like a crash.</summary>
-    public async Task KillAsync()
-    {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-    }
+    public Task KillAsync() => ServerProcesses.KillAsync(_process);
 
     /// <summary>Starts again on the same base dir and ports.</summary>
     public Task RestartAsync() => LaunchAsync();

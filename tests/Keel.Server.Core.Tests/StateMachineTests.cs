@@ -166,4 +166,21 @@ public class StateMachineTests
         Assert.Equal(409, ((InvocationResult.Failure)actions.OfType<PartitionAction.Completed>().Single().Result).Code);
         Assert.Single(actions.OfType<PartitionAction.Invoke>());
     }
+
+    [Fact]
+    public void Completed_workflow_is_kept_for_its_retention_then_forgotten()
+    {
+        var run = Submit("Signup", "run", "wf-2", send: true);
+        Effect(run, 1, new OutputCommandMessage { Value = new Value { Content = ByteString.CopyFromUtf8("\"done\"") } });
+        Apply(new PartitionCommand.Effect(new InvokerEffect.Ended(run.Id, run.Attempt)));
+
+        Apply(new PartitionCommand.Cleanup(), Now.AddHours(23));
+        var within = Apply(new PartitionCommand.Submit(new InvocationRequest("Signup", "run", "wf-2", ReadOnlyMemory<byte>.Empty, [], null, true), new object()));
+        Assert.Equal(SubmitStatus.PreviouslyAccepted, ((SubmitResult)within.OfType<PartitionAction.Reply>().Single().Value).Status);
+
+        Apply(new PartitionCommand.Cleanup(), Now.AddHours(25));
+        Assert.Null(new Tables(new Transaction(_store)).GetInvocation(run.Id));
+        var after = Apply(new PartitionCommand.Submit(new InvocationRequest("Signup", "run", "wf-2", ReadOnlyMemory<byte>.Empty, [], null, true), new object()));
+        Assert.Equal(SubmitStatus.Accepted, ((SubmitResult)after.OfType<PartitionAction.Reply>().Single().Value).Status);
+    }
 }

@@ -24,6 +24,9 @@ public abstract record PartitionCommand
 
     public sealed record Kill(InvocationId Id, object Reply) : PartitionCommand;
 
+    /// <summary>Deletes completed invocations whose retention has passed (sent periodically).</summary>
+    public sealed record Cleanup : PartitionCommand;
+
     /// <summary>Sent once at start: resume every invocation that was running or backing off.</summary>
     public sealed record Recover : PartitionCommand;
 }

@@ -34,10 +34,16 @@ public sealed class PartitionProcessor : IAsyncDisposable
     /// <summary>Batches committed so far (one fsync each).</summary>
     public long Batches { get; private set; }
 
+    /// <summary>How often completed invocations past their retention are deleted.</summary>
+    public TimeSpan CleanupInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    private ITimer? _cleanup;
+
     public void Start()
     {
         _loop = Task.Run(RunAsync);
         Enqueue(new PartitionCommand.Recover());
+        _cleanup = _time.CreateTimer(_ => Enqueue(new PartitionCommand.Cleanup()), null, CleanupInterval, CleanupInterval);
     }
 
     public void Enqueue(PartitionCommand command) => _queue.Writer.TryWrite(command);
@@ -190,6 +196,11 @@ public sealed class PartitionProcessor : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_cleanup is not null)
+        {
+            await _cleanup.DisposeAsync().ConfigureAwait(false);
+        }
+
         _queue.Writer.TryComplete();
         if (_loop is not null)
         {

@@ -23,10 +23,40 @@ public sealed partial class StateMachine
     private static InvocationId? Resolve(Tables tables, InvocationQuery query) => query switch
     {
         InvocationQuery.ById byId => byId.Id,
-        InvocationQuery.Workflow w => tables.IdempotentInvocation(Keys.Idempotency(w.Name, w.Key, "run", "\u0001workflow")) is { } wf ? InvocationId.Parse(wf) : null,
+        InvocationQuery.Workflow w => tables.IdempotentInvocation(Keys.WorkflowRun(w.Name, w.Key)) is { } wf ? InvocationId.Parse(wf) : null,
         InvocationQuery.Idempotent i => tables.IdempotentInvocation(Keys.Idempotency(i.Service, i.Key, i.Handler, i.IdempotencyKey)) is { } ik ? InvocationId.Parse(ik) : null,
         _ => null,
     };
+
+    /// <summary>
+    /// Forgets completed invocations past their retention: status, the idempotency or workflow-id
+    /// mapping that pointed at them, and a workflow's durable promises.
+    /// </summary>
+    private static void OnCleanup(ApplyContext c)
+    {
+        foreach (var record in c.Tables.AllInvocations().Where(r => r.Phase == InvocationPhase.Completed && r.RetainUntil <= c.Now).ToList())
+        {
+            Forget(c, record);
+        }
+    }
+
+    private static void Forget(ApplyContext c, InvocationRecord record)
+    {
+        var id = InvocationId.Parse(record.Id);
+        c.Tables.DeleteInvocation(id);
+        if (record.HandlerKind == Protocol.Manifest.HandlerType.Workflow)
+        {
+            c.Tables.Transaction.Delete(Table.Idempotency, Keys.WorkflowRun(record.Service, record.Key));
+            foreach (var (promise, _) in c.Tables.Transaction.Scan(Table.Promises, Keys.Object(record.Service, record.Key ?? string.Empty)))
+            {
+                c.Tables.Transaction.Delete(Table.Promises, promise);
+            }
+        }
+        else if (record.IdempotencyKey is { } ik)
+        {
+            c.Tables.Transaction.Delete(Table.Idempotency, Keys.Idempotency(record.Service, record.Key, record.Handler, ik));
+        }
+    }
 
     private static void OnPurge(ApplyContext c, PartitionCommand.Purge purge)
     {
@@ -38,7 +68,7 @@ public sealed partial class StateMachine
         };
         if (status == ControlStatus.Done)
         {
-            c.Tables.DeleteInvocation(purge.Id);
+            Forget(c, c.Tables.GetInvocation(purge.Id)!);
         }
 
         c.Actions.Add(new PartitionAction.Reply(purge.Reply, new ControlResult(status)));

@@ -30,6 +30,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             case PartitionCommand.Purge purge: OnPurge(context, purge); break;
             case PartitionCommand.GetOutput query: OnGetOutput(context, query); break;
             case PartitionCommand.Recover: OnRecover(context); break;
+            case PartitionCommand.Cleanup: OnCleanup(context); break;
         }
 
         return context.Actions;
@@ -49,7 +50,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
 
         // Workflow runs and idempotent requests are deduplicated: the same key names the same invocation.
         var dedupKey = handler.Kind == HandlerType.Workflow
-            ? Keys.Idempotency(request.Service, request.Key, "run", "\u0001workflow")
+            ? Keys.WorkflowRun(request.Service, request.Key)
             : request.IdempotencyKey is { } ik ? Keys.Idempotency(request.Service, request.Key, request.Handler, ik) : null;
         if (dedupKey is not null && c.Tables.IdempotentInvocation(dedupKey) is { } existing)
         {

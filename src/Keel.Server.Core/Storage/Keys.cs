@@ -54,6 +54,9 @@ public static class Keys
     public static byte[] Idempotency(string service, string? key, string handler, string idempotencyKey) =>
         Concat(Text(service), Text(key ?? string.Empty), Text(handler), Text(idempotencyKey));
 
+    /// <summary>The deduplication key of a workflow's run (one run per workflow id).</summary>
+    public static byte[] WorkflowRun(string service, string? key) => Idempotency(service, key, "run", "\u0001workflow");
+
     public static byte[] Promise(string service, string key, string name) => Concat(Object(service, key), Text(name));
 
     public static byte[] Meta(string name) => Encoding.UTF8.GetBytes(name);

@@ -15,6 +15,8 @@ public static class AdminEndpoints
 
     public static void Map(IEndpointRouteBuilder app, string host, SchemaRegistry schema, DiscoveryClient discovery, IRuntimeApi runtime)
     {
+        // API v1 is gone in Restate 1.7: answer it like they do, with 400.
+        app.Map("/v1/{**rest}", () => Error(400, "Admin API version 1 is not supported; use /v2 to /v4 or no prefix.")).RequireHost(host);
         foreach (var prefix in new[] { "", "/v2", "/v3", "/v4" })
         {
             var group = app.MapGroup(prefix).RequireHost(host);

@@ -183,4 +183,22 @@ public class StateMachineTests
         var after = Apply(new PartitionCommand.Submit(new InvocationRequest("Signup", "run", "wf-2", ReadOnlyMemory<byte>.Empty, [], null, true), new object()));
         Assert.Equal(SubmitStatus.Accepted, ((SubmitResult)after.OfType<PartitionAction.Reply>().Single().Value).Status);
     }
+
+    [Fact]
+    public void Second_idempotent_call_while_the_first_runs_gets_the_same_result()
+    {
+        var callerA = Submit("Greeter", "greet");
+        var callerB = Submit("Greeter", "greet");
+        var call = new CallCommandMessage { ServiceName = "Greeter", HandlerName = "greet", IdempotencyKey = "same", InvocationIdNotificationIdx = 1, ResultCompletionId = 2 };
+        var child = Effect(callerA, 1, call).OfType<PartitionAction.Invoke>().Single().Request;
+        var secondStart = Effect(callerB, 1, call);
+        Assert.Empty(secondStart.OfType<PartitionAction.Invoke>());
+        Assert.Equal(child.Id.ToString(), NotificationTemplate.Parser.ParseFrom(secondStart.OfType<PartitionAction.Push>().Single().Frame.AsSpan(8)).InvocationId);
+
+        Effect(child, 1, new OutputCommandMessage { Value = new Value { Content = ByteString.CopyFromUtf8("1") } });
+        var done = Apply(new PartitionCommand.Effect(new InvokerEffect.Ended(child.Id, child.Attempt)));
+        var notified = done.OfType<PartitionAction.Push>().Select(p => p.Id).ToHashSet();
+        Assert.True(notified.SetEquals([callerA.Id, callerB.Id]), "both callers get the result");
+        Assert.All(done.OfType<PartitionAction.Push>(), p => Assert.Equal(MessageType.CallCompletion, FrameHeader.ReadFrom(p.Frame).Type));
+    }
 }

@@ -49,6 +49,9 @@ public sealed record InvocationRecord
     public DateTimeOffset LastStoredEntryAt { get; set; }
     public string? CallerId { get; init; }
     public uint? CallerCompletionId { get; init; }
+
+    /// <summary>Later callers that made the same idempotent call while this one ran; each gets the result too.</summary>
+    public List<CallerRef> AttachedCallers { get; init; } = [];
     public string? IdempotencyKey { get; init; }
     public ulong RandomSeed { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
@@ -65,6 +68,9 @@ public sealed record InvocationRecord
 
     public bool IsExclusive => ServiceType == ServiceType.VirtualObject ? HandlerKind != HandlerType.Shared : HandlerKind == HandlerType.Workflow;
 }
+
+/// <summary>An invocation waiting for another's result, and the completion id it waits on.</summary>
+public sealed record CallerRef(string Id, uint CompletionId);
 
 /// <summary>An output value or a terminal failure.</summary>
 public sealed record ResultRecord(bool Success, byte[]? Value, ushort Code = 0, string? Message = null, Dictionary<string, string>? Metadata = null)

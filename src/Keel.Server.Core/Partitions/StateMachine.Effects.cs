@@ -129,9 +129,18 @@ public sealed partial class StateMachine
             var dedup = Storage.Keys.Idempotency(serviceName, key, handlerName, idempotencyKey);
             if (c.Tables.IdempotentInvocation(dedup) is { } existing && c.Tables.GetInvocation(InvocationId.Parse(existing)) is { } previous)
             {
-                if (resultCompletion is { } completion && previous.Result is { } done)
+                if (resultCompletion is { } completion)
                 {
-                    Notify(c, caller, MessageType.CallCompletion, ResultNotification(completion, done));
+                    if (previous.Result is { } done)
+                    {
+                        Notify(c, caller, MessageType.CallCompletion, ResultNotification(completion, done));
+                    }
+                    else
+                    {
+                        // Still running: this caller gets the result when it completes.
+                        previous.AttachedCallers.Add(new CallerRef(caller.Id, completion));
+                        c.Tables.PutInvocation(previous);
+                    }
                 }
 
                 return existing;
@@ -139,7 +148,7 @@ public sealed partial class StateMachine
         }
 
         var id = idempotencyKey is not null
-            ? InvocationId.Deterministic(PartitionKeyOf(serviceName, key), "ik", serviceName, key, handlerName, idempotencyKey)
+            ? InvocationId.Deterministic(IdempotentPartitionKey(serviceName, key, handlerName, idempotencyKey), "ik", serviceName, key, handlerName, idempotencyKey)
             : InvocationId.New(PartitionKeyOf(serviceName, service.Type == ServiceType.Service ? null : key), c.Now);
         if (idempotencyKey is not null)
         {

@@ -139,10 +139,18 @@ public sealed partial class StateMachine
         c.Tables.DeleteJournal(id);
         c.Actions.Add(new PartitionAction.Completed(id, ToResult(result)));
 
-        if (record.CallerId is { } callerId && record.CallerCompletionId is { } completion
-            && c.Tables.GetInvocation(InvocationId.Parse(callerId)) is { } caller)
+        var callers = record.AttachedCallers.ToList();
+        if (record.CallerId is { } callerId && record.CallerCompletionId is { } completion)
         {
-            Notify(c, caller, MessageType.CallCompletion, ResultNotification(completion, result));
+            callers.Insert(0, new CallerRef(callerId, completion));
+        }
+
+        foreach (var waiting in callers)
+        {
+            if (c.Tables.GetInvocation(InvocationId.Parse(waiting.Id)) is { } caller)
+            {
+                Notify(c, caller, MessageType.CallCompletion, ResultNotification(waiting.CompletionId, result));
+            }
         }
 
         if (record.IsExclusive && c.Tables.LockHolder(record.Service, record.Key!) == record.Id)

@@ -64,7 +64,9 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         }
 
         var id = dedupKey is not null
-            ? InvocationId.Deterministic(PartitionKeyOf(request.Service, request.Key), "ik", request.Service, request.Key ?? string.Empty, request.Handler, request.IdempotencyKey ?? "workflow")
+            ? InvocationId.Deterministic(
+                handler.Kind == HandlerType.Workflow ? PartitionKeyOf(request.Service, request.Key) : IdempotentPartitionKey(request.Service, request.Key, request.Handler, request.IdempotencyKey!),
+                "ik", request.Service, request.Key ?? string.Empty, request.Handler, request.IdempotencyKey ?? "workflow")
             : InvocationId.New(PartitionKeyOf(request.Service, request.Key), c.Now);
         var record = NewInvocation(c, id, service, handler, request.Key, request.Headers, request.Body.ToArray(), null, null, request.IdempotencyKey, request.ExecutionTime);
         if (dedupKey is not null)
@@ -177,6 +179,10 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         key is null
             ? (ulong)Random.Shared.NextInt64()
             : System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(service + "\0" + key)));
+
+    /// <summary>Same idempotent request, same id: keyed targets hash their key, services the idempotency key.</summary>
+    private static ulong IdempotentPartitionKey(string service, string? key, string handler, string idempotencyKey) =>
+        PartitionKeyOf(service, string.IsNullOrEmpty(key) ? handler + "\0" + idempotencyKey : key);
 
     private static InvocationResult ToResult(ResultRecord r) =>
         r.Success ? new InvocationResult.Success(r.Value ?? []) : new InvocationResult.Failure(r.Code, r.Message ?? string.Empty, r.Metadata);

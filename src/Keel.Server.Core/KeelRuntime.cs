@@ -16,7 +16,8 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     private readonly IInvoker _invoker;
     private readonly TimeProvider _time;
     private IKeyValueStore? _store;
-    private PartitionProcessor? _processor;
+    private PartitionProcessor[]? _processors;
+    private int _roundRobin;
 
     public KeelRuntime(RuntimeOptions options, ISchemaView schema, IInvoker invoker, TimeProvider time)
     {
@@ -33,17 +34,53 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     public Task StartAsync(IKeyValueStore store)
     {
         _store = store;
-        _processor = new PartitionProcessor(store, new StateMachine(_schema, _options), _invoker, _time);
-        _processor.Start();
+        var count = Math.Max(1, _options.Partitions);
+        CheckPartitionCount(store, count);
+        var processors = new PartitionProcessor[count];
+        for (var p = 0; p < count; p++)
+        {
+            processors[p] = new PartitionProcessor(p, store, new StateMachine(_schema, _options, p), _invoker, _time,
+                (target, command) => processors[target].Enqueue(command));
+        }
+
+        _processors = processors;
+        foreach (var processor in processors)
+        {
+            processor.Start();
+        }
+
         return Task.CompletedTask;
+    }
+
+    /// <summary>The partition count is part of the data's layout: record it once, refuse another later.</summary>
+    private static void CheckPartitionCount(IKeyValueStore store, int count)
+    {
+        var key = Keys.Meta("partitions");
+        if (store.Get(Table.Meta, key) is { } stored)
+        {
+            var existing = int.Parse(System.Text.Encoding.UTF8.GetString(stored), System.Globalization.CultureInfo.InvariantCulture);
+            if (existing != count)
+            {
+                store.Dispose();
+                throw new InvalidOperationException($"This data directory was created with {existing} partitions; start the server with --partitions {existing}.");
+            }
+
+            return;
+        }
+
+        store.Commit([new WriteOp(Table.Meta, key, System.Text.Encoding.UTF8.GetBytes(count.ToString(System.Globalization.CultureInfo.InvariantCulture)))]);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_processor is not null)
+        if (_processors is not null)
         {
-            await _processor.DisposeAsync().ConfigureAwait(false);
-            _processor = null;
+            foreach (var processor in _processors)
+            {
+                await processor.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _processors = null;
         }
 
         _store?.Dispose();
@@ -52,15 +89,34 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
-    private PartitionProcessor Processor => _processor ?? throw new InvalidOperationException("The runtime is not started.");
+    private PartitionProcessor[] Processors => _processors ?? throw new InvalidOperationException("The runtime is not started.");
 
-    public void Submit(InvokerEffect effect) => Processor.Enqueue(new PartitionCommand.Effect(effect));
+    /// <summary>The processor owning an invocation (its id's partition key decides).</summary>
+    private PartitionProcessor Owner(InvocationId id) => Processors[(int)(id.PartitionKey % (ulong)Processors.Length)];
+
+    private PartitionProcessor OwnerOfKey(ulong partitionKey) => Processors[(int)(partitionKey % (ulong)Processors.Length)];
+
+    /// <summary>Where a new request goes: keyed targets and idempotent requests by hash, the rest round-robin.</summary>
+    private PartitionProcessor OwnerOf(InvocationRequest request) =>
+        request.Key is not null ? OwnerOfKey(StateMachine.PartitionKeyOf(request.Service, request.Key))
+        : request.IdempotencyKey is { } ik ? OwnerOfKey(StateMachine.IdempotentPartitionKey(request.Service, null, request.Handler, ik))
+        : Processors[(int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)Processors.Length)];
+
+    private PartitionProcessor OwnerOf(InvocationQuery query) => query switch
+    {
+        InvocationQuery.ById byId => Owner(byId.Id),
+        InvocationQuery.Workflow w => OwnerOfKey(StateMachine.PartitionKeyOf(w.Name, w.Key)),
+        InvocationQuery.Idempotent i => OwnerOfKey(StateMachine.IdempotentPartitionKey(i.Service, i.Key, i.Handler, i.IdempotencyKey)),
+        _ => Processors[0],
+    };
+
+    public void Submit(InvokerEffect effect) => Owner(effect.Id).Enqueue(new PartitionCommand.Effect(effect));
 
     public async Task<SubmitResult> SubmitAsync(InvocationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var pending = new PendingRequest(waitForResult: !request.IsSend);
-        Processor.Enqueue(new PartitionCommand.Submit(request, pending));
+        OwnerOf(request).Enqueue(new PartitionCommand.Submit(request, pending));
         var accepted = (SubmitResult)await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (request.IsSend || accepted.Result is not null)
         {
@@ -74,7 +130,7 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     public async Task<OutputResult> GetOutputAsync(InvocationQuery query, bool wait, CancellationToken cancellationToken)
     {
         var pending = new PendingRequest(waitForResult: wait);
-        Processor.Enqueue(new PartitionCommand.GetOutput(query, pending));
+        OwnerOf(query).Enqueue(new PartitionCommand.GetOutput(query, pending));
         var answer = (OutputResult)await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (!wait || answer.Status != OutputStatus.NotReady)
         {
@@ -88,22 +144,22 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     public async Task CompleteAwakeableAsync(AwakeableId awakeable, InvocationResult result, CancellationToken cancellationToken)
     {
         var pending = new PendingRequest(waitForResult: false);
-        Processor.Enqueue(new PartitionCommand.CompleteAwakeable(awakeable, result, pending));
+        Owner(awakeable.InvocationId).Enqueue(new PartitionCommand.CompleteAwakeable(awakeable, result, pending));
         await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public Task<ControlResult> CancelAsync(InvocationId id, CancellationToken cancellationToken) =>
-        Control(new PendingRequest(false), p => new PartitionCommand.Cancel(id, p), cancellationToken);
+        Control(id, new PendingRequest(false), p => new PartitionCommand.Cancel(id, p), cancellationToken);
 
     public Task<ControlResult> KillAsync(InvocationId id, CancellationToken cancellationToken) =>
-        Control(new PendingRequest(false), p => new PartitionCommand.Kill(id, p), cancellationToken);
+        Control(id, new PendingRequest(false), p => new PartitionCommand.Kill(id, p), cancellationToken);
 
     public Task<ControlResult> PurgeAsync(InvocationId id, CancellationToken cancellationToken) =>
-        Control(new PendingRequest(false), p => new PartitionCommand.Purge(id, p), cancellationToken);
+        Control(id, new PendingRequest(false), p => new PartitionCommand.Purge(id, p), cancellationToken);
 
-    private async Task<ControlResult> Control(PendingRequest pending, Func<PendingRequest, PartitionCommand> command, CancellationToken cancellationToken)
+    private async Task<ControlResult> Control(InvocationId id, PendingRequest pending, Func<PendingRequest, PartitionCommand> command, CancellationToken cancellationToken)
     {
-        Processor.Enqueue(command(pending));
+        Owner(id).Enqueue(command(pending));
         return (ControlResult)await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -5,8 +5,11 @@ public sealed record RuntimeOptions
 {
     public required string DataDirectory { get; init; }
 
-    /// <summary>Partitions of the keyspace. Only 1 is implemented so far (see docs/server.md).</summary>
-    public int Partitions { get; init; } = 1;
+    /// <summary>
+    /// Partitions of the keyspace, each with its own processor (one batch and fsync at a time).
+    /// Fixed for a data directory: invocations are owned by partition key modulo this count.
+    /// </summary>
+    public int Partitions { get; init; } = 4;
 
     /// <summary>6 matches a default Restate 1.7 server; 7 when the V7 flag is on.</summary>
     public int MaxProtocolVersion { get; init; } = 6;

@@ -39,7 +39,16 @@ invoker.Sink = runtime;
 IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime);
 AdminEndpoints.Map(app, $"*:{settings.AdminPort}", schema, new DiscoveryClient(), runtime);
 
-await runtime.StartAsync(CancellationToken.None);
+try
+{
+    await runtime.StartAsync(CancellationToken.None);
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"keel-server: {e.Message}");
+    return 2;
+}
+
 app.Lifetime.ApplicationStopping.Register(() => app.Logger.LogInformation("Keel server stopping"));
 await app.StartAsync();
 app.Logger.LogInformation("Keel server ready: ingress {Address}:{Ingress}, admin {Address}:{Admin}, data {Data}",

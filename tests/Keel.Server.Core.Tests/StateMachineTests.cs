@@ -14,7 +14,7 @@ public class StateMachineTests
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
     private readonly MemoryStore _store = new();
-    private readonly StateMachine _machine = new(new FakeSchema(), new RuntimeOptions { DataDirectory = "unused" });
+    private readonly StateMachine _machine = new(new FakeSchema(), new RuntimeOptions { DataDirectory = "unused", Partitions = 1 });
 
     private List<PartitionAction> Apply(PartitionCommand command, DateTimeOffset? at = null)
     {

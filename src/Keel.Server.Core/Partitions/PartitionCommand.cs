@@ -24,6 +24,12 @@ public abstract record PartitionCommand
 
     public sealed record Kill(InvocationId Id, object Reply) : PartitionCommand;
 
+    /// <summary>An operation handed over from another partition (durably kept in its outbox until acknowledged).</summary>
+    public sealed record Deliver(int Source, ulong Seq, RemoteOp Op) : PartitionCommand;
+
+    /// <summary>The target partition applied (or had already applied) this outbox entry: forget it.</summary>
+    public sealed record AckOutbox(ulong Seq) : PartitionCommand;
+
     /// <summary>Deletes completed invocations whose retention has passed (sent periodically).</summary>
     public sealed record Cleanup : PartitionCommand;
 
@@ -48,4 +54,7 @@ public abstract record PartitionAction
     public sealed record Completed(InvocationId Id, InvocationResult Result) : PartitionAction;
 
     public sealed record Reply(object Token, object Value) : PartitionAction;
+
+    /// <summary>Enqueue a command into another partition's processor.</summary>
+    public sealed record Route(int Partition, PartitionCommand Command) : PartitionAction;
 }

@@ -23,8 +23,14 @@ public sealed class PartitionProcessor : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<byte[], ITimer> _timers = new(new ByteArrayEquality());
     private Task? _loop;
 
-    public PartitionProcessor(IKeyValueStore store, StateMachine stateMachine, IInvoker invoker, TimeProvider time)
+    private readonly int _partition;
+    private readonly Action<int, PartitionCommand> _route;
+
+    /// <param name="route">Enqueues a command into another partition (cross-partition handoff).</param>
+    public PartitionProcessor(int partition, IKeyValueStore store, StateMachine stateMachine, IInvoker invoker, TimeProvider time, Action<int, PartitionCommand> route)
     {
+        _partition = partition;
+        _route = route;
         _store = store;
         _stateMachine = stateMachine;
         _invoker = invoker;
@@ -60,7 +66,7 @@ public sealed class PartitionProcessor : IAsyncDisposable
             }
 
             var tx = new Transaction(_store);
-            var tables = new Tables(tx);
+            var tables = new Tables(tx, _partition);
             var actions = new List<PartitionAction>();
             var now = _time.GetUtcNow();
             foreach (var command in batch)
@@ -124,6 +130,9 @@ public sealed class PartitionProcessor : IAsyncDisposable
                 break;
             case PartitionAction.Reply reply:
                 Answer(reply.Token, reply.Value);
+                break;
+            case PartitionAction.Route route:
+                _route(route.Partition, route.Command);
                 break;
         }
     }

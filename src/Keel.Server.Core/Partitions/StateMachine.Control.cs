@@ -21,7 +21,7 @@ public sealed partial class StateMachine
     /// </summary>
     private ControlStatus Cancel(ApplyContext c, InvocationId id)
     {
-        if (c.Tables.GetInvocation(id) is not { } record)
+        if (Load(c, id) is not { } record)
         {
             return ControlStatus.NotFound;
         }
@@ -47,7 +47,7 @@ public sealed partial class StateMachine
     /// <summary>Ends the invocation and its pending child calls at once, without running user code, releasing their locks.</summary>
     private ControlStatus Kill(ApplyContext c, InvocationId id)
     {
-        if (c.Tables.GetInvocation(id) is not { } record)
+        if (Load(c, id) is not { } record)
         {
             return ControlStatus.NotFound;
         }
@@ -71,7 +71,7 @@ public sealed partial class StateMachine
         Fail(c, record, 409, "killed");
         foreach (var child in children)
         {
-            Kill(c, child);
+            Send(c, child, new RemoteOp.KillInvocation(child.ToString()));
         }
 
         return ControlStatus.Done;

@@ -13,7 +13,7 @@ public sealed partial class StateMachine
 {
     private void OnEffect(ApplyContext c, InvokerEffect effect)
     {
-        var record = c.Tables.GetInvocation(effect.Id);
+        var record = Load(c, effect.Id);
 
         // Effects of an attempt that is no longer current (killed, retried, completed) are dropped.
         if (record is null || record.Phase != InvocationPhase.Invoked || record.Attempt != effect.Attempt)
@@ -92,7 +92,7 @@ public sealed partial class StateMachine
                     signalNotification.Failure = awakeable.Failure;
                 }
 
-                DeliverSignal(c, target.InvocationId, signalNotification);
+                NotifyAnywhere(c, target.InvocationId.ToString(), MessageType.SignalNotification, signalNotification);
                 break;
             case SendSignalCommandMessage signal when InvocationId.TryParse(signal.TargetInvocationId, out var targetId):
                 OnSendSignal(c, targetId, signal);
@@ -105,13 +105,15 @@ public sealed partial class StateMachine
         c.Tables.PutInvocation(record);
     }
 
+    /// <summary>
+    /// Assigns the child's id here (the caller learns it at once) and hands the creation to the
+    /// partition that owns the child; an unknown target fails the call at once with 404.
+    /// </summary>
     private string CreateChild(ApplyContext c, InvocationRecord caller, string serviceName, string handlerName, string key, ByteString parameter,
         Google.Protobuf.Collections.RepeatedField<Header> headers, string? idempotencyKey, uint? resultCompletion, DateTimeOffset? at)
     {
-        if (!schema.TryGetHandler(serviceName, handlerName, out var service, out var handler))
+        if (!schema.TryGetHandler(serviceName, handlerName, out var service, out _))
         {
-            // Unknown target: answer the caller with a terminal 404 instead of a child.
-            var missing = InvocationId.New(PartitionKeyOf(serviceName, key), c.Now);
             if (resultCompletion is { } completion)
             {
                 Notify(c, caller, MessageType.CallCompletion, new NotificationTemplate
@@ -121,43 +123,55 @@ public sealed partial class StateMachine
                 });
             }
 
-            return missing.ToString();
+            return InvocationId.New(LocalPartitionKey(), c.Now).ToString();
         }
 
-        if (idempotencyKey is not null)
+        var keyed = service.Type != ServiceType.Service;
+        var id = idempotencyKey is not null
+            ? InvocationId.Deterministic(IdempotentPartitionKey(serviceName, keyed ? key : null, handlerName, idempotencyKey), "ik", serviceName, key, handlerName, idempotencyKey)
+            : InvocationId.New(PartitionKeyOf(serviceName, keyed ? key : null), c.Now);
+        Send(c, id, new RemoteOp.CreateChild(id.ToString(), serviceName, handlerName, key, parameter.ToByteArray(),
+            headers.Select(h => KeyValuePair.Create(h.Key, h.Value)).ToList(), idempotencyKey,
+            resultCompletion is null ? null : caller.Id, resultCompletion, at));
+        return id.ToString();
+    }
+
+    /// <summary>In the child's partition: deduplicate idempotent requests, else create the invocation.</summary>
+    private void ApplyCreateChild(ApplyContext c, RemoteOp.CreateChild create)
+    {
+        if (!schema.TryGetHandler(create.Service, create.Handler, out var service, out var handler))
         {
-            var dedup = Storage.Keys.Idempotency(serviceName, key, handlerName, idempotencyKey);
-            if (c.Tables.IdempotentInvocation(dedup) is { } existing && c.Tables.GetInvocation(InvocationId.Parse(existing)) is { } previous)
+            return;
+        }
+
+        if (create.IdempotencyKey is { } idempotencyKey)
+        {
+            var dedup = Storage.Keys.Idempotency(create.Service, create.Key, create.Handler, idempotencyKey);
+            if (c.Tables.IdempotentInvocation(dedup) is { } existing && Load(c, InvocationId.Parse(existing)) is { } previous)
             {
-                if (resultCompletion is { } completion)
+                if (create.CallerId is { } callerId && create.CallerCompletionId is { } completion)
                 {
                     if (previous.Result is { } done)
                     {
-                        Notify(c, caller, MessageType.CallCompletion, ResultNotification(completion, done));
+                        NotifyAnywhere(c, callerId, MessageType.CallCompletion, ResultNotification(completion, done));
                     }
                     else
                     {
                         // Still running: this caller gets the result when it completes.
-                        previous.AttachedCallers.Add(new CallerRef(caller.Id, completion));
+                        previous.AttachedCallers.Add(new CallerRef(callerId, completion));
                         c.Tables.PutInvocation(previous);
                     }
                 }
 
-                return existing;
+                return;
             }
+
+            c.Tables.PutIdempotent(dedup, InvocationId.Parse(create.ChildId));
         }
 
-        var id = idempotencyKey is not null
-            ? InvocationId.Deterministic(IdempotentPartitionKey(serviceName, key, handlerName, idempotencyKey), "ik", serviceName, key, handlerName, idempotencyKey)
-            : InvocationId.New(PartitionKeyOf(serviceName, service.Type == ServiceType.Service ? null : key), c.Now);
-        if (idempotencyKey is not null)
-        {
-            c.Tables.PutIdempotent(Storage.Keys.Idempotency(serviceName, key, handlerName, idempotencyKey), id);
-        }
-
-        NewInvocation(c, id, service, handler, key, headers.Select(h => KeyValuePair.Create(h.Key, h.Value)).ToList(), parameter.ToByteArray(),
-            resultCompletion is null ? null : caller.Id, resultCompletion, idempotencyKey, at);
-        return id.ToString();
+        var record = NewInvocation(c, InvocationId.Parse(create.ChildId), service, handler, create.Key, create.Headers, create.Parameter,
+            create.CallerId, create.CallerCompletionId, create.IdempotencyKey, create.InvokeTime);
+        c.Live[record.Id] = record;
     }
 
     private void OnRunProposal(ApplyContext c, InvocationRecord record, InvokerEffect.RunProposal proposal)

@@ -33,19 +33,12 @@ public sealed partial class StateMachine
         }
     }
 
-    private void DeliverSignal(ApplyContext c, InvocationId target, NotificationTemplate signal)
-    {
-        if (c.Tables.GetInvocation(target) is { } record)
-        {
-            Notify(c, record, MessageType.SignalNotification, signal);
-        }
-    }
 
     private void OnSendSignal(ApplyContext c, InvocationId target, SendSignalCommandMessage signal)
     {
         if (signal.SignalIdCase == SendSignalCommandMessage.SignalIdOneofCase.Idx && signal.Idx == 1)
         {
-            Cancel(c, target);
+            Send(c, target, new RemoteOp.CancelInvocation(target.ToString()));
             return;
         }
 
@@ -59,7 +52,7 @@ public sealed partial class StateMachine
             default: notification.Void = new Unit(); break;
         }
 
-        DeliverSignal(c, target, notification);
+        NotifyAnywhere(c, target.ToString(), MessageType.SignalNotification, notification);
     }
 
     private static bool Awaits(InvocationRecord record, NotificationTemplate n) => n.IdCase switch
@@ -147,16 +140,13 @@ public sealed partial class StateMachine
 
         foreach (var waiting in callers)
         {
-            if (c.Tables.GetInvocation(InvocationId.Parse(waiting.Id)) is { } caller)
-            {
-                Notify(c, caller, MessageType.CallCompletion, ResultNotification(waiting.CompletionId, result));
-            }
+            NotifyAnywhere(c, waiting.Id, MessageType.CallCompletion, ResultNotification(waiting.CompletionId, result));
         }
 
         if (record.IsExclusive && c.Tables.LockHolder(record.Service, record.Key!) == record.Id)
         {
             c.Tables.Unlock(record.Service, record.Key!);
-            if (c.Tables.Dequeue(record.Service, record.Key!) is { } next && c.Tables.GetInvocation(next) is { } nextRecord)
+            if (c.Tables.Dequeue(record.Service, record.Key!) is { } next && Load(c, next) is { } nextRecord)
             {
                 Enter(c, nextRecord);
             }
@@ -207,7 +197,7 @@ public sealed partial class StateMachine
         }
 
         var (_, id, kind, completionId) = Keys.ParseTimer(key);
-        if (c.Tables.GetInvocation(id) is not { } record)
+        if (Load(c, id) is not { } record)
         {
             return;
         }
@@ -235,7 +225,7 @@ public sealed partial class StateMachine
             case InvocationResult.Failure f: notification.Failure = new Failure { Code = f.Code, Message = f.Message }; break;
         }
 
-        DeliverSignal(c, command.Awakeable.InvocationId, notification);
+        NotifyAnywhere(c, command.Awakeable.InvocationId.ToString(), MessageType.SignalNotification, notification);
         c.Actions.Add(new PartitionAction.Reply(command.Reply, true));
     }
 }

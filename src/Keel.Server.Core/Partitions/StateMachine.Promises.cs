@@ -62,7 +62,7 @@ public sealed partial class StateMachine
         {
             c.Tables.Transaction.Delete(Table.Promises, listenerKey);
             var waiter = InvocationId.FromBytes(listenerKey.AsSpan(prefix.Length));
-            if (c.Tables.GetInvocation(waiter) is { } record)
+            if (Load(c, waiter) is { } record)
             {
                 Notify(c, record, MessageType.GetPromiseCompletion, ResultNotification(BinaryPrimitives.ReadUInt32BigEndian(completion), result));
             }

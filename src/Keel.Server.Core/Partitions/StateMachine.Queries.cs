@@ -32,9 +32,10 @@ public sealed partial class StateMachine
     /// Forgets completed invocations past their retention: status, the idempotency or workflow-id
     /// mapping that pointed at them, and a workflow's durable promises.
     /// </summary>
-    private static void OnCleanup(ApplyContext c)
+    private void OnCleanup(ApplyContext c)
     {
-        foreach (var record in c.Tables.AllInvocations().Where(r => r.Phase == InvocationPhase.Completed && r.RetainUntil <= c.Now).ToList())
+        foreach (var record in c.Tables.AllInvocations().Where(r => r.Phase == InvocationPhase.Completed && r.RetainUntil <= c.Now
+            && PartitionOf(InvocationId.Parse(r.Id)) == partition).ToList())
         {
             Forget(c, record);
         }

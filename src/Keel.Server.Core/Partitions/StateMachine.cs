@@ -13,12 +13,12 @@ namespace Keel.Server.Partitions;
 /// The partition's functional core: applies one command to the tables and returns the actions to
 /// run once the batch is durable. No I/O, no clock reads (time comes in as <c>now</c>), deterministic.
 /// </summary>
-public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions options)
+public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions options, int partition = 0)
 {
     public List<PartitionAction> Apply(Tables tables, PartitionCommand command, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        var context = new ApplyContext(tables, now, []);
+        var context = new ApplyContext(tables, now, [], []);
         switch (command)
         {
             case PartitionCommand.Submit submit: OnSubmit(context, submit); break;
@@ -31,13 +31,15 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             case PartitionCommand.GetOutput query: OnGetOutput(context, query); break;
             case PartitionCommand.Recover: OnRecover(context); break;
             case PartitionCommand.Cleanup: OnCleanup(context); break;
+            case PartitionCommand.Deliver deliver: OnDeliver(context, deliver); break;
+            case PartitionCommand.AckOutbox ack: OnAckOutbox(context, ack); break;
         }
 
         return context.Actions;
     }
 
     /// <summary>What one Apply works with.</summary>
-    private sealed record ApplyContext(Tables Tables, DateTimeOffset Now, List<PartitionAction> Actions);
+    private sealed record ApplyContext(Tables Tables, DateTimeOffset Now, List<PartitionAction> Actions, Dictionary<string, InvocationRecord> Live);
 
     private void OnSubmit(ApplyContext c, PartitionCommand.Submit submit)
     {
@@ -54,7 +56,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             : request.IdempotencyKey is { } ik ? Keys.Idempotency(request.Service, request.Key, request.Handler, ik) : null;
         if (dedupKey is not null && c.Tables.IdempotentInvocation(dedupKey) is { } existing)
         {
-            var previous = c.Tables.GetInvocation(InvocationId.Parse(existing));
+            var previous = Load(c, InvocationId.Parse(existing));
             if (previous is not null)
             {
                 c.Actions.Add(new PartitionAction.Reply(submit.Reply, new SubmitResult(InvocationId.Parse(existing), SubmitStatus.PreviouslyAccepted,
@@ -67,7 +69,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             ? InvocationId.Deterministic(
                 handler.Kind == HandlerType.Workflow ? PartitionKeyOf(request.Service, request.Key) : IdempotentPartitionKey(request.Service, request.Key, request.Handler, request.IdempotencyKey!),
                 "ik", request.Service, request.Key ?? string.Empty, request.Handler, request.IdempotencyKey ?? "workflow")
-            : InvocationId.New(PartitionKeyOf(request.Service, request.Key), c.Now);
+            : InvocationId.New(request.Key is null ? LocalPartitionKey() : PartitionKeyOf(request.Service, request.Key), c.Now);
         var record = NewInvocation(c, id, service, handler, request.Key, request.Headers, request.Body.ToArray(), null, null, request.IdempotencyKey, request.ExecutionTime);
         if (dedupKey is not null)
         {
@@ -181,7 +183,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             : System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(service + "\0" + key)));
 
     /// <summary>Same idempotent request, same id: keyed targets hash their key, services the idempotency key.</summary>
-    private static ulong IdempotentPartitionKey(string service, string? key, string handler, string idempotencyKey) =>
+    internal static ulong IdempotentPartitionKey(string service, string? key, string handler, string idempotencyKey) =>
         PartitionKeyOf(service, string.IsNullOrEmpty(key) ? handler + "\0" + idempotencyKey : key);
 
     private static InvocationResult ToResult(ResultRecord r) =>
@@ -189,14 +191,16 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
 
     private void OnRecover(ApplyContext c)
     {
-        foreach (var record in c.Tables.AllInvocations().Where(r => r.Phase is InvocationPhase.Invoked).ToList())
+        foreach (var record in c.Tables.AllInvocations().Where(r => r.Phase is InvocationPhase.Invoked && PartitionOf(InvocationId.Parse(r.Id)) == partition).ToList())
         {
             StartAttempt(c, record);
         }
 
-        foreach (var timer in c.Tables.AllTimers())
+        foreach (var timer in c.Tables.AllTimers().Where(t => PartitionOf(Keys.ParseTimer(t).Id) == partition))
         {
             c.Actions.Add(new PartitionAction.ScheduleTimer(Keys.ParseTimer(timer).At, timer));
         }
+
+        RedeliverOutbox(c);
     }
 }

@@ -9,7 +9,7 @@ using Keel.Server.Storage;
 namespace Keel.Server.Partitions;
 
 /// <summary>Typed reads and writes of the runtime's tables, within one batch's transaction.</summary>
-public sealed class Tables(Transaction tx)
+public sealed class Tables(Transaction tx, int partition = 0)
 {
     private static readonly JsonSerializerOptions Json = new();
 
@@ -88,7 +88,7 @@ public sealed class Tables(Transaction tx)
     public void Unlock(string service, string key) => tx.Delete(Table.Locks, Keys.Object(service, key));
 
     public void Enqueue(string service, string key, InvocationId id) =>
-        tx.Put(Table.Inbox, Keys.InboxEntry(service, key, NextSequence("inbox")), id.ToBytes());
+        tx.Put(Table.Inbox, Keys.InboxEntry(service, key, NextSequence("inbox/" + partition)), id.ToBytes());
 
     /// <summary>Removes and returns the oldest inboxed invocation of the key.</summary>
     public InvocationId? Dequeue(string service, string key)
@@ -148,6 +148,43 @@ public sealed class Tables(Transaction tx)
 
     public void PutPromise(string service, string key, string name, ResultRecord result) =>
         tx.Put(Table.Promises, Keys.Promise(service, key, name), JsonSerializer.SerializeToUtf8Bytes(result, Json));
+
+    // ---- cross-partition outbox and the receiving side's deduplication ---------------------------
+
+    public ulong PutOutbox(byte[] entry)
+    {
+        var seq = NextSequence("outbox/" + partition);
+        tx.Put(Table.Outbox, OutboxKey(partition, seq), entry);
+        return seq;
+    }
+
+    public void DeleteOutbox(ulong seq) => tx.Delete(Table.Outbox, OutboxKey(partition, seq));
+
+    public IEnumerable<(ulong Seq, byte[] Entry)> Outbox() =>
+        tx.Scan(Table.Outbox, OutboxKey(partition, null)).Select(kv => (BinaryPrimitives.ReadUInt64BigEndian(kv.Key.AsSpan(4)), kv.Value));
+
+    /// <summary>The highest sequence number from <paramref name="source"/> already applied here.</summary>
+    public ulong LastDelivered(int source) =>
+        tx.Get(Table.Meta, Keys.Meta($"delivered/{partition}/{source}")) is { } bytes ? BinaryPrimitives.ReadUInt64BigEndian(bytes) : 0;
+
+    public void SetLastDelivered(int source, ulong seq)
+    {
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, seq);
+        tx.Put(Table.Meta, Keys.Meta($"delivered/{partition}/{source}"), bytes);
+    }
+
+    private static byte[] OutboxKey(int source, ulong? seq)
+    {
+        var key = new byte[seq is null ? 4 : 12];
+        BinaryPrimitives.WriteInt32BigEndian(key, source);
+        if (seq is { } s)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(4), s);
+        }
+
+        return key;
+    }
 
     private ulong NextSequence(string name)
     {

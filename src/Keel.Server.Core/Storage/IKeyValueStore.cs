@@ -12,6 +12,7 @@ public enum Table
     Idempotency,
     Promises,
     Meta,
+    Outbox,
 }
 
 /// <summary>

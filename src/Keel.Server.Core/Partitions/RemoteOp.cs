@@ -1,0 +1,30 @@
+using System.Text.Json.Serialization;
+
+namespace Keel.Server.Partitions;
+
+/// <summary>
+/// What one partition asks of another. Serialized into the source's outbox (so a crash can neither
+/// lose it nor, thanks to the target's per-source sequence check, apply it twice).
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "op")]
+[JsonDerivedType(typeof(CreateChild), "create")]
+[JsonDerivedType(typeof(NotifyInvocation), "notify")]
+[JsonDerivedType(typeof(CancelInvocation), "cancel")]
+[JsonDerivedType(typeof(KillInvocation), "kill")]
+public abstract record RemoteOp
+{
+    /// <summary>Create a call's or send's target invocation (with its pre-assigned id), or attach the caller to an idempotent one.</summary>
+    public sealed record CreateChild(
+        string ChildId, string Service, string Handler, string Key, byte[] Parameter, List<KeyValuePair<string, string>> Headers,
+        string? IdempotencyKey, string? CallerId, uint? CallerCompletionId, DateTimeOffset? InvokeTime) : RemoteOp;
+
+    /// <summary>Append a notification to an invocation's journal (call result, signal, awakeable).</summary>
+    public sealed record NotifyInvocation(string TargetId, ushort Type, byte[] Payload) : RemoteOp;
+
+    public sealed record CancelInvocation(string TargetId) : RemoteOp;
+
+    public sealed record KillInvocation(string TargetId) : RemoteOp;
+}
+
+/// <summary>An outbox entry: the target partition and the operation.</summary>
+public sealed record OutboxEntry(int Target, RemoteOp Op);

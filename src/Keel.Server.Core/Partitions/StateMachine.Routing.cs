@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Keel.Protocol.Framing;
+using Keel.Protocol.Ids;
+using Keel.Protocol.Messages;
+using Keel.Server.Model;
+
+namespace Keel.Server.Partitions;
+
+/// <summary>
+/// Partitioning: which partition owns an invocation, and how work for an invocation owned by another
+/// partition travels there — through this partition's durable outbox, delivered after commit,
+/// applied at most once by the target (per-source sequence numbers), acknowledged back.
+/// </summary>
+public sealed partial class StateMachine
+{
+    private int PartitionCount => Math.Max(1, options.Partitions);
+
+    public int PartitionOf(InvocationId id) => (int)(id.PartitionKey % (ulong)PartitionCount);
+
+    /// <summary>A partition key that this partition owns, for invocations with nothing to hash (plain service calls).</summary>
+    private ulong LocalPartitionKey() =>
+        ((ulong)Random.Shared.NextInt64() / (ulong)PartitionCount * (ulong)PartitionCount) + (ulong)partition;
+
+    /// <summary>Applies the operation here if this partition owns the target, else hands it over durably.</summary>
+    private void Send(ApplyContext c, InvocationId target, RemoteOp op)
+    {
+        var owner = PartitionOf(target);
+        if (owner == partition)
+        {
+            ApplyRemote(c, op);
+            return;
+        }
+
+        var seq = c.Tables.PutOutbox(JsonSerializer.SerializeToUtf8Bytes(new OutboxEntry(owner, op)));
+        c.Actions.Add(new PartitionAction.Route(owner, new PartitionCommand.Deliver(partition, seq, op)));
+    }
+
+    private void OnDeliver(ApplyContext c, PartitionCommand.Deliver deliver)
+    {
+        if (deliver.Seq > c.Tables.LastDelivered(deliver.Source))
+        {
+            ApplyRemote(c, deliver.Op);
+            c.Tables.SetLastDelivered(deliver.Source, deliver.Seq);
+        }
+
+        c.Actions.Add(new PartitionAction.Route(deliver.Source, new PartitionCommand.AckOutbox(deliver.Seq)));
+    }
+
+    private static void OnAckOutbox(ApplyContext c, PartitionCommand.AckOutbox ack) => c.Tables.DeleteOutbox(ack.Seq);
+
+    /// <summary>After a restart, hands over again everything not yet acknowledged (the target skips what it already applied).</summary>
+    private void RedeliverOutbox(ApplyContext c)
+    {
+        foreach (var (seq, bytes) in c.Tables.Outbox())
+        {
+            var entry = JsonSerializer.Deserialize<OutboxEntry>(bytes)!;
+            c.Actions.Add(new PartitionAction.Route(entry.Target, new PartitionCommand.Deliver(partition, seq, entry.Op)));
+        }
+    }
+
+    private void ApplyRemote(ApplyContext c, RemoteOp op)
+    {
+        switch (op)
+        {
+            case RemoteOp.CreateChild create:
+                ApplyCreateChild(c, create);
+                break;
+            case RemoteOp.NotifyInvocation notify when Load(c, InvocationId.Parse(notify.TargetId)) is { } record:
+                Notify(c, record, (MessageType)notify.Type, NotificationTemplate.Parser.ParseFrom(notify.Payload));
+                break;
+            case RemoteOp.CancelInvocation cancel:
+                Cancel(c, InvocationId.Parse(cancel.TargetId));
+                break;
+            case RemoteOp.KillInvocation kill:
+                Kill(c, InvocationId.Parse(kill.TargetId));
+                break;
+        }
+    }
+
+    /// <summary>Sends a notification to an invocation, wherever it lives.</summary>
+    private void NotifyAnywhere(ApplyContext c, string targetId, MessageType type, NotificationTemplate notification) =>
+        Send(c, InvocationId.Parse(targetId), new RemoteOp.NotifyInvocation(targetId, (ushort)type, notification.ToByteArray()));
+
+    /// <summary>
+    /// Records loaded or changed while applying one command, so every step works on the same
+    /// instance (a stale copy written later would undo an earlier step's changes).
+    /// </summary>
+    private static InvocationRecord? Load(ApplyContext c, InvocationId id)
+    {
+        var key = id.ToString();
+        if (c.Live.TryGetValue(key, out var live))
+        {
+            return live;
+        }
+
+        var record = c.Tables.GetInvocation(id);
+        if (record is not null)
+        {
+            c.Live[key] = record;
+        }
+
+        return record;
+    }
+}

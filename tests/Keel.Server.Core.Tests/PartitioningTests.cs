@@ -1,0 +1,81 @@
+using Google.Protobuf;
+using Keel.Protocol.Framing;
+using Keel.Protocol.Messages;
+using Keel.Server.Contracts;
+using Keel.Server.Partitions;
+using Keel.Server.Storage;
+
+namespace Keel.Server.Core.Tests;
+
+/// <summary>Two partitions over one store: calls cross through the outbox, at most once, in order.</summary>
+public class PartitioningTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+    private static readonly RuntimeOptions Options = new() { DataDirectory = "unused", Partitions = 2 };
+    private readonly MemoryStore _store = new();
+    private readonly StateMachine[] _machines = [new(new FakeSchema(), Options, 0), new(new FakeSchema(), Options, 1)];
+
+    private List<PartitionAction> Apply(int partition, PartitionCommand command)
+    {
+        var tx = new Transaction(_store);
+        var actions = _machines[partition].Apply(new Tables(tx, partition), command, Now);
+        tx.Commit();
+        return actions;
+    }
+
+    /// <summary>An object key owned by the given partition.</summary>
+    private string KeyIn(int partition) =>
+        Enumerable.Range(0, 100).Select(i => $"k{i}").First(k => (int)(StateMachine.PartitionKeyOf("Counter", k) % 2) == partition);
+
+    [Fact]
+    public void A_call_to_an_object_in_another_partition_is_handed_over_durably_and_applied_once()
+    {
+        var caller = Apply(0, new PartitionCommand.Submit(new InvocationRequest("Greeter", "greet", null, ReadOnlyMemory<byte>.Empty, [], null, true), new object()))
+            .OfType<PartitionAction.Invoke>().Single().Request;
+        Assert.Equal(0, _machines[0].PartitionOf(caller.Id));
+
+        var key = KeyIn(1);
+        var call = new CallCommandMessage { ServiceName = "Counter", HandlerName = "add", Key = key, InvocationIdNotificationIdx = 1, ResultCompletionId = 2 };
+        var actions = Apply(0, new PartitionCommand.Effect(new InvokerEffect.Command(caller.Id, caller.Attempt, 1, new JournalEntry(MessageType.CallCommand, call.ToByteArray()), false)));
+        Assert.Single(actions.OfType<PartitionAction.Push>());
+        var route = Assert.Single(actions.OfType<PartitionAction.Route>());
+        Assert.Equal(1, route.Partition);
+        var deliver = Assert.IsType<PartitionCommand.Deliver>(route.Command);
+        Assert.Single(new Tables(new Transaction(_store), 0).Outbox());
+
+        var created = Apply(1, deliver);
+        var child = created.OfType<PartitionAction.Invoke>().Single().Request;
+        Assert.Equal(1, _machines[1].PartitionOf(child.Id));
+        var ack = Assert.IsType<PartitionCommand.AckOutbox>(created.OfType<PartitionAction.Route>().Single(r => r.Partition == 0).Command);
+
+        // A redelivery (e.g. after a crash before the ack) is acknowledged but not applied again.
+        var again = Apply(1, deliver);
+        Assert.Empty(again.OfType<PartitionAction.Invoke>());
+        Assert.Single(again.OfType<PartitionAction.Route>());
+
+        Apply(0, ack);
+        Assert.Empty(new Tables(new Transaction(_store), 0).Outbox());
+
+        // The child's result travels back to the caller's partition the same way.
+        Apply(1, new PartitionCommand.Effect(new InvokerEffect.Command(child.Id, child.Attempt, 1,
+            new JournalEntry(MessageType.OutputCommand, new OutputCommandMessage { Value = new Value { Content = ByteString.CopyFromUtf8("5") } }.ToByteArray()), false)));
+        var done = Apply(1, new PartitionCommand.Effect(new InvokerEffect.Ended(child.Id, child.Attempt)));
+        var back = (PartitionCommand.Deliver)done.OfType<PartitionAction.Route>().Single(r => r.Partition == 0).Command;
+        var resultPush = Apply(0, back).OfType<PartitionAction.Push>().Single();
+        Assert.Equal(MessageType.CallCompletion, FrameHeader.ReadFrom(resultPush.Frame).Type);
+    }
+
+    [Fact]
+    public void Recovery_redelivers_unacknowledged_outbox_entries()
+    {
+        var caller = Apply(0, new PartitionCommand.Submit(new InvocationRequest("Greeter", "greet", null, ReadOnlyMemory<byte>.Empty, [], null, true), new object()))
+            .OfType<PartitionAction.Invoke>().Single().Request;
+        var send = new OneWayCallCommandMessage { ServiceName = "Counter", HandlerName = "add", Key = KeyIn(1), InvocationIdNotificationIdx = 1 };
+        Apply(0, new PartitionCommand.Effect(new InvokerEffect.Command(caller.Id, caller.Attempt, 1, new JournalEntry(MessageType.OneWayCallCommand, send.ToByteArray()), false)));
+
+        var recovered = Apply(0, new PartitionCommand.Recover());
+        var redelivery = Assert.Single(recovered.OfType<PartitionAction.Route>());
+        Assert.Equal(1, redelivery.Partition);
+        Assert.Single(Apply(1, redelivery.Command).OfType<PartitionAction.Invoke>());
+    }
+}

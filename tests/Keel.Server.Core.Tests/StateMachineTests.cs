@@ -201,4 +201,22 @@ public class StateMachineTests
         Assert.True(notified.SetEquals([callerA.Id, callerB.Id]), "both callers get the result");
         Assert.All(done.OfType<PartitionAction.Push>(), p => Assert.Equal(MessageType.CallCompletion, FrameHeader.ReadFrom(p.Frame).Type));
     }
+
+    [Fact]
+    public void Commands_breaking_preconditions_fail_the_attempt_and_are_not_journaled()
+    {
+        var service = Submit("Greeter", "greet");
+        var write = Effect(service, 1, new SetStateCommandMessage { Key = ByteString.CopyFromUtf8("a"), Value = new Value() });
+        Assert.Single(write.OfType<PartitionAction.Abort>());
+        Assert.Equal(InvocationPhase.BackingOff, Record(service.Id).Phase);
+        Assert.Equal(1u, Record(service.Id).JournalLength);
+
+        var shared = Submit("Counter", "get", "k");
+        Effect(shared, 1, new SetStateCommandMessage { Key = ByteString.CopyFromUtf8("a"), Value = new Value() });
+        Assert.Contains("shared", Record(shared.Id).LastFailure, StringComparison.Ordinal);
+
+        var unknown = Submit("Greeter", "greet");
+        Effect(unknown, 1, new CallCommandMessage { ServiceName = "Nope", HandlerName = "x", InvocationIdNotificationIdx = 1, ResultCompletionId = 2 });
+        Assert.Contains("No handler Nope/x", Record(unknown.Id).LastFailure, StringComparison.Ordinal);
+    }
 }

@@ -34,10 +34,16 @@ public sealed partial class StateMachine
     private void OnCommand(ApplyContext c, InvocationRecord record, InvokerEffect.Command command)
     {
         var payload = command.Entry.Payload.ToArray();
+        var message = MessageCodec.Decode(new Frame(new FrameHeader(command.Entry.Type, (uint)payload.Length), payload));
+        if (PreconditionProblem(record, message) is { } problem)
+        {
+            OnFailed(c, record, new AttemptFailure(500, problem, RelatedCommandIndex: command.CommandIndex, RelatedCommandType: (uint)command.Entry.Type));
+            return;
+        }
+
         c.Tables.AppendJournal(record, command.Entry.Type, payload);
         record.RetryCountSinceLastStoredEntry = 0;
         record.LastStoredEntryAt = c.Now;
-        var message = MessageCodec.Decode(new Frame(new FrameHeader(command.Entry.Type, (uint)payload.Length), payload));
         switch (message)
         {
             case OutputCommandMessage output:

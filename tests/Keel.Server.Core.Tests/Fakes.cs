@@ -14,6 +14,10 @@ internal sealed class FakeSchema : ISchemaView
         ["Greeter"] = Service("Greeter", ServiceType.Service, ("greet", HandlerType.Shared)),
         ["Counter"] = Service("Counter", ServiceType.VirtualObject, ("add", HandlerType.Exclusive), ("get", HandlerType.Shared)),
         ["Signup"] = Service("Signup", ServiceType.Workflow, ("run", HandlerType.Workflow), ("click", HandlerType.Shared)),
+        ["Tuned"] = new("Tuned", ServiceType.VirtualObject, Deployment.Id, new Dictionary<string, HandlerInfo>
+        {
+            ["slow"] = new("slow", HandlerType.Exclusive, InactivityTimeout: TimeSpan.FromSeconds(5), EnableLazyState: true),
+        }, 1, AbortTimeout: TimeSpan.FromMinutes(1)),
     };
 
     private static ServiceInfo Service(string name, ServiceType type, params (string Name, HandlerType Kind)[] handlers) =>

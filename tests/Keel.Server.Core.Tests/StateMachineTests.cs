@@ -219,4 +219,14 @@ public class StateMachineTests
         Effect(unknown, 1, new CallCommandMessage { ServiceName = "Nope", HandlerName = "x", InvocationIdNotificationIdx = 1, ResultCompletionId = 2 });
         Assert.Contains("No handler Nope/x", Record(unknown.Id).LastFailure, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Handler_and_service_settings_override_the_server_timeouts_and_eager_state()
+    {
+        var attempt = Submit("Tuned", "slow", "k");
+        Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1)), (attempt.InactivityTimeout, attempt.AbortTimeout));
+        Assert.Null(attempt.EagerState);
+        var defaults = Submit("Counter", "add", "k");
+        Assert.Equal((TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(10)), (defaults.InactivityTimeout, defaults.AbortTimeout));
+    }
 }

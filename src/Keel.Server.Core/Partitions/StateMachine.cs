@@ -161,13 +161,19 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         record.WaitingNamedSignals = [];
         c.Tables.PutInvocation(record);
         var id = InvocationId.Parse(record.Id);
-        var eager = record.IsKeyed
+
+        // Timeouts: the handler's own setting, else its service's, else the server default.
+        schema.TryGetHandler(record.Service, record.Handler, out var serviceInfo, out var handlerInfo);
+        var inactivity = handlerInfo?.InactivityTimeout ?? serviceInfo?.InactivityTimeout ?? options.DefaultInactivityTimeout;
+        var abort = handlerInfo?.AbortTimeout ?? serviceInfo?.AbortTimeout ?? options.DefaultAbortTimeout;
+        var lazy = handlerInfo?.EnableLazyState ?? serviceInfo?.EnableLazyState ?? false;
+        var eager = record.IsKeyed && !lazy
             ? c.Tables.AllState(record.Service, record.Key!).Select(kv => KeyValuePair.Create(System.Text.Encoding.UTF8.GetBytes(kv.Key), kv.Value)).ToList()
             : null;
         c.Actions.Add(new PartitionAction.Invoke(new InvokeRequest(
             id, record.Attempt, record.Service, record.Handler, record.Key, deployment, (ServiceProtocolVersion)record.ProtocolVersion,
             c.Tables.ReadJournal(id), eager, record.RandomSeed, record.RetryCountSinceLastStoredEntry,
-            c.Now - record.LastStoredEntryAt, options.DefaultInactivityTimeout, options.DefaultAbortTimeout, record.IdempotencyKey)));
+            c.Now - record.LastStoredEntryAt, inactivity, abort, record.IdempotencyKey)));
     }
 
     private void Schedule(ApplyContext c, DateTimeOffset at, InvocationId id, TimerKind kind, uint completionId = 0)

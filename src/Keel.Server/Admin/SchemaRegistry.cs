@@ -118,7 +118,8 @@ public sealed class SchemaRegistry : ISchemaView
         ArgumentNullException.ThrowIfNull(manifest);
         return manifest.Services.Select(s => new ServiceInfo(
             s.Name, s.Ty, string.Empty,
-            s.Handlers.ToDictionary(h => h.Name, h => new HandlerInfo(h.Name, ManifestValidator.KindOf(s.Ty, h), h.Input, h.Output, h.IngressPrivate != true)),
+            s.Handlers.ToDictionary(h => h.Name, h => new HandlerInfo(h.Name, ManifestValidator.KindOf(s.Ty, h), h.Input, h.Output, h.IngressPrivate != true,
+                Ms(h.InactivityTimeout), Ms(h.AbortTimeout), h.EnableLazyState)),
             0,
             s.IngressPrivate != true,
             Ms(s.IdempotencyRetention),

@@ -80,4 +80,21 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
             TimeSpan.FromSeconds(30), "every delayed send to fire after the restart");
         Assert.Equal(delayedSends, (await afterRestart.CallAsync($"/Counter/{delayedKey}/get")).Json.GetInt32());
     }
+
+    [Fact]
+    public async Task Endpoint_killed_during_an_invocation_is_retried_and_the_invocation_completes()
+    {
+        using var ingress = new IngressClient(_server.IngressUrl);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // Once the send is acknowledged the invocation is durable and being attempted: crash the endpoint under it.
+        var sent = await ingress.SendAsync("/TestUtilsService/sleep", 2000);
+        Assert.Equal(HttpStatusCode.Accepted, sent.Status);
+        await _services.CrashAndRestartAsync();
+
+        var attached = await ingress.GetAsync($"/restate/invocation/{sent.InvocationId}/attach");
+        Assert.Equal(HttpStatusCode.OK, attached.Status);
+        Assert.Equal("slept", attached.Json.GetString());
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2));
+    }
 }

@@ -7,13 +7,15 @@ namespace Keel.Testing;
 /// <summary>The TypeScript contract services (tests/oracles/services/contract.mjs) on a free port.</summary>
 public sealed class NodeServicesProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly bool _requestResponse;
+    private Process _process;
 
-    private NodeServicesProcess(Process process, int port, string logFile)
+    private NodeServicesProcess(Process process, int port, string logFile, bool requestResponse)
     {
         _process = process;
         Port = port;
         LogFile = logFile;
+        _requestResponse = requestResponse;
     }
 
     public int Port { get; }
@@ -26,6 +28,20 @@ public sealed class NodeServicesProcess : IAsyncDisposable
     {
         var port = FreePort.Next();
         var log = Path.Combine(Directory.CreateTempSubdirectory("keel-node-").FullName, "node.log");
+        return new NodeServicesProcess(await LaunchAsync(port, log, requestResponse), port, log, requestResponse);
+    }
+
+    /// <summary>SIGKILL the endpoint (a crash mid-invocation), then start it again on the same port.</summary>
+    public async Task CrashAndRestartAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        _process = await LaunchAsync(Port, LogFile, _requestResponse);
+    }
+
+    private static async Task<Process> LaunchAsync(int port, string log, bool requestResponse)
+    {
         var start = new ProcessStartInfo("node", [Path.Combine(RepoPaths.Root, "tests", "oracles", "services", "contract.mjs")]);
         start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
         if (requestResponse)
@@ -52,7 +68,7 @@ public sealed class NodeServicesProcess : IAsyncDisposable
                 return false;
             }
         }, TimeSpan.FromSeconds(30), "the TypeScript services to listen");
-        return new NodeServicesProcess(process, port, log);
+        return process;
     }
 
     public async ValueTask DisposeAsync()

@@ -113,25 +113,13 @@ public sealed partial class StateMachine
 
     /// <summary>
     /// Assigns the child's id here (the caller learns it at once) and hands the creation to the
-    /// partition that owns the child; an unknown target fails the call at once with 404.
+    /// partition that owns the child.
     /// </summary>
     private string CreateChild(ApplyContext c, InvocationRecord caller, string serviceName, string handlerName, string key, ByteString parameter,
         Google.Protobuf.Collections.RepeatedField<Header> headers, string? idempotencyKey, uint? resultCompletion, DateTimeOffset? at)
     {
-        if (!schema.TryGetHandler(serviceName, handlerName, out var service, out _))
-        {
-            if (resultCompletion is { } completion)
-            {
-                Notify(c, caller, MessageType.CallCompletion, new NotificationTemplate
-                {
-                    CompletionId = completion,
-                    Failure = new Failure { Code = 404, Message = $"Service handler {serviceName}/{handlerName} not found" },
-                });
-            }
-
-            return InvocationId.New(LocalPartitionKey(), c.Now).ToString();
-        }
-
+        // The precondition check has made sure the target is registered.
+        schema.TryGetHandler(serviceName, handlerName, out var service, out _);
         var keyed = service.Type != ServiceType.Service;
         var id = idempotencyKey is not null
             ? InvocationId.Deterministic(IdempotentPartitionKey(serviceName, keyed ? key : null, handlerName, idempotencyKey), "ik", serviceName, key, handlerName, idempotencyKey)

@@ -1,13 +1,17 @@
+using System.Globalization;
+using System.Text;
 using Keel.Protocol.Ids;
 using Keel.Server.Contracts;
 using Keel.Server.Partitions;
 using Keel.Server.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Keel.Server;
 
 /// <summary>
-/// The runtime core the HTTP shell talks to: durable storage, the partition processor and its
-/// state machine. Every answer is given after the batch that produced it is on disk.
+/// The runtime core the HTTP shell talks to: durable storage, the partition processors and their
+/// state machines. Every answer is given after the batch that produced it is on disk.
 /// </summary>
 public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposable
 {
@@ -15,17 +19,30 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     private readonly ISchemaView _schema;
     private readonly IInvoker _invoker;
     private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly PartitionMap _map;
     private IKeyValueStore? _store;
     private PartitionProcessor[]? _processors;
     private int _roundRobin;
 
-    public KeelRuntime(RuntimeOptions options, ISchemaView schema, IInvoker invoker, TimeProvider time)
+    public KeelRuntime(RuntimeOptions options, ISchemaView schema, IInvoker invoker, TimeProvider time, ILoggerFactory? loggers = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _schema = schema;
         _invoker = invoker;
         _time = time;
+        _loggers = loggers ?? NullLoggerFactory.Instance;
+        _map = new PartitionMap(Math.Max(1, options.Partitions));
     }
+
+    /// <summary>Raised when a partition stops on a storage failure (the host logs it and exits non-zero).</summary>
+    public event Action<Exception>? Failed;
+
+    /// <summary>Null while every partition serves; else why one stopped.</summary>
+    public Exception? Failure => _processors?.Select(p => p.Failure).FirstOrDefault(f => f is not null);
+
+    public IReadOnlyList<PartitionProcessor> Partitions => _processors ?? [];
 
     /// <summary>Opens storage under the data directory, recovers, and resumes unfinished invocations and timers.</summary>
     public Task StartAsync(CancellationToken cancellationToken) => StartAsync(new RocksDbStore(Path.Combine(_options.DataDirectory, "db")));
@@ -34,13 +51,13 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     public Task StartAsync(IKeyValueStore store)
     {
         _store = store;
-        var count = Math.Max(1, _options.Partitions);
-        CheckPartitionCount(store, count);
-        var processors = new PartitionProcessor[count];
-        for (var p = 0; p < count; p++)
+        CheckLayout(store, _map.Count);
+        var processors = new PartitionProcessor[_map.Count];
+        for (var p = 0; p < processors.Length; p++)
         {
-            processors[p] = new PartitionProcessor(p, store, new StateMachine(_schema, _options, p), _invoker, _time,
-                (target, command) => processors[target].Enqueue(command));
+            processors[p] = new PartitionProcessor(p, store, new StateMachine(_schema, _options, p), _schema, _invoker, _time,
+                (target, command) => processors[target].Enqueue(command), _loggers.CreateLogger("Keel.Partition"), _options.Processor);
+            processors[p].Failed += (_, e) => Failed?.Invoke(e);
         }
 
         _processors = processors;
@@ -52,23 +69,43 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
         return Task.CompletedTask;
     }
 
-    /// <summary>The partition count is part of the data's layout: record it once, refuse another later.</summary>
-    private static void CheckPartitionCount(IKeyValueStore store, int count)
+    /// <summary>
+    /// The storage format and the partition count are part of the data's layout: record them once,
+    /// refuse to open data written in another format or with another count.
+    /// </summary>
+    private static void CheckLayout(IKeyValueStore store, int count)
     {
-        var key = Keys.Meta("partitions");
-        if (store.Get(Table.Meta, key) is { } stored)
+        var formatKey = Keys.Meta("format");
+        var partitionsKey = Keys.Meta("partitions");
+        var format = store.Get(Table.Meta, formatKey) is { } f ? int.Parse(Encoding.UTF8.GetString(f), CultureInfo.InvariantCulture) : (int?)null;
+        var partitions = store.Get(Table.Meta, partitionsKey) is { } p ? int.Parse(Encoding.UTF8.GetString(p), CultureInfo.InvariantCulture) : (int?)null;
+        if (format is null && partitions is not null)
         {
-            var existing = int.Parse(System.Text.Encoding.UTF8.GetString(stored), System.Globalization.CultureInfo.InvariantCulture);
-            if (existing != count)
-            {
-                store.Dispose();
-                throw new InvalidOperationException($"This data directory was created with {existing} partitions; start the server with --partitions {existing}.");
-            }
-
-            return;
+            store.Dispose();
+            throw new InvalidOperationException(
+                $"This data directory holds storage format 1 (written by an older Keel server); this server reads format {StorageFormat.Version} only. " +
+                "Drain it with the older server, or start with a new --data-dir.");
         }
 
-        store.Commit([new WriteOp(Table.Meta, key, System.Text.Encoding.UTF8.GetBytes(count.ToString(System.Globalization.CultureInfo.InvariantCulture)))]);
+        if (format is { } existingFormat && existingFormat != StorageFormat.Version)
+        {
+            store.Dispose();
+            throw new InvalidOperationException($"This data directory holds storage format {existingFormat}; this server reads format {StorageFormat.Version} only. Start with a new --data-dir.");
+        }
+
+        if (partitions is { } existing && existing != count)
+        {
+            store.Dispose();
+            throw new InvalidOperationException($"This data directory was created with {existing} partitions; start the server with --partitions {existing}.");
+        }
+
+        if (format is null)
+        {
+            store.Commit([
+                new WriteOp(Table.Meta, formatKey, Encoding.UTF8.GetBytes(StorageFormat.Version.ToString(CultureInfo.InvariantCulture))),
+                new WriteOp(Table.Meta, partitionsKey, Encoding.UTF8.GetBytes(count.ToString(CultureInfo.InvariantCulture))),
+            ]);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -91,60 +128,80 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
 
     private PartitionProcessor[] Processors => _processors ?? throw new InvalidOperationException("The runtime is not started.");
 
-    /// <summary>The processor owning an invocation (its id's partition key decides).</summary>
-    private PartitionProcessor Owner(InvocationId id) => Processors[(int)(id.PartitionKey % (ulong)Processors.Length)];
-
-    private PartitionProcessor OwnerOfKey(ulong partitionKey) => Processors[(int)(partitionKey % (ulong)Processors.Length)];
-
-    /// <summary>Where a new request goes: keyed targets and idempotent requests by hash, the rest round-robin.</summary>
-    private PartitionProcessor OwnerOf(InvocationRequest request) =>
-        request.Key is not null ? OwnerOfKey(StateMachine.PartitionKeyOf(request.Service, request.Key))
-        : request.IdempotencyKey is { } ik ? OwnerOfKey(StateMachine.IdempotentPartitionKey(request.Service, null, request.Handler, ik))
-        : Processors[(int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)Processors.Length)];
+    private PartitionProcessor OwnerOfKey(ulong partitionKey) => Processors[_map.PartitionOf(partitionKey)];
 
     private PartitionProcessor OwnerOf(InvocationQuery query) => query switch
     {
-        InvocationQuery.ById byId => Owner(byId.Id),
-        InvocationQuery.Workflow w => OwnerOfKey(StateMachine.PartitionKeyOf(w.Name, w.Key)),
-        InvocationQuery.Idempotent i => OwnerOfKey(StateMachine.IdempotentPartitionKey(i.Service, i.Key, i.Handler, i.IdempotencyKey)),
+        InvocationQuery.ById byId => OwnerOfKey(byId.Id.PartitionKey),
+        InvocationQuery.Workflow w => OwnerOfKey(PartitionMap.KeyOf(w.Name, w.Key)),
+        InvocationQuery.Idempotent i => OwnerOfKey(PartitionMap.IdempotentKeyOf(i.Service, i.Key, i.Handler, i.IdempotencyKey)),
         _ => Processors[0],
     };
 
-    public void Submit(InvokerEffect effect) => Owner(effect.Id).Enqueue(new PartitionCommand.Effect(effect));
+    public void Submit(InvokerEffect effect)
+    {
+        ArgumentNullException.ThrowIfNull(effect);
+
+        // "Headers accepted" changes nothing durable: it need not travel through the partition.
+        if (effect is InvokerEffect.Started)
+        {
+            return;
+        }
+
+        OwnerOfKey(effect.Id.PartitionKey).Enqueue(new PartitionCommand.Effect(effect));
+    }
 
     public async Task<SubmitResult> SubmitAsync(InvocationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var kind = _schema.TryGetHandler(request.Service, request.Handler, out _, out var handler) ? handler.Kind : (Protocol.Manifest.HandlerType?)null;
+        var plain = (int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)_map.Count);
+        var id = InvocationIds.ForRequest(request, kind, _map, plain, _time.GetUtcNow());
         var pending = new PendingRequest(waitForResult: !request.IsSend);
-        OwnerOf(request).Enqueue(new PartitionCommand.Submit(request, pending));
+        Offer(OwnerOfKey(id.PartitionKey), new PartitionCommand.Submit(request, id, pending));
         var accepted = (SubmitResult)await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (request.IsSend || accepted.Result is not null)
         {
             return accepted;
         }
 
-        var result = await pending.Completion!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (kind == Protocol.Manifest.HandlerType.Workflow && accepted.Status == SubmitStatus.PreviouslyAccepted)
+        {
+            // A second call of a workflow's run is refused at once (409), even while the run is in flight.
+            pending.Completion!.TrySetCanceled(CancellationToken.None);
+            return accepted;
+        }
+
+        var result = await WaitForResult(pending, cancellationToken).ConfigureAwait(false);
         return accepted with { Result = result };
     }
 
     public async Task<OutputResult> GetOutputAsync(InvocationQuery query, bool wait, CancellationToken cancellationToken)
     {
         var pending = new PendingRequest(waitForResult: wait);
-        OwnerOf(query).Enqueue(new PartitionCommand.GetOutput(query, pending));
+        Offer(OwnerOf(query), new PartitionCommand.GetOutput(query, pending));
         var answer = (OutputResult)await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (!wait || answer.Status != OutputStatus.NotReady)
         {
             return answer;
         }
 
-        var result = await pending.Completion!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var result = await WaitForResult(pending, cancellationToken).ConfigureAwait(false);
         return answer with { Status = OutputStatus.Ready, Result = result };
+    }
+
+    /// <summary>Waits for the invocation's result; a caller that goes away cancels its waiter, which the partition then prunes.</summary>
+    private static async Task<InvocationResult> WaitForResult(PendingRequest pending, CancellationToken cancellationToken)
+    {
+        var completion = pending.Completion!;
+        using var registration = cancellationToken.Register(() => completion.TrySetCanceled(cancellationToken));
+        return await completion.Task.ConfigureAwait(false);
     }
 
     public async Task CompleteAwakeableAsync(AwakeableId awakeable, InvocationResult result, CancellationToken cancellationToken)
     {
         var pending = new PendingRequest(waitForResult: false);
-        Owner(awakeable.InvocationId).Enqueue(new PartitionCommand.CompleteAwakeable(awakeable, result, pending));
+        Offer(OwnerOfKey(awakeable.InvocationId.PartitionKey), new PartitionCommand.CompleteAwakeable(awakeable, result, pending));
         await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -159,7 +216,16 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
 
     private async Task<ControlResult> Control(InvocationId id, PendingRequest pending, Func<PendingRequest, PartitionCommand> command, CancellationToken cancellationToken)
     {
-        Owner(id).Enqueue(command(pending));
+        Offer(OwnerOfKey(id.PartitionKey), command(pending));
         return (ControlResult)await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Queues a client request, or refuses it at once when the partition is this far behind.</summary>
+    private static void Offer(PartitionProcessor processor, PartitionCommand command)
+    {
+        if (!processor.TryEnqueueRequest(command))
+        {
+            throw new OverloadedException("The server is overloaded: too many requests are waiting. Retry later.");
+        }
     }
 }

@@ -29,4 +29,7 @@ public sealed record RuntimeOptions
 
     /// <summary>How long a completed invocation's result stays reachable (attach, output, idempotency, workflow run).</summary>
     public TimeSpan CompletionRetention { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Queue bound, cleanup interval and timer window of each partition processor.</summary>
+    public Partitions.ProcessorOptions Processor { get; init; } = new();
 }

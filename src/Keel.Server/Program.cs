@@ -33,8 +33,18 @@ var runtime = new KeelRuntime(new RuntimeOptions
     DataDirectory = settings.DataDirectory,
     Partitions = settings.Partitions,
     MaxProtocolVersion = settings.EnableProtocolV7 ? 7 : 6,
-}, schema, invoker, TimeProvider.System);
+}, schema, invoker, TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>());
 invoker.Sink = runtime;
+
+// Crash-only: a partition whose storage fails stops; the process exits non-zero so a supervisor
+// restarts it, and recovery picks up from what was durable.
+runtime.Failed += failure =>
+{
+    app.Logger.LogCritical(failure, "Keel server stopping: a partition failed");
+    Environment.ExitCode = 70;
+    app.Lifetime.StopApplication();
+};
+app.UseRuntimeErrorMapping();
 
 IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime);
 AdminEndpoints.Map(app, $"*:{settings.AdminPort}", schema, new DiscoveryClient(), runtime);
@@ -56,4 +66,4 @@ app.Logger.LogInformation("Keel server ready: ingress {Address}:{Ingress}, admin
 await app.WaitForShutdownAsync();
 await runtime.StopAsync(CancellationToken.None);
 invoker.Dispose();
-return 0;
+return Environment.ExitCode;

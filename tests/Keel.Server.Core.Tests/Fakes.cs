@@ -31,8 +31,16 @@ internal sealed class FakeSchema : ISchemaView
         return _services.TryGetValue(service, out serviceInfo!) && serviceInfo.Handlers.TryGetValue(handler, out handlerInfo!);
     }
 
+    /// <summary>When set, deployment lookups throw (to make a command fail half-way through).</summary>
+    public Exception? DeploymentLookupFailure { get; set; }
+
     public bool TryGetDeployment(string deploymentId, out DeploymentInfo deployment)
     {
+        if (DeploymentLookupFailure is { } failure)
+        {
+            throw failure;
+        }
+
         deployment = Deployment;
         return deploymentId == Deployment.Id;
     }

@@ -12,25 +12,26 @@ public class PartitioningTests
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
     private static readonly RuntimeOptions Options = new() { DataDirectory = "unused", Partitions = 2 };
+    private static readonly PartitionMap Map = new(2);
     private readonly MemoryStore _store = new();
     private readonly StateMachine[] _machines = [new(new FakeSchema(), Options, 0), new(new FakeSchema(), Options, 1)];
 
     private List<PartitionAction> Apply(int partition, PartitionCommand command)
     {
         var tx = new Transaction(_store);
-        var actions = _machines[partition].Apply(new Tables(tx, partition), command, Now);
+        var actions = _machines[partition].Apply(new Tables(tx, Map, partition), command, Now).Actions;
         tx.Commit();
         return actions;
     }
 
     /// <summary>An object key owned by the given partition.</summary>
     private string KeyIn(int partition) =>
-        Enumerable.Range(0, 100).Select(i => $"k{i}").First(k => (int)(StateMachine.PartitionKeyOf("Counter", k) % 2) == partition);
+        Enumerable.Range(0, 100).Select(i => $"k{i}").First(k => Map.PartitionOf(PartitionMap.KeyOf("Counter", k)) == partition);
 
     [Fact]
     public void A_call_to_an_object_in_another_partition_is_handed_over_durably_and_applied_once()
     {
-        var caller = Apply(0, new PartitionCommand.Submit(new InvocationRequest("Greeter", "greet", null, ReadOnlyMemory<byte>.Empty, [], null, true), new object()))
+        var caller = Apply(0, Commands.Submit(new InvocationRequest("Greeter", "greet", null, ReadOnlyMemory<byte>.Empty, [], null, true), 2, 0))
             .OfType<PartitionAction.Invoke>().Single().Request;
         Assert.Equal(0, _machines[0].PartitionOf(caller.Id));
 
@@ -41,7 +42,7 @@ public class PartitioningTests
         var route = Assert.Single(actions.OfType<PartitionAction.Route>());
         Assert.Equal(1, route.Partition);
         var deliver = Assert.IsType<PartitionCommand.Deliver>(route.Command);
-        Assert.Single(new Tables(new Transaction(_store), 0).Outbox());
+        Assert.Single(new Tables(new Transaction(_store), Map, 0).Outbox());
 
         var created = Apply(1, deliver);
         var child = created.OfType<PartitionAction.Invoke>().Single().Request;
@@ -54,7 +55,7 @@ public class PartitioningTests
         Assert.Single(again.OfType<PartitionAction.Route>());
 
         Apply(0, ack);
-        Assert.Empty(new Tables(new Transaction(_store), 0).Outbox());
+        Assert.Empty(new Tables(new Transaction(_store), Map, 0).Outbox());
 
         // The child's result travels back to the caller's partition the same way.
         Apply(1, new PartitionCommand.Effect(new InvokerEffect.Command(child.Id, child.Attempt, 1,
@@ -68,7 +69,7 @@ public class PartitioningTests
     [Fact]
     public void Recovery_redelivers_unacknowledged_outbox_entries()
     {
-        var caller = Apply(0, new PartitionCommand.Submit(new InvocationRequest("Greeter", "greet", null, ReadOnlyMemory<byte>.Empty, [], null, true), new object()))
+        var caller = Apply(0, Commands.Submit(new InvocationRequest("Greeter", "greet", null, ReadOnlyMemory<byte>.Empty, [], null, true), 2, 0))
             .OfType<PartitionAction.Invoke>().Single().Request;
         var send = new OneWayCallCommandMessage { ServiceName = "Counter", HandlerName = "add", Key = KeyIn(1), InvocationIdNotificationIdx = 1 };
         Apply(0, new PartitionCommand.Effect(new InvokerEffect.Command(caller.Id, caller.Attempt, 1, new JournalEntry(MessageType.OneWayCallCommand, send.ToByteArray()), false)));

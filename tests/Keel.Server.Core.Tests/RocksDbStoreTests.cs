@@ -16,7 +16,7 @@ public sealed class RocksDbStoreTests : IDisposable
         }
 
         using var reopened = new RocksDbStore(_dir);
-        Assert.Equal([[8], [9]], reopened.Scan(Table.Journal, [1]).Select(kv => kv.Value));
+        Assert.Equal([[8], [9]], reopened.ScanPrefix(Table.Journal, [1]).Select(kv => kv.Value));
         Assert.Null(reopened.Get(Table.State, [1]));
     }
 
@@ -29,9 +29,9 @@ public sealed class RocksDbStoreTests : IDisposable
         tx.Put(Table.Inbox, [5, 2], [2]);
         tx.Delete(Table.Inbox, [5, 1]);
         Assert.Equal([[2]], tx.Scan(Table.Inbox, [5]).Select(kv => kv.Value));
-        Assert.Equal([[1]], store.Scan(Table.Inbox, [5]).Select(kv => kv.Value));
+        Assert.Equal([[1]], store.ScanPrefix(Table.Inbox, [5]).Select(kv => kv.Value));
         tx.Commit();
-        Assert.Equal([[2]], store.Scan(Table.Inbox, [5]).Select(kv => kv.Value));
+        Assert.Equal([[2]], store.ScanPrefix(Table.Inbox, [5]).Select(kv => kv.Value));
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

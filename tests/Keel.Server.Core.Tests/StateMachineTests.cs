@@ -19,14 +19,14 @@ public class StateMachineTests
     private List<PartitionAction> Apply(PartitionCommand command, DateTimeOffset? at = null)
     {
         var tx = new Transaction(_store);
-        var actions = _machine.Apply(new Tables(tx), command, at ?? Now);
+        var actions = _machine.Apply(new Tables(tx), command, at ?? Now).Actions;
         tx.Commit();
         return actions;
     }
 
     private InvokeRequest Submit(string service, string handler, string? key = null, bool send = false)
     {
-        var actions = Apply(new PartitionCommand.Submit(new InvocationRequest(service, handler, key, "1"u8.ToArray(), [], null, send), new object()));
+        var actions = Apply(Commands.Submit(new InvocationRequest(service, handler, key, "1"u8.ToArray(), [], null, send)));
         return actions.OfType<PartitionAction.Invoke>().Single().Request;
     }
 
@@ -62,12 +62,12 @@ public class StateMachineTests
     public void Exclusive_invocations_of_one_key_wait_in_the_inbox_in_arrival_order()
     {
         var first = Submit("Counter", "add", "k");
-        var queued = Enumerable.Range(0, 3).Select(_ => Apply(new PartitionCommand.Submit(
-            new InvocationRequest("Counter", "add", "k", ReadOnlyMemory<byte>.Empty, [], null, true), new object()))).ToList();
+        var queued = Enumerable.Range(0, 3).Select(_ => Apply(Commands.Submit(
+            new InvocationRequest("Counter", "add", "k", ReadOnlyMemory<byte>.Empty, [], null, true)))).ToList();
         Assert.All(queued, actions => Assert.Empty(actions.OfType<PartitionAction.Invoke>()));
 
         // A shared handler does not wait for the lock.
-        Assert.Single(Apply(new PartitionCommand.Submit(new InvocationRequest("Counter", "get", "k", ReadOnlyMemory<byte>.Empty, [], null, true), new object())).OfType<PartitionAction.Invoke>());
+        Assert.Single(Apply(Commands.Submit(new InvocationRequest("Counter", "get", "k", ReadOnlyMemory<byte>.Empty, [], null, true))).OfType<PartitionAction.Invoke>());
 
         Effect(first, 1, new OutputCommandMessage { Value = new Value() });
         var next = Apply(new PartitionCommand.Effect(new InvokerEffect.Ended(first.Id, first.Attempt))).OfType<PartitionAction.Invoke>().Single().Request;
@@ -146,8 +146,8 @@ public class StateMachineTests
     [Fact]
     public void Workflow_run_is_accepted_once_per_id()
     {
-        var first = Apply(new PartitionCommand.Submit(new InvocationRequest("Signup", "run", "wf-1", ReadOnlyMemory<byte>.Empty, [], null, true), new object()));
-        var again = Apply(new PartitionCommand.Submit(new InvocationRequest("Signup", "run", "wf-1", ReadOnlyMemory<byte>.Empty, [], null, true), new object()));
+        var first = Apply(Commands.Submit(new InvocationRequest("Signup", "run", "wf-1", ReadOnlyMemory<byte>.Empty, [], null, true)));
+        var again = Apply(Commands.Submit(new InvocationRequest("Signup", "run", "wf-1", ReadOnlyMemory<byte>.Empty, [], null, true)));
         var a = (SubmitResult)first.OfType<PartitionAction.Reply>().Single().Value;
         var b = (SubmitResult)again.OfType<PartitionAction.Reply>().Single().Value;
         Assert.Equal((SubmitStatus.Accepted, SubmitStatus.PreviouslyAccepted), (a.Status, b.Status));
@@ -159,7 +159,7 @@ public class StateMachineTests
     public void Kill_ends_the_invocation_releases_the_lock_and_starts_the_next()
     {
         var first = Submit("Counter", "add", "k");
-        Apply(new PartitionCommand.Submit(new InvocationRequest("Counter", "add", "k", ReadOnlyMemory<byte>.Empty, [], null, true), new object()));
+        Apply(Commands.Submit(new InvocationRequest("Counter", "add", "k", ReadOnlyMemory<byte>.Empty, [], null, true)));
         var actions = Apply(new PartitionCommand.Kill(first.Id, new object()));
         Assert.Equal(ControlStatus.Done, ((ControlResult)actions.OfType<PartitionAction.Reply>().Single().Value).Status);
         Assert.Single(actions.OfType<PartitionAction.Abort>());
@@ -175,12 +175,12 @@ public class StateMachineTests
         Apply(new PartitionCommand.Effect(new InvokerEffect.Ended(run.Id, run.Attempt)));
 
         Apply(new PartitionCommand.Cleanup(), Now.AddHours(23));
-        var within = Apply(new PartitionCommand.Submit(new InvocationRequest("Signup", "run", "wf-2", ReadOnlyMemory<byte>.Empty, [], null, true), new object()));
+        var within = Apply(Commands.Submit(new InvocationRequest("Signup", "run", "wf-2", ReadOnlyMemory<byte>.Empty, [], null, true)));
         Assert.Equal(SubmitStatus.PreviouslyAccepted, ((SubmitResult)within.OfType<PartitionAction.Reply>().Single().Value).Status);
 
         Apply(new PartitionCommand.Cleanup(), Now.AddHours(25));
         Assert.Null(new Tables(new Transaction(_store)).GetInvocation(run.Id));
-        var after = Apply(new PartitionCommand.Submit(new InvocationRequest("Signup", "run", "wf-2", ReadOnlyMemory<byte>.Empty, [], null, true), new object()));
+        var after = Apply(Commands.Submit(new InvocationRequest("Signup", "run", "wf-2", ReadOnlyMemory<byte>.Empty, [], null, true)));
         Assert.Equal(SubmitStatus.Accepted, ((SubmitResult)after.OfType<PartitionAction.Reply>().Single().Value).Status);
     }
 
@@ -213,11 +213,11 @@ public class StateMachineTests
 
         var shared = Submit("Counter", "get", "k");
         Effect(shared, 1, new SetStateCommandMessage { Key = ByteString.CopyFromUtf8("a"), Value = new Value() });
-        Assert.Contains("shared", Record(shared.Id).LastFailure, StringComparison.Ordinal);
+        Assert.Contains("shared", Record(shared.Id).LastFailure!.Message, StringComparison.Ordinal);
 
         var unknown = Submit("Greeter", "greet");
         Effect(unknown, 1, new CallCommandMessage { ServiceName = "Nope", HandlerName = "x", InvocationIdNotificationIdx = 1, ResultCompletionId = 2 });
-        Assert.Contains("No handler Nope/x", Record(unknown.Id).LastFailure, StringComparison.Ordinal);
+        Assert.Contains("No handler Nope/x", Record(unknown.Id).LastFailure!.Message, StringComparison.Ordinal);
     }
 
     [Fact]

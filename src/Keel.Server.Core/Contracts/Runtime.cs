@@ -9,6 +9,9 @@ namespace Keel.Server.Contracts;
 /// </summary>
 public interface IRuntimeApi
 {
+    /// <summary>Null while every partition serves; else why one stopped (health answers 503).</summary>
+    Exception? Failure { get; }
+
     /// <summary>Submit an invocation (call or send). For a send this returns once it is durable.</summary>
     Task<SubmitResult> SubmitAsync(InvocationRequest request, CancellationToken cancellationToken);
 
@@ -92,6 +95,9 @@ public enum ControlStatus
     Appended,
     NotFound,
     AlreadyCompleted,
+
+    /// <summary>The operation needs a completed invocation (purge) and this one is still running.</summary>
+    NotCompleted,
 }
 
 public sealed record ControlResult(ControlStatus Status);

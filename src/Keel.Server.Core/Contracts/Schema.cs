@@ -14,6 +14,9 @@ public interface ISchemaView
     bool TryGetHandler(string service, string handler, out ServiceInfo serviceInfo, out HandlerInfo handlerInfo);
 
     bool TryGetDeployment(string deploymentId, out DeploymentInfo deployment);
+
+    /// <summary>A view that does not change while it is used (the partition takes one per batch).</summary>
+    ISchemaView Snapshot() => this;
 }
 
 public sealed record ServiceInfo(

@@ -1,3 +1,4 @@
+using Keel.Protocol.Ids;
 using Keel.Protocol.Manifest;
 
 namespace Keel.Server.Model;
@@ -28,7 +29,7 @@ public enum InvocationPhase
 /// <summary>An invocation's durable status (the journal is stored separately, entry by entry).</summary>
 public sealed record InvocationRecord
 {
-    public required string Id { get; init; }
+    public required InvocationId Id { get; init; }
     public required string Service { get; init; }
     public required string Handler { get; init; }
     public string? Key { get; init; }
@@ -58,19 +59,38 @@ public sealed record InvocationRecord
     public DateTimeOffset? ExecutionTime { get; init; }
     public ResultRecord? PendingOutput { get; set; }
     public ResultRecord? Result { get; set; }
-    public string? LastFailure { get; set; }
+    public FailureInfo? LastFailure { get; set; }
     public DateTimeOffset? RetainUntil { get; set; }
     public IReadOnlyList<uint> WaitingCompletions { get; set; } = [];
     public IReadOnlyList<uint> WaitingSignals { get; set; } = [];
     public IReadOnlyList<string> WaitingNamedSignals { get; set; } = [];
+
+    /// <summary>A V7 suspension's awaited future as the SDK sent it (serialized), evaluated exactly on each notification.</summary>
+    public byte[]? Awaiting { get; set; }
+
+    /// <summary>Its entry in the object key's inbox while <see cref="InvocationPhase.Inboxed"/>.</summary>
+    public ulong InboxSequence { get; set; }
+
+    public DateTimeOffset ModifiedAt { get; set; }
+
+    public DateTimeOffset? NextRetryAt { get; set; }
 
     public bool IsKeyed => ServiceType != ServiceType.Service;
 
     public bool IsExclusive => ServiceType == ServiceType.VirtualObject ? HandlerKind != HandlerType.Shared : HandlerKind == HandlerType.Workflow;
 }
 
-/// <summary>An invocation waiting for another's result, and the completion id it waits on.</summary>
-public sealed record CallerRef(string Id, uint CompletionId);
+/// <summary>Why the last attempt failed, for operators (admin API, logs).</summary>
+public sealed record FailureInfo(uint Code, string Message, int Attempt, uint? RelatedCommandIndex = null, string? RelatedCommandName = null, uint? RelatedCommandType = null)
+{
+    public override string ToString() => $"[{Code}] {Message}";
+}
+
+/// <summary>
+/// An invocation waiting for another's result, the completion id it waits on, and the notification
+/// type it expects (0: a call's CallCompletion; attach from a handler expects AttachInvocationCompletion).
+/// </summary>
+public sealed record CallerRef(string Id, uint CompletionId, ushort NotificationType = 0);
 
 /// <summary>An output value or a terminal failure.</summary>
 public sealed record ResultRecord(bool Success, byte[]? Value, ushort Code = 0, string? Message = null, Dictionary<string, string>? Metadata = null)

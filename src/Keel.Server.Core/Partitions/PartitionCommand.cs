@@ -1,5 +1,6 @@
 using Keel.Protocol.Ids;
 using Keel.Server.Contracts;
+using Keel.Server.Model;
 
 namespace Keel.Server.Partitions;
 
@@ -8,7 +9,8 @@ public abstract record PartitionCommand
 {
     private PartitionCommand() { }
 
-    public sealed record Submit(InvocationRequest Request, object Reply) : PartitionCommand;
+    /// <summary>A new invocation from the ingress; <paramref name="Id"/> was chosen by the shell (deduplicated requests get their fixed id).</summary>
+    public sealed record Submit(InvocationRequest Request, InvocationId Id, object Reply) : PartitionCommand;
 
     public sealed record Effect(InvokerEffect InvokerEffect) : PartitionCommand;
 
@@ -30,10 +32,10 @@ public abstract record PartitionCommand
     /// <summary>The target partition applied (or had already applied) this outbox entry: forget it.</summary>
     public sealed record AckOutbox(ulong Seq) : PartitionCommand;
 
-    /// <summary>Deletes completed invocations whose retention has passed (sent periodically).</summary>
-    public sealed record Cleanup : PartitionCommand;
+    /// <summary>Deletes up to <paramref name="Limit"/> completed invocations whose retention has passed (read from the retention index).</summary>
+    public sealed record Cleanup(int Limit = 500) : PartitionCommand;
 
-    /// <summary>Sent once at start: resume every invocation that was running or backing off.</summary>
+    /// <summary>Sent once at start: resume every invocation that was running, redeliver the outbox.</summary>
     public sealed record Recover : PartitionCommand;
 }
 
@@ -57,4 +59,10 @@ public abstract record PartitionAction
 
     /// <summary>Enqueue a command into another partition's processor.</summary>
     public sealed record Route(int Partition, PartitionCommand Command) : PartitionAction;
+
+    /// <summary>An attempt failed: tell the operator (logged, rate-limited per invocation).</summary>
+    public sealed record AttemptFailed(InvocationId Id, string Target, FailureInfo Failure, TimeSpan? RetryIn, string Outcome) : PartitionAction;
+
+    /// <summary>Cleanup found more expired invocations than its limit: run again soon.</summary>
+    public sealed record CleanupMore : PartitionAction;
 }

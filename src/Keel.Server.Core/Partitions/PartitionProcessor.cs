@@ -1,95 +1,225 @@
-using System.Threading.Channels;
 using Keel.Protocol.Ids;
 using Keel.Server.Contracts;
 using Keel.Server.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Keel.Server.Partitions;
 
 /// <summary>
-/// The imperative shell around one partition's state machine: a single loop drains its queue into a
-/// batch, applies each command, commits the batch with one synced write (group commit), and only
-/// then runs the actions — so nothing is acknowledged before it is on disk.
+/// The imperative shell around one partition's state machine, on two threads of its own. The apply
+/// thread drains the queue into a batch and applies each command in its own savepoint; the commit
+/// thread writes the batch with one synced write (group commit) and only then runs its actions, so
+/// nothing is acknowledged before it is on disk. Batch N+1 is applied (reading batch N's writes)
+/// while batch N is being synced. A failed commit is fatal for the partition: it stops, answers
+/// every waiting client with an error, and reports the failure (crash-only: a restart recovers).
 /// </summary>
-public sealed class PartitionProcessor : IAsyncDisposable
+public sealed partial class PartitionProcessor : IAsyncDisposable
 {
     private const int MaxBatch = 512;
-    private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(1);
-    private readonly Channel<PartitionCommand> _queue = Channel.CreateUnbounded<PartitionCommand>(new UnboundedChannelOptions { SingleReader = true });
+    private const int MaxInFlight = 2;
+    private readonly int _partition;
     private readonly IKeyValueStore _store;
     private readonly StateMachine _stateMachine;
+    private readonly ISchemaView _schema;
     private readonly IInvoker _invoker;
     private readonly TimeProvider _time;
-    private readonly Dictionary<InvocationId, List<TaskCompletionSource<InvocationResult>>> _waiters = [];
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<byte[], ITimer> _timers = new(new ByteArrayEquality());
-    private Task? _loop;
-
-    private readonly int _partition;
     private readonly Action<int, PartitionCommand> _route;
+    private readonly ILogger _logger;
+    private readonly CommandQueue _queue;
+    private readonly Waiters _waiters = new();
+    private readonly FailureLog _failureLog;
+    private readonly TimerWindow _timers;
+    private readonly System.Collections.Concurrent.BlockingCollection<AppliedBatch> _toCommit = new(MaxInFlight);
+    private readonly Lock _inFlightGate = new();
+    private List<Overlay> _inFlight = [];
+    private Thread? _applyThread;
+    private Thread? _commitThread;
+    private ITimer? _cleanup;
+    private volatile Exception? _failure;
 
-    /// <param name="route">Enqueues a command into another partition (cross-partition handoff).</param>
-    public PartitionProcessor(int partition, IKeyValueStore store, StateMachine stateMachine, IInvoker invoker, TimeProvider time, Action<int, PartitionCommand> route)
+    public PartitionProcessor(int partition, IKeyValueStore store, StateMachine stateMachine, ISchemaView schema, IInvoker invoker, TimeProvider time,
+        Action<int, PartitionCommand> route, ILogger? logger = null, ProcessorOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(stateMachine);
+        options ??= new ProcessorOptions();
         _partition = partition;
-        _route = route;
         _store = store;
         _stateMachine = stateMachine;
+        _schema = schema;
         _invoker = invoker;
         _time = time;
+        _route = route;
+        _logger = logger ?? NullLogger.Instance;
+        _queue = new CommandQueue(options.QueueCapacity);
+        _failureLog = new FailureLog(_logger, time);
+        CleanupInterval = options.CleanupInterval;
+        _timers = new TimerWindow(store, stateMachine.Map.RangeStart(partition), time, options.TimerWindow, key => Enqueue(new PartitionCommand.TimerFired(key)));
     }
 
     /// <summary>Batches committed so far (one fsync each).</summary>
     public long Batches { get; private set; }
 
-    /// <summary>How often completed invocations past their retention are deleted.</summary>
-    public TimeSpan CleanupInterval { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>Commands waiting to be applied.</summary>
+    public int QueueDepth => _queue.Depth;
 
-    private ITimer? _cleanup;
+    /// <summary>Durable timers held in memory (those due within the timer window).</summary>
+    public int TimersInMemory => _timers.Count;
+
+    /// <summary>How often completed invocations past their retention are looked for.</summary>
+    public TimeSpan CleanupInterval { get; }
+
+    /// <summary>Why the partition stopped, once it has (null while healthy).</summary>
+    public Exception? Failure => _failure;
+
+    /// <summary>Raised once, from the commit thread, when the partition stops on a storage failure.</summary>
+    public event Action<int, Exception>? Failed;
 
     public void Start()
     {
-        _loop = Task.Run(RunAsync);
         Enqueue(new PartitionCommand.Recover());
-        _cleanup = _time.CreateTimer(_ => Enqueue(new PartitionCommand.Cleanup()), null, CleanupInterval, CleanupInterval);
+        _applyThread = new Thread(ApplyLoop) { IsBackground = true, Name = $"keel-partition-{_partition}-apply" };
+        _commitThread = new Thread(CommitLoop) { IsBackground = true, Name = $"keel-partition-{_partition}-commit" };
+        _applyThread.Start();
+        _commitThread.Start();
+        _timers.Start();
+        _cleanup = _time.CreateTimer(_ =>
+        {
+            _waiters.Prune();
+            Enqueue(new PartitionCommand.Cleanup());
+        }, null, CleanupInterval, CleanupInterval);
     }
 
-    public void Enqueue(PartitionCommand command) => _queue.Writer.TryWrite(command);
+    /// <summary>Internal work (effects, timers, hand-overs): always accepted.</summary>
+    public void Enqueue(PartitionCommand command)
+    {
+        if (_failure is { } failure)
+        {
+            Refuse(command, failure);
+            return;
+        }
 
-    private async Task RunAsync()
+        _queue.Add(command);
+    }
+
+    /// <summary>A new request from a client: refused (false) when the partition's queue is full.</summary>
+    public bool TryEnqueueRequest(PartitionCommand command)
+    {
+        if (_failure is { } failure)
+        {
+            Refuse(command, failure);
+            return true;
+        }
+
+        return _queue.TryAddExternal(command);
+    }
+
+    private void ApplyLoop()
     {
         var batch = new List<PartitionCommand>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (_failure is null && _queue.Take(batch, MaxBatch))
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var command))
+            List<Overlay> inFlight;
+            lock (_inFlightGate)
             {
-                batch.Add(command);
+                inFlight = _inFlight;
             }
 
-            var tx = new Transaction(_store);
-            var tables = new Tables(tx, _partition);
+            var tx = new Transaction(_store, inFlight);
+            var tables = new Tables(tx, _stateMachine.Map, _partition);
             var actions = new List<PartitionAction>();
+            var replies = new List<object>();
             var now = _time.GetUtcNow();
+            var schema = _schema.Snapshot();
             foreach (var command in batch)
             {
-                try
+                if (ReplyToken(command) is { } token)
                 {
-                    actions.AddRange(_stateMachine.Apply(tables, command, now));
+                    replies.Add(token);
                 }
-#pragma warning disable CA1031 // One bad command must not stop the partition; it is reported and answered.
-                catch (Exception e)
-#pragma warning restore CA1031
-                {
-                    Console.Error.WriteLine($"keel: partition failed to apply {command.GetType().Name}: {e}");
-                    if (ReplyToken(command) is { } token)
-                    {
-                        actions.Add(new PartitionAction.Reply(token, e));
-                    }
-                }
+
+                ApplyOne(tables, command, now, schema, actions);
             }
 
-            tx.Commit();
+            batch.Clear();
+            var applied = new AppliedBatch(tx.Batch, actions, replies);
+            lock (_inFlightGate)
+            {
+                _inFlight = [.. _inFlight, tx.Batch];
+            }
+
+            try
+            {
+                _toCommit.Add(applied);
+            }
+            catch (InvalidOperationException)
+            {
+                // The commit side stopped (fatal failure or shutdown).
+                Refuse(applied, _failure ?? new PartitionUnavailableException(_partition, "the partition is stopping"));
+                return;
+            }
+        }
+
+        _toCommit.CompleteAdding();
+    }
+
+    /// <summary>Applies one command; a command that throws leaves no writes, is logged and answered, and a failed effect retries its attempt.</summary>
+    private void ApplyOne(Tables tables, PartitionCommand command, DateTimeOffset now, ISchemaView schema, List<PartitionAction> actions)
+    {
+        try
+        {
+            actions.AddRange(_stateMachine.Apply(tables, command, now, schema).Actions);
+            return;
+        }
+#pragma warning disable CA1031 // One bad command must not stop the partition: it is rolled back, logged and answered.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogApplyFailed(_logger, e, _partition, command.GetType().Name);
+            if (ReplyToken(command) is { } token)
+            {
+                actions.Add(new PartitionAction.Reply(token, new InternalErrorException($"The server failed to apply the request: {e.Message}", e)));
+            }
+
+            if (command is PartitionCommand.Effect { InvokerEffect: var effect } && effect is not InvokerEffect.Failed)
+            {
+                // Rather than half-journal what the SDK sent, end this attempt as failed: it is retried.
+                var failed = new InvokerEffect.Failed(effect.Id, effect.Attempt, new AttemptFailure(500, $"The server failed to apply {effect.GetType().Name}: {e.Message}"));
+                ApplyOne(tables, new PartitionCommand.Effect(failed), now, schema, actions);
+            }
+        }
+    }
+
+    private void CommitLoop()
+    {
+        foreach (var batch in _toCommit.GetConsumingEnumerable())
+        {
+            if (_failure is { } failure)
+            {
+                Refuse(batch, failure);
+                continue;
+            }
+
+            try
+            {
+                _store.Commit(batch.Writes.Writes());
+            }
+#pragma warning disable CA1031 // Storage failures of any kind stop the partition (crash-only).
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Stop(e);
+                Refuse(batch, _failure!);
+                continue;
+            }
+
+            lock (_inFlightGate)
+            {
+                _inFlight = _inFlight.Where(o => !ReferenceEquals(o, batch.Writes)).ToList();
+            }
+
             Batches++;
-            foreach (var action in actions)
+            foreach (var action in batch.Actions)
             {
                 try
                 {
@@ -99,9 +229,41 @@ public sealed class PartitionProcessor : IAsyncDisposable
                 catch (Exception e)
 #pragma warning restore CA1031
                 {
-                    Console.Error.WriteLine($"keel: partition failed to run {action.GetType().Name}: {e}");
+                    LogActionFailed(_logger, e, _partition, action.GetType().Name);
                 }
             }
+        }
+    }
+
+    /// <summary>The partition cannot write: stop taking work, answer everyone with an error, report it.</summary>
+    private void Stop(Exception cause)
+    {
+        var failure = new PartitionUnavailableException(_partition, $"storage failed: {cause.Message}", cause);
+        _failure = failure;
+        LogStorageFailed(_logger, cause, _partition);
+        _queue.Close();
+        foreach (var command in _queue.Drain())
+        {
+            Refuse(command, failure);
+        }
+
+        _waiters.FailAll(failure);
+        Failed?.Invoke(_partition, failure);
+    }
+
+    private static void Refuse(AppliedBatch batch, Exception failure)
+    {
+        foreach (var token in batch.Replies)
+        {
+            Answer(token, failure);
+        }
+    }
+
+    private static void Refuse(PartitionCommand command, Exception failure)
+    {
+        if (ReplyToken(command) is { } token)
+        {
+            Answer(token, failure);
         }
     }
 
@@ -119,45 +281,48 @@ public sealed class PartitionProcessor : IAsyncDisposable
                 _invoker.Abort(abort.Id, abort.Attempt);
                 break;
             case PartitionAction.ScheduleTimer timer:
-                ScheduleTimer(timer.At, timer.Key);
+                _timers.Add(timer.At, timer.Key);
                 break;
             case PartitionAction.Completed completed:
-                if (_waiters.Remove(completed.Id, out var waiters))
-                {
-                    waiters.ForEach(w => w.TrySetResult(completed.Result));
-                }
-
+                _waiters.Complete(completed.Id, completed.Result);
+                _failureLog.Forget(completed.Id);
                 break;
             case PartitionAction.Reply reply:
+                if (reply.Token is PendingRequest { Completion: { } completion } && WaitTarget(reply.Value) is { } id)
+                {
+                    // Registered here, in commit order, so no completion can slip by.
+                    _waiters.Add(id, completion);
+                }
+
                 Answer(reply.Token, reply.Value);
                 break;
             case PartitionAction.Route route:
                 _route(route.Partition, route.Command);
                 break;
+            case PartitionAction.AttemptFailed failed:
+                _failureLog.Report(failed);
+                break;
+            case PartitionAction.CleanupMore:
+                Enqueue(new PartitionCommand.Cleanup());
+                break;
         }
     }
 
-    /// <summary>Answers a request; requests that wait for a result register here, in the loop, so no completion can slip by.</summary>
-    private void Answer(object token, object value)
+    private static void Answer(object token, object value)
     {
-        switch (token)
+        if (token is not PendingRequest pending)
         {
-            case PendingRequest pending when value is Exception error:
-                pending.Answer.TrySetException(error);
-                break;
-            case PendingRequest pending:
-                if (pending.Completion is { } completion && WaitTarget(value) is { } id)
-                {
-                    if (!_waiters.TryGetValue(id, out var list))
-                    {
-                        _waiters[id] = list = [];
-                    }
+            return;
+        }
 
-                    list.Add(completion);
-                }
-
-                pending.Answer.TrySetResult(value);
-                break;
+        if (value is Exception error)
+        {
+            pending.Answer.TrySetException(error);
+            pending.Completion?.TrySetException(error);
+        }
+        else
+        {
+            pending.Answer.TrySetResult(value);
         }
     }
 
@@ -179,30 +344,6 @@ public sealed class PartitionProcessor : IAsyncDisposable
         _ => null,
     };
 
-    private void ScheduleTimer(DateTimeOffset at, byte[] key)
-    {
-        var due = at - _time.GetUtcNow();
-        if (due < TimeSpan.Zero)
-        {
-            due = TimeSpan.Zero;
-        }
-
-        // System timers take at most ~49 days; longer sleeps (1024 days is legal) re-arm on the way.
-        var early = due > MaxTimerDue;
-        _timers[key] = _time.CreateTimer(_ =>
-        {
-            _timers.TryRemove(key, out var _);
-            if (early)
-            {
-                ScheduleTimer(at, key);
-            }
-            else
-            {
-                Enqueue(new PartitionCommand.TimerFired(key));
-            }
-        }, null, early ? MaxTimerDue : due, Timeout.InfiniteTimeSpan);
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (_cleanup is not null)
@@ -210,29 +351,40 @@ public sealed class PartitionProcessor : IAsyncDisposable
             await _cleanup.DisposeAsync().ConfigureAwait(false);
         }
 
-        _queue.Writer.TryComplete();
-        if (_loop is not null)
+        _timers.Dispose();
+        _queue.Close();
+        await Task.Run(() =>
         {
-            await _loop.ConfigureAwait(false);
-        }
-
-        foreach (var timer in _timers.Values.ToList())
-        {
-            await timer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        foreach (var waiter in _waiters.Values.SelectMany(w => w))
-        {
-            waiter.TrySetCanceled();
-        }
+            _applyThread?.Join();
+            _commitThread?.Join();
+        }).ConfigureAwait(false);
+        _waiters.FailAll(new PartitionUnavailableException(_partition, "the server is stopping"));
+        _toCommit.Dispose();
     }
 
-    private sealed class ByteArrayEquality : IEqualityComparer<byte[]>
-    {
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+    /// <summary>A batch applied and waiting for its commit: its writes, the actions to run after, the requests to answer if it fails.</summary>
+    private sealed record AppliedBatch(Overlay Writes, List<PartitionAction> Actions, List<object> Replies);
 
-        public int GetHashCode(byte[] obj) => obj.Length == 0 ? 0 : HashCode.Combine(obj.Length, obj[0], obj[^1], obj.Length > 8 ? obj[8] : 0);
-    }
+    [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} failed to apply {Command}; it left no writes")]
+    private static partial void LogApplyFailed(ILogger logger, Exception error, int partition, string command);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} failed to run {Action} after commit")]
+    private static partial void LogActionFailed(ILogger logger, Exception error, int partition, string action);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Partition {Partition} stopped: its storage failed to commit a batch. Nothing of that batch was acknowledged; restart the server to recover")]
+    private static partial void LogStorageFailed(ILogger logger, Exception error, int partition);
+}
+
+/// <summary>Tuning of a partition processor.</summary>
+public sealed record ProcessorOptions
+{
+    /// <summary>New requests that may wait in one partition's queue before clients are told to back off.</summary>
+    public int QueueCapacity { get; init; } = 10_000;
+
+    public TimeSpan CleanupInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Durable timers due within this window are held in memory; later ones are read from disk as it moves.</summary>
+    public TimeSpan TimerWindow { get; init; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>A request from the HTTP shell: its answer, and optionally the invocation's eventual result.</summary>
@@ -243,3 +395,13 @@ public sealed class PendingRequest(bool waitForResult)
     public TaskCompletionSource<InvocationResult>? Completion { get; } =
         waitForResult ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
 }
+
+/// <summary>The partition cannot serve (its storage failed, or it is stopping): clients get 503.</summary>
+public sealed class PartitionUnavailableException(int partition, string reason, Exception? inner = null)
+    : Exception($"Partition {partition} is unavailable: {reason}", inner);
+
+/// <summary>The partition's queue is full: clients should retry later (429).</summary>
+public sealed class OverloadedException(string message) : Exception(message);
+
+/// <summary>The server failed to apply a request (a bug, not bad input): clients get 500.</summary>
+public sealed class InternalErrorException(string message, Exception inner) : Exception(message, inner);

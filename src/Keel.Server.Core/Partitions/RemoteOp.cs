@@ -11,6 +11,7 @@ namespace Keel.Server.Partitions;
 [JsonDerivedType(typeof(NotifyInvocation), "notify")]
 [JsonDerivedType(typeof(CancelInvocation), "cancel")]
 [JsonDerivedType(typeof(KillInvocation), "kill")]
+[JsonDerivedType(typeof(GetResult), "result")]
 public abstract record RemoteOp
 {
     /// <summary>Create a call's or send's target invocation (with its pre-assigned id), or attach the caller to an idempotent one.</summary>
@@ -24,7 +25,16 @@ public abstract record RemoteOp
     public sealed record CancelInvocation(string TargetId) : RemoteOp;
 
     public sealed record KillInvocation(string TargetId) : RemoteOp;
+
+    /// <summary>
+    /// A handler asks for another invocation's result (attach: wait for it; output: now or "not ready").
+    /// The target is an invocation id, an idempotent request, or a workflow run.
+    /// </summary>
+    public sealed record GetResult(ResultTarget Target, string CallerId, uint CompletionId, bool Wait) : RemoteOp;
 }
+
+/// <summary>Names an invocation by id, by idempotency key, or as a workflow's run.</summary>
+public sealed record ResultTarget(string? InvocationId, string? Service = null, string? Key = null, string? Handler = null, string? IdempotencyKey = null);
 
 /// <summary>An outbox entry: the target partition and the operation.</summary>
 public sealed record OutboxEntry(int Target, RemoteOp Op);

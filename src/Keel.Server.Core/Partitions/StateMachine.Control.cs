@@ -21,7 +21,7 @@ public sealed partial class StateMachine
     /// </summary>
     private ControlStatus Cancel(ApplyContext c, InvocationId id)
     {
-        if (Load(c, id) is not { } record)
+        if (c.Tables.GetInvocation(id) is not { } record)
         {
             return ControlStatus.NotFound;
         }
@@ -33,7 +33,7 @@ public sealed partial class StateMachine
             case InvocationPhase.Inboxed or InvocationPhase.Scheduled:
                 if (record.Phase == InvocationPhase.Inboxed)
                 {
-                    c.Tables.RemoveFromInbox(record.Service, record.Key!, id);
+                    c.Tables.RemoveFromInbox(record.Service, record.Key!, record.InboxSequence);
                 }
 
                 Fail(c, record, 409, "canceled");
@@ -47,7 +47,7 @@ public sealed partial class StateMachine
     /// <summary>Ends the invocation and its pending child calls at once, without running user code, releasing their locks.</summary>
     private ControlStatus Kill(ApplyContext c, InvocationId id)
     {
-        if (Load(c, id) is not { } record)
+        if (c.Tables.GetInvocation(id) is not { } record)
         {
             return ControlStatus.NotFound;
         }
@@ -65,7 +65,7 @@ public sealed partial class StateMachine
 
         if (record.Phase == InvocationPhase.Inboxed)
         {
-            c.Tables.RemoveFromInbox(record.Service, record.Key!, id);
+            c.Tables.RemoveFromInbox(record.Service, record.Key!, record.InboxSequence);
         }
 
         Fail(c, record, 409, "killed");

@@ -13,7 +13,7 @@ public sealed partial class StateMachine
 {
     private void OnEffect(ApplyContext c, InvokerEffect effect)
     {
-        var record = Load(c, effect.Id);
+        var record = c.Tables.GetInvocation(effect.Id);
 
         // Effects of an attempt that is no longer current (killed, retried, completed) are dropped.
         if (record is null || record.Phase != InvocationPhase.Invoked || record.Attempt != effect.Attempt)
@@ -33,17 +33,19 @@ public sealed partial class StateMachine
 
     private void OnCommand(ApplyContext c, InvocationRecord record, InvokerEffect.Command command)
     {
-        var payload = command.Entry.Payload.ToArray();
+        var payload = command.Entry.Payload;
         var message = MessageCodec.Decode(new Frame(new FrameHeader(command.Entry.Type, (uint)payload.Length), payload));
-        if (PreconditionProblem(record, message) is { } problem)
+        if (PreconditionProblem(c, record, message) is { } problem)
         {
             OnFailed(c, record, new AttemptFailure(500, problem, RelatedCommandIndex: command.CommandIndex, RelatedCommandType: (uint)command.Entry.Type));
             return;
         }
 
-        c.Tables.AppendJournal(record, command.Entry.Type, payload);
+        var commandIndex = record.CommandCount;
+        c.Tables.AppendJournal(record, command.Entry.Type, payload.Span);
         record.RetryCountSinceLastStoredEntry = 0;
         record.LastStoredEntryAt = c.Now;
+        record.ModifiedAt = c.Now;
         switch (message)
         {
             case OutputCommandMessage output:
@@ -76,15 +78,15 @@ public sealed partial class StateMachine
                 c.Tables.ClearAllState(record.Service, record.Key!);
                 break;
             case SleepCommandMessage sleep:
-                Schedule(c, DateTimeOffset.FromUnixTimeMilliseconds((long)sleep.WakeUpTime), InvocationId.Parse(record.Id), Storage.TimerKind.Sleep, sleep.ResultCompletionId);
+                Schedule(c, DateTimeOffset.FromUnixTimeMilliseconds((long)sleep.WakeUpTime), record.Id, Storage.TimerKind.Sleep, sleep.ResultCompletionId);
                 break;
             case CallCommandMessage call:
-                var callee = CreateChild(c, record, call.ServiceName, call.HandlerName, call.Key, call.Parameter, call.Headers, call.HasIdempotencyKey ? call.IdempotencyKey : null, call.ResultCompletionId, null);
+                var callee = CreateChild(c, record, commandIndex, call.ServiceName, call.HandlerName, call.Key, call.Parameter, call.Headers, call.HasIdempotencyKey ? call.IdempotencyKey : null, call.ResultCompletionId, null);
                 Notify(c, record, MessageType.CallInvocationIdCompletion, new NotificationTemplate { CompletionId = call.InvocationIdNotificationIdx, InvocationId = callee });
                 break;
             case OneWayCallCommandMessage send:
                 DateTimeOffset? at = send.InvokeTime == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)send.InvokeTime);
-                var sent = CreateChild(c, record, send.ServiceName, send.HandlerName, send.Key, send.Parameter, send.Headers, send.HasIdempotencyKey ? send.IdempotencyKey : null, null, at);
+                var sent = CreateChild(c, record, commandIndex, send.ServiceName, send.HandlerName, send.Key, send.Parameter, send.Headers, send.HasIdempotencyKey ? send.IdempotencyKey : null, null, at);
                 Notify(c, record, MessageType.CallInvocationIdCompletion, new NotificationTemplate { CompletionId = send.InvocationIdNotificationIdx, InvocationId = sent });
                 break;
             case CompleteAwakeableCommandMessage awakeable when AwakeableId.TryParse(awakeable.AwakeableId, out var target):
@@ -106,46 +108,69 @@ public sealed partial class StateMachine
             case GetPromiseCommandMessage or PeekPromiseCommandMessage or CompletePromiseCommandMessage:
                 OnPromiseCommand(c, record, message);
                 break;
+            case AttachInvocationCommandMessage attach:
+                RequestResult(c, record, AttachTarget(attach.TargetCase, attach.InvocationId, attach.IdempotentRequestTarget, attach.WorkflowTarget),
+                    attach.ResultCompletionId, wait: true);
+                break;
+            case GetInvocationOutputCommandMessage output:
+                RequestResult(c, record, AttachTarget(output.TargetCase switch
+                {
+                    GetInvocationOutputCommandMessage.TargetOneofCase.InvocationId => AttachInvocationCommandMessage.TargetOneofCase.InvocationId,
+                    GetInvocationOutputCommandMessage.TargetOneofCase.IdempotentRequestTarget => AttachInvocationCommandMessage.TargetOneofCase.IdempotentRequestTarget,
+                    GetInvocationOutputCommandMessage.TargetOneofCase.WorkflowTarget => AttachInvocationCommandMessage.TargetOneofCase.WorkflowTarget,
+                    _ => AttachInvocationCommandMessage.TargetOneofCase.None,
+                }, output.InvocationId, output.IdempotentRequestTarget, output.WorkflowTarget), output.ResultCompletionId, wait: false);
+                break;
         }
 
         c.Tables.PutInvocation(record);
     }
 
     /// <summary>
-    /// Assigns the child's id here (the caller learns it at once) and hands the creation to the
-    /// partition that owns the child.
+    /// Names the child by the caller and the command's index (a re-applied command names the same
+    /// child) and hands its creation to the partition that owns it.
     /// </summary>
-    private string CreateChild(ApplyContext c, InvocationRecord caller, string serviceName, string handlerName, string key, ByteString parameter,
+    private string CreateChild(ApplyContext c, InvocationRecord caller, uint commandIndex, string serviceName, string handlerName, string key, ByteString parameter,
         Google.Protobuf.Collections.RepeatedField<Header> headers, string? idempotencyKey, uint? resultCompletion, DateTimeOffset? at)
     {
         // The precondition check has made sure the target is registered.
-        schema.TryGetHandler(serviceName, handlerName, out var service, out _);
-        var keyed = service.Type != ServiceType.Service;
-        var id = idempotencyKey is not null
-            ? InvocationId.Deterministic(IdempotentPartitionKey(serviceName, keyed ? key : null, handlerName, idempotencyKey), "ik", serviceName, key, handlerName, idempotencyKey)
-            : InvocationId.New(PartitionKeyOf(serviceName, keyed ? key : null), c.Now);
+        c.Schema.TryGetHandler(serviceName, handlerName, out var service, out var handler);
+        var id = InvocationIds.ForChild(caller.Id, commandIndex, serviceName, handlerName, key, service.Type, handler.Kind, idempotencyKey);
         Send(c, id, new RemoteOp.CreateChild(id.ToString(), serviceName, handlerName, key, parameter.ToByteArray(),
             headers.Select(h => KeyValuePair.Create(h.Key, h.Value)).ToList(), idempotencyKey,
-            resultCompletion is null ? null : caller.Id, resultCompletion, at));
+            resultCompletion is null ? null : caller.Id.ToString(), resultCompletion, at));
         return id.ToString();
     }
 
-    /// <summary>In the child's partition: deduplicate idempotent requests, else create the invocation.</summary>
+    /// <summary>In the child's partition: deduplicate idempotent requests and workflow runs, else create the invocation.</summary>
     private void ApplyCreateChild(ApplyContext c, RemoteOp.CreateChild create)
     {
-        if (!schema.TryGetHandler(create.Service, create.Handler, out var service, out var handler))
+        if (!c.Schema.TryGetHandler(create.Service, create.Handler, out var service, out var handler))
         {
+            if (create.CallerId is { } orphan && create.CallerCompletionId is { } orphanCompletion)
+            {
+                NotifyAnywhere(c, orphan, MessageType.CallCompletion, ResultNotification(orphanCompletion,
+                    ResultRecord.Fail(404, $"No handler {create.Service}/{create.Handler} is registered.")));
+            }
+
             return;
         }
 
-        if (create.IdempotencyKey is { } idempotencyKey)
+        var dedup = handler.Kind == HandlerType.Workflow ? Storage.Keys.WorkflowRun(create.Service, create.Key)
+            : create.IdempotencyKey is { } idempotencyKey ? Storage.Keys.Idempotency(create.Service, create.Key, create.Handler, idempotencyKey)
+            : null;
+        if (dedup is not null)
         {
-            var dedup = Storage.Keys.Idempotency(create.Service, create.Key, create.Handler, idempotencyKey);
-            if (c.Tables.IdempotentInvocation(dedup) is { } existing && Load(c, InvocationId.Parse(existing)) is { } previous)
+            if (c.Tables.IdempotentInvocation(dedup) is { } existing && c.Tables.GetInvocation(existing) is { } previous)
             {
                 if (create.CallerId is { } callerId && create.CallerCompletionId is { } completion)
                 {
-                    if (previous.Result is { } done)
+                    if (handler.Kind == HandlerType.Workflow)
+                    {
+                        NotifyAnywhere(c, callerId, MessageType.CallCompletion, ResultNotification(completion,
+                            ResultRecord.Fail(409, "the workflow method was already invoked")));
+                    }
+                    else if (previous.Result is { } done)
                     {
                         NotifyAnywhere(c, callerId, MessageType.CallCompletion, ResultNotification(completion, done));
                     }
@@ -163,9 +188,8 @@ public sealed partial class StateMachine
             c.Tables.PutIdempotent(dedup, InvocationId.Parse(create.ChildId));
         }
 
-        var record = NewInvocation(c, InvocationId.Parse(create.ChildId), service, handler, create.Key, create.Headers, create.Parameter,
+        NewInvocation(c, InvocationId.Parse(create.ChildId), service, handler, create.Key, create.Headers, create.Parameter,
             create.CallerId, create.CallerCompletionId, create.IdempotencyKey, create.InvokeTime);
-        c.Live[record.Id] = record;
     }
 
     private void OnRunProposal(ApplyContext c, InvocationRecord record, InvokerEffect.RunProposal proposal)
@@ -177,13 +201,14 @@ public sealed partial class StateMachine
         c.Tables.AppendJournal(record, MessageType.RunCompletion, notification.ToByteArray());
         record.RetryCountSinceLastStoredEntry = 0;
         record.LastStoredEntryAt = c.Now;
+        record.ModifiedAt = c.Now;
         c.Tables.PutInvocation(record);
 
         // V7 asked for an ack: the SDK already has the value, it only needs to know it is durable.
         var frame = proposal.RequestedAck && record.ProtocolVersion >= 7
             ? MessageCodec.Encode(new ProposeRunCompletionAckMessage { CompletionId = message.ResultCompletionId })
             : FrameEncoder.Encode(MessageType.RunCompletion, notification);
-        c.Actions.Add(new PartitionAction.Push(InvocationId.Parse(record.Id), record.Attempt, frame));
+        c.Actions.Add(new PartitionAction.Push(record.Id, record.Attempt, frame));
     }
 
     private static Dictionary<string, string>? Metadata(Failure failure) =>

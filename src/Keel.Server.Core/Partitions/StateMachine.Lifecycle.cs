@@ -21,18 +21,16 @@ public sealed partial class StateMachine
 
         c.Tables.AppendJournal(record, type, notification.ToByteArray());
         c.Tables.PutInvocation(record);
-        var id = InvocationId.Parse(record.Id);
         switch (record.Phase)
         {
             case InvocationPhase.Invoked:
-                c.Actions.Add(new PartitionAction.Push(id, record.Attempt, FrameEncoder.Encode(type, notification)));
+                c.Actions.Add(new PartitionAction.Push(record.Id, record.Attempt, FrameEncoder.Encode(type, notification)));
                 break;
-            case InvocationPhase.Suspended when Awaits(record, notification):
+            case InvocationPhase.Suspended when CanResume(c, record):
                 StartAttempt(c, record);
                 break;
         }
     }
-
 
     private void OnSendSignal(ApplyContext c, InvocationId target, SendSignalCommandMessage signal)
     {
@@ -55,19 +53,7 @@ public sealed partial class StateMachine
         NotifyAnywhere(c, target.ToString(), MessageType.SignalNotification, notification);
     }
 
-    private static bool Awaits(InvocationRecord record, NotificationTemplate n) => n.IdCase switch
-    {
-        NotificationTemplate.IdOneofCase.CompletionId => record.WaitingCompletions.Contains(n.CompletionId),
-        NotificationTemplate.IdOneofCase.SignalId => record.WaitingSignals.Contains(n.SignalId),
-        NotificationTemplate.IdOneofCase.SignalName => record.WaitingNamedSignals.Contains(n.SignalName),
-        _ => false,
-    };
-
-    /// <summary>
-    /// Stores what the SDK waits on. Resumes at once if one of them is already in the journal. The
-    /// V7 tree is treated as "any of its leaves": resuming early is safe, the SDK suspends again if
-    /// its combinator is not satisfied yet.
-    /// </summary>
+    /// <summary>Stores what the SDK waits on; resumes at once if what it waits for is already in the journal.</summary>
     private void OnSuspended(ApplyContext c, InvocationRecord record, InvokerEffect.Suspended suspended)
     {
         var completions = new List<uint>();
@@ -75,7 +61,9 @@ public sealed partial class StateMachine
         var names = new List<string>();
         if (record.ProtocolVersion >= 7)
         {
-            Flatten(SuspensionMessage.Parser.ParseFrom(suspended.Payload.Span).AwaitingOn, completions, signals, names);
+            var awaiting = SuspensionMessage.Parser.ParseFrom(suspended.Payload.Span).AwaitingOn;
+            Flatten(awaiting, completions, signals, names);
+            record.Awaiting = awaiting?.ToByteArray();
         }
         else
         {
@@ -88,11 +76,8 @@ public sealed partial class StateMachine
         record.WaitingCompletions = completions;
         record.WaitingSignals = signals;
         record.WaitingNamedSignals = names;
-        var id = InvocationId.Parse(record.Id);
-        var alreadyThere = c.Tables.ReadJournal(id)
-            .Where(e => e.Type.IsNotification())
-            .Any(e => Awaits(record, NotificationTemplate.Parser.ParseFrom(e.Payload.Span)));
-        if (alreadyThere)
+        record.ModifiedAt = c.Now;
+        if (CanResume(c, record))
         {
             StartAttempt(c, record);
             return;
@@ -124,13 +109,18 @@ public sealed partial class StateMachine
     /// <summary>Stores the result, answers the caller and waiters, releases the key, starts the next inboxed invocation.</summary>
     private void Complete(ApplyContext c, InvocationRecord record, ResultRecord result)
     {
-        var id = InvocationId.Parse(record.Id);
+        var journalLength = record.JournalLength;
         record.Phase = InvocationPhase.Completed;
         record.Result = result;
-        record.RetainUntil = c.Now + options.CompletionRetention;
+        record.ModifiedAt = c.Now;
+        record.NextRetryAt = null;
+        record.RetainUntil = c.Now + RetentionOf(c, record);
+        record.JournalLength = 0;
+        record.CommandCount = 0;
         c.Tables.PutInvocation(record);
-        c.Tables.DeleteJournal(id);
-        c.Actions.Add(new PartitionAction.Completed(id, ToResult(result)));
+        c.Tables.AddRetention(record.RetainUntil.Value, record.Id);
+        c.Tables.DeleteJournal(record.Id, journalLength);
+        c.Actions.Add(new PartitionAction.Completed(record.Id, ToResult(result)));
 
         var callers = record.AttachedCallers.ToList();
         if (record.CallerId is { } callerId && record.CallerCompletionId is { } completion)
@@ -140,17 +130,33 @@ public sealed partial class StateMachine
 
         foreach (var waiting in callers)
         {
-            NotifyAnywhere(c, waiting.Id, MessageType.CallCompletion, ResultNotification(waiting.CompletionId, result));
+            var type = waiting.NotificationType == 0 ? MessageType.CallCompletion : (MessageType)waiting.NotificationType;
+            NotifyAnywhere(c, waiting.Id, type, ResultNotification(waiting.CompletionId, result));
         }
 
+        record.AttachedCallers.Clear();
         if (record.IsExclusive && c.Tables.LockHolder(record.Service, record.Key!) == record.Id)
         {
             c.Tables.Unlock(record.Service, record.Key!);
-            if (c.Tables.Dequeue(record.Service, record.Key!) is { } next && Load(c, next) is { } nextRecord)
+            if (c.Tables.Dequeue(record.Service, record.Key!) is { } next && c.Tables.GetInvocation(next) is { } nextRecord)
             {
                 Enter(c, nextRecord);
             }
         }
+    }
+
+    /// <summary>How long a completed invocation stays reachable: the workflow's or the service's setting, else the server default.</summary>
+    private TimeSpan RetentionOf(ApplyContext c, InvocationRecord record)
+    {
+        if (!c.Schema.TryGetService(record.Service, out var service))
+        {
+            return options.CompletionRetention;
+        }
+
+        return record.HandlerKind == Protocol.Manifest.HandlerType.Workflow
+            ? service.WorkflowCompletionRetention ?? options.CompletionRetention
+            : record.IdempotencyKey is not null ? service.IdempotencyRetention ?? options.CompletionRetention
+            : options.CompletionRetention;
     }
 
     private void Fail(ApplyContext c, InvocationRecord record, ushort code, string message) =>
@@ -158,11 +164,14 @@ public sealed partial class StateMachine
 
     private void OnFailed(ApplyContext c, InvocationRecord record, AttemptFailure failure)
     {
-        var id = InvocationId.Parse(record.Id);
-        c.Actions.Add(new PartitionAction.Abort(id, record.Attempt));
-        record.LastFailure = $"[{failure.Code}] {failure.Message}";
+        c.Actions.Add(new PartitionAction.Abort(record.Id, record.Attempt));
+        var info = new FailureInfo(failure.Code, failure.Message, record.Attempt, failure.RelatedCommandIndex, failure.RelatedCommandName, failure.RelatedCommandType);
+        record.LastFailure = info;
+        record.ModifiedAt = c.Now;
+        var target = Target(record);
         if (failure.Behavior == FailureBehavior.Fail)
         {
+            c.Actions.Add(new PartitionAction.AttemptFailed(record.Id, target, info, null, "failed: the SDK asked not to retry"));
             Fail(c, record, (ushort)failure.Code, failure.Message);
             return;
         }
@@ -173,14 +182,21 @@ public sealed partial class StateMachine
         {
             record.Phase = InvocationPhase.Paused;
             c.Tables.PutInvocation(record);
+            c.Actions.Add(new PartitionAction.AttemptFailed(record.Id, target, info, null,
+                failure.Behavior == FailureBehavior.Pause ? "paused: the SDK asked to pause" : $"paused after {record.FailedAttempts} attempts"));
             return;
         }
 
         var delay = failure.NextRetryDelay ?? RetryDelay(record.FailedAttempts);
         record.Phase = InvocationPhase.BackingOff;
+        record.NextRetryAt = c.Now + delay;
         c.Tables.PutInvocation(record);
-        Schedule(c, c.Now + delay, id, TimerKind.Retry);
+        Schedule(c, c.Now + delay, record.Id, TimerKind.Retry);
+        c.Actions.Add(new PartitionAction.AttemptFailed(record.Id, target, info, delay, "retrying"));
     }
+
+    private static string Target(InvocationRecord record) =>
+        record.Key is null ? $"{record.Service}/{record.Handler}" : $"{record.Service}/{record.Key}/{record.Handler}";
 
     /// <summary>Exponential backoff: initial × factor^(n-1), capped.</summary>
     private TimeSpan RetryDelay(int failedAttempts)
@@ -197,7 +213,7 @@ public sealed partial class StateMachine
         }
 
         var (_, id, kind, completionId) = Keys.ParseTimer(key);
-        if (Load(c, id) is not { } record)
+        if (c.Tables.GetInvocation(id) is not { } record)
         {
             return;
         }

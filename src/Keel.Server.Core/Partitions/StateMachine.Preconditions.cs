@@ -13,7 +13,7 @@ namespace Keel.Server.Partitions;
 /// </summary>
 public sealed partial class StateMachine
 {
-    private string? PreconditionProblem(InvocationRecord record, IMessage command)
+    private static string? PreconditionProblem(ApplyContext c, InvocationRecord record, IMessage command)
     {
         var canRead = record.ServiceType != ServiceType.Service;
         var canWrite = canRead && record.HandlerKind != HandlerType.Shared;
@@ -28,9 +28,9 @@ public sealed partial class StateMachine
             case GetPromiseCommandMessage or PeekPromiseCommandMessage or CompletePromiseCommandMessage when record.ServiceType != ServiceType.Workflow:
                 return "Durable promises exist only in workflows.";
             case CallCommandMessage call:
-                return TargetProblem(call.ServiceName, call.HandlerName, call.Key, call.HasIdempotencyKey ? call.IdempotencyKey : null);
+                return TargetProblem(c, call.ServiceName, call.HandlerName, call.Key, call.HasIdempotencyKey ? call.IdempotencyKey : null);
             case OneWayCallCommandMessage send:
-                return TargetProblem(send.ServiceName, send.HandlerName, send.Key, send.HasIdempotencyKey ? send.IdempotencyKey : null);
+                return TargetProblem(c, send.ServiceName, send.HandlerName, send.Key, send.HasIdempotencyKey ? send.IdempotencyKey : null);
             case SendSignalCommandMessage signal when !InvocationId.TryParse(signal.TargetInvocationId, out _):
                 return $"'{signal.TargetInvocationId}' is not an invocation id.";
             case CompleteAwakeableCommandMessage awakeable when !AwakeableId.TryParse(awakeable.AwakeableId, out _):
@@ -42,9 +42,9 @@ public sealed partial class StateMachine
         }
     }
 
-    private string? TargetProblem(string service, string handler, string key, string? idempotencyKey)
+    private static string? TargetProblem(ApplyContext c, string service, string handler, string key, string? idempotencyKey)
     {
-        if (!schema.TryGetHandler(service, handler, out var target, out _))
+        if (!c.Schema.TryGetHandler(service, handler, out var target, out _))
         {
             return $"No handler {service}/{handler} is registered.";
         }

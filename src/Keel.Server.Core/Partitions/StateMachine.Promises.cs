@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Google.Protobuf;
 using Keel.Protocol.Framing;
 using Keel.Protocol.Ids;
@@ -23,9 +22,7 @@ public sealed partial class StateMachine
                 }
                 else
                 {
-                    var listener = new byte[4];
-                    BinaryPrimitives.WriteUInt32BigEndian(listener, get.ResultCompletionId);
-                    c.Tables.Transaction.Put(Table.Promises, ListenerKey(record.Service, key, get.Key, InvocationId.Parse(record.Id)), listener);
+                    c.Tables.AddPromiseListener(record.Service, key, get.Key, record.Id, get.ResultCompletionId);
                 }
 
                 break;
@@ -57,19 +54,12 @@ public sealed partial class StateMachine
 
     private void WakeListeners(ApplyContext c, string service, string key, string name, ResultRecord result)
     {
-        var prefix = ListenerKey(service, key, name, null);
-        foreach (var (listenerKey, completion) in c.Tables.Transaction.Scan(Table.Promises, prefix))
+        foreach (var (waiter, completionId) in c.Tables.TakePromiseListeners(service, key, name))
         {
-            c.Tables.Transaction.Delete(Table.Promises, listenerKey);
-            var waiter = InvocationId.FromBytes(listenerKey.AsSpan(prefix.Length));
-            if (Load(c, waiter) is { } record)
+            if (c.Tables.GetInvocation(waiter) is { } record)
             {
-                Notify(c, record, MessageType.GetPromiseCompletion, ResultNotification(BinaryPrimitives.ReadUInt32BigEndian(completion), result));
+                Notify(c, record, MessageType.GetPromiseCompletion, ResultNotification(completionId, result));
             }
         }
     }
-
-    /// <summary>Promise key, a 0x01 separator (promise values never have it), then the waiting invocation.</summary>
-    private static byte[] ListenerKey(string service, string key, string name, InvocationId? waiter) =>
-        [.. Keys.Promise(service, key, name), 0x01, .. waiter?.ToBytes() ?? []];
 }

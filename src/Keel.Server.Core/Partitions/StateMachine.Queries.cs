@@ -5,7 +5,7 @@ using Keel.Server.Storage;
 
 namespace Keel.Server.Partitions;
 
-/// <summary>Reading results (attach, output) and purging completed invocations.</summary>
+/// <summary>Reading results (attach, output) and forgetting completed invocations (retention, purge).</summary>
 public sealed partial class StateMachine
 {
     private static void OnGetOutput(ApplyContext c, PartitionCommand.GetOutput query)
@@ -23,53 +23,66 @@ public sealed partial class StateMachine
     private static InvocationId? Resolve(Tables tables, InvocationQuery query) => query switch
     {
         InvocationQuery.ById byId => byId.Id,
-        InvocationQuery.Workflow w => tables.IdempotentInvocation(Keys.WorkflowRun(w.Name, w.Key)) is { } wf ? InvocationId.Parse(wf) : null,
-        InvocationQuery.Idempotent i => tables.IdempotentInvocation(Keys.Idempotency(i.Service, i.Key, i.Handler, i.IdempotencyKey)) is { } ik ? InvocationId.Parse(ik) : null,
+        InvocationQuery.Workflow w => tables.IdempotentInvocation(Keys.WorkflowRun(w.Name, w.Key)),
+        InvocationQuery.Idempotent i => tables.IdempotentInvocation(Keys.Idempotency(i.Service, i.Key, i.Handler, i.IdempotencyKey)),
         _ => null,
     };
 
     /// <summary>
-    /// Forgets completed invocations past their retention: status, the idempotency or workflow-id
-    /// mapping that pointed at them, and a workflow's durable promises.
+    /// Forgets completed invocations whose retention has passed, oldest first, at most
+    /// <see cref="PartitionCommand.Cleanup.Limit"/> per command (reads only the retention index's
+    /// expired prefix, never the status table); asks to be run again when more are due.
     /// </summary>
-    private void OnCleanup(ApplyContext c)
+    private static void OnCleanup(ApplyContext c, PartitionCommand.Cleanup cleanup)
     {
-        foreach (var record in c.Tables.AllInvocations().Where(r => r.Phase == InvocationPhase.Completed && r.RetainUntil <= c.Now
-            && PartitionOf(InvocationId.Parse(r.Id)) == partition).ToList())
+        var expired = c.Tables.Expired(c.Now, cleanup.Limit + 1);
+        foreach (var (id, indexKey) in expired.Take(cleanup.Limit))
         {
-            Forget(c, record);
+            c.Tables.DeleteIndexEntry(Table.Retention, indexKey);
+            if (c.Tables.GetInvocation(id) is { Phase: InvocationPhase.Completed } record && record.RetainUntil <= c.Now)
+            {
+                Forget(c, record);
+            }
+        }
+
+        if (expired.Count > cleanup.Limit)
+        {
+            c.Actions.Add(new PartitionAction.CleanupMore());
         }
     }
 
+    /// <summary>Deletes a completed invocation: status, the idempotency or workflow-id mapping that pointed at it, a workflow's promises.</summary>
     private static void Forget(ApplyContext c, InvocationRecord record)
     {
-        var id = InvocationId.Parse(record.Id);
-        c.Tables.DeleteInvocation(id);
+        c.Tables.DeleteInvocation(record.Id);
+        if (record.RetainUntil is { } until)
+        {
+            c.Tables.RemoveRetention(until, record.Id);
+        }
+
         if (record.HandlerKind == Protocol.Manifest.HandlerType.Workflow)
         {
-            c.Tables.Transaction.Delete(Table.Idempotency, Keys.WorkflowRun(record.Service, record.Key));
-            foreach (var (promise, _) in c.Tables.Transaction.Scan(Table.Promises, Keys.Object(record.Service, record.Key ?? string.Empty)))
-            {
-                c.Tables.Transaction.Delete(Table.Promises, promise);
-            }
+            c.Tables.DeleteIdempotent(Keys.WorkflowRun(record.Service, record.Key));
+            c.Tables.DeletePromises(record.Service, record.Key ?? string.Empty);
         }
         else if (record.IdempotencyKey is { } ik)
         {
-            c.Tables.Transaction.Delete(Table.Idempotency, Keys.Idempotency(record.Service, record.Key, record.Handler, ik));
+            c.Tables.DeleteIdempotent(Keys.Idempotency(record.Service, record.Key, record.Handler, ik));
         }
     }
 
     private static void OnPurge(ApplyContext c, PartitionCommand.Purge purge)
     {
-        var status = c.Tables.GetInvocation(purge.Id) switch
+        var record = c.Tables.GetInvocation(purge.Id);
+        var status = record switch
         {
             null => ControlStatus.NotFound,
             { Phase: InvocationPhase.Completed } => ControlStatus.Done,
-            _ => ControlStatus.AlreadyCompleted,
+            _ => ControlStatus.NotCompleted,
         };
         if (status == ControlStatus.Done)
         {
-            Forget(c, c.Tables.GetInvocation(purge.Id)!);
+            Forget(c, record!);
         }
 
         c.Actions.Add(new PartitionAction.Reply(purge.Reply, new ControlResult(status)));

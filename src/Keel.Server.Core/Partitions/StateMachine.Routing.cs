@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Keel.Protocol.Framing;
 using Keel.Protocol.Ids;
 using Keel.Protocol.Messages;
-using Keel.Server.Model;
 
 namespace Keel.Server.Partitions;
 
@@ -14,18 +13,13 @@ namespace Keel.Server.Partitions;
 /// </summary>
 public sealed partial class StateMachine
 {
-    private int PartitionCount => Math.Max(1, options.Partitions);
-
-    public int PartitionOf(InvocationId id) => (int)(id.PartitionKey % (ulong)PartitionCount);
-
-    /// <summary>A partition key that this partition owns, for invocations with nothing to hash (plain service calls).</summary>
-    private ulong LocalPartitionKey() =>
-        ((ulong)Random.Shared.NextInt64() / (ulong)PartitionCount * (ulong)PartitionCount) + (ulong)partition;
+    public int PartitionOf(InvocationId id) => _map.PartitionOf(id.PartitionKey);
 
     /// <summary>Applies the operation here if this partition owns the target, else hands it over durably.</summary>
-    private void Send(ApplyContext c, InvocationId target, RemoteOp op)
+    private void Send(ApplyContext c, InvocationId target, RemoteOp op) => SendTo(c, PartitionOf(target), op);
+
+    private void SendTo(ApplyContext c, int owner, RemoteOp op)
     {
-        var owner = PartitionOf(target);
         if (owner == partition)
         {
             ApplyRemote(c, op);
@@ -66,7 +60,7 @@ public sealed partial class StateMachine
             case RemoteOp.CreateChild create:
                 ApplyCreateChild(c, create);
                 break;
-            case RemoteOp.NotifyInvocation notify when Load(c, InvocationId.Parse(notify.TargetId)) is { } record:
+            case RemoteOp.NotifyInvocation notify when c.Tables.GetInvocation(InvocationId.Parse(notify.TargetId)) is { } record:
                 Notify(c, record, (MessageType)notify.Type, NotificationTemplate.Parser.ParseFrom(notify.Payload));
                 break;
             case RemoteOp.CancelInvocation cancel:
@@ -75,31 +69,13 @@ public sealed partial class StateMachine
             case RemoteOp.KillInvocation kill:
                 Kill(c, InvocationId.Parse(kill.TargetId));
                 break;
+            case RemoteOp.GetResult get:
+                ApplyGetResult(c, get);
+                break;
         }
     }
 
     /// <summary>Sends a notification to an invocation, wherever it lives.</summary>
     private void NotifyAnywhere(ApplyContext c, string targetId, MessageType type, NotificationTemplate notification) =>
         Send(c, InvocationId.Parse(targetId), new RemoteOp.NotifyInvocation(targetId, (ushort)type, notification.ToByteArray()));
-
-    /// <summary>
-    /// Records loaded or changed while applying one command, so every step works on the same
-    /// instance (a stale copy written later would undo an earlier step's changes).
-    /// </summary>
-    private static InvocationRecord? Load(ApplyContext c, InvocationId id)
-    {
-        var key = id.ToString();
-        if (c.Live.TryGetValue(key, out var live))
-        {
-            return live;
-        }
-
-        var record = c.Tables.GetInvocation(id);
-        if (record is not null)
-        {
-            c.Live[key] = record;
-        }
-
-        return record;
-    }
 }

@@ -10,43 +10,64 @@ using Keel.Server.Storage;
 namespace Keel.Server.Partitions;
 
 /// <summary>
-/// The partition's functional core: applies one command to the tables and returns the actions to
-/// run once the batch is durable. No I/O, no clock reads (time comes in as <c>now</c>), deterministic.
+/// The partition's functional core: applies one command to the tables and returns its mutations and
+/// the actions to run once the batch is durable. No I/O, no clock reads, no randomness: time and the
+/// schema snapshot come in with the call, ids are decided outside or derived from the journal.
+/// A command that throws leaves no writes (it runs inside its own savepoint).
 /// </summary>
 public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions options, int partition = 0)
 {
-    public List<PartitionAction> Apply(Tables tables, PartitionCommand command, DateTimeOffset now)
+    private readonly PartitionMap _map = new(Math.Max(1, options.Partitions));
+
+    public PartitionMap Map => _map;
+
+    public ApplyResult Apply(Tables tables, PartitionCommand command, DateTimeOffset now, ISchemaView? schemaSnapshot = null)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        var context = new ApplyContext(tables, now, [], []);
+        ArgumentNullException.ThrowIfNull(command);
+        tables.BeginCommand();
+        try
+        {
+            var context = new ApplyContext(tables, now, schemaSnapshot ?? schema, []);
+            Dispatch(context, command);
+            return new ApplyResult(tables.CompleteCommand(), context.Actions);
+        }
+        catch
+        {
+            tables.RollbackCommand();
+            throw;
+        }
+    }
+
+    private void Dispatch(ApplyContext c, PartitionCommand command)
+    {
         switch (command)
         {
-            case PartitionCommand.Submit submit: OnSubmit(context, submit); break;
-            case PartitionCommand.Effect effect: OnEffect(context, effect.InvokerEffect); break;
-            case PartitionCommand.TimerFired timer: OnTimer(context, timer.TimerKey); break;
-            case PartitionCommand.CompleteAwakeable awakeable: OnCompleteAwakeable(context, awakeable); break;
-            case PartitionCommand.Cancel cancel: OnCancel(context, cancel); break;
-            case PartitionCommand.Kill kill: OnKill(context, kill); break;
-            case PartitionCommand.Purge purge: OnPurge(context, purge); break;
-            case PartitionCommand.GetOutput query: OnGetOutput(context, query); break;
-            case PartitionCommand.Recover: OnRecover(context); break;
-            case PartitionCommand.Cleanup: OnCleanup(context); break;
-            case PartitionCommand.Deliver deliver: OnDeliver(context, deliver); break;
-            case PartitionCommand.AckOutbox ack: OnAckOutbox(context, ack); break;
+            case PartitionCommand.Submit submit: OnSubmit(c, submit); break;
+            case PartitionCommand.Effect effect: OnEffect(c, effect.InvokerEffect); break;
+            case PartitionCommand.TimerFired timer: OnTimer(c, timer.TimerKey); break;
+            case PartitionCommand.CompleteAwakeable awakeable: OnCompleteAwakeable(c, awakeable); break;
+            case PartitionCommand.Cancel cancel: OnCancel(c, cancel); break;
+            case PartitionCommand.Kill kill: OnKill(c, kill); break;
+            case PartitionCommand.Purge purge: OnPurge(c, purge); break;
+            case PartitionCommand.GetOutput query: OnGetOutput(c, query); break;
+            case PartitionCommand.Recover: OnRecover(c); break;
+            case PartitionCommand.Cleanup cleanup: OnCleanup(c, cleanup); break;
+            case PartitionCommand.Deliver deliver: OnDeliver(c, deliver); break;
+            case PartitionCommand.AckOutbox ack: OnAckOutbox(c, ack); break;
+            default: throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command));
         }
-
-        return context.Actions;
     }
 
     /// <summary>What one Apply works with.</summary>
-    private sealed record ApplyContext(Tables Tables, DateTimeOffset Now, List<PartitionAction> Actions, Dictionary<string, InvocationRecord> Live);
+    private sealed record ApplyContext(Tables Tables, DateTimeOffset Now, ISchemaView Schema, List<PartitionAction> Actions);
 
     private void OnSubmit(ApplyContext c, PartitionCommand.Submit submit)
     {
         var request = submit.Request;
-        if (!schema.TryGetHandler(request.Service, request.Handler, out var service, out var handler))
+        if (!c.Schema.TryGetHandler(request.Service, request.Handler, out var service, out var handler))
         {
-            c.Actions.Add(new PartitionAction.Reply(submit.Reply, new InvalidOperationException($"Unknown handler {request.Service}/{request.Handler}")));
+            c.Actions.Add(new PartitionAction.Reply(submit.Reply, new UnknownTargetException($"Unknown handler {request.Service}/{request.Handler}")));
             return;
         }
 
@@ -54,23 +75,18 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         var dedupKey = handler.Kind == HandlerType.Workflow
             ? Keys.WorkflowRun(request.Service, request.Key)
             : request.IdempotencyKey is { } ik ? Keys.Idempotency(request.Service, request.Key, request.Handler, ik) : null;
-        if (dedupKey is not null && c.Tables.IdempotentInvocation(dedupKey) is { } existing)
+        if (dedupKey is not null && c.Tables.IdempotentInvocation(dedupKey) is { } existing && c.Tables.GetInvocation(existing) is { } previous)
         {
-            var previous = Load(c, InvocationId.Parse(existing));
-            if (previous is not null)
-            {
-                c.Actions.Add(new PartitionAction.Reply(submit.Reply, new SubmitResult(InvocationId.Parse(existing), SubmitStatus.PreviouslyAccepted,
-                    previous.Result is { } r ? ToResult(r) : null)));
-                return;
-            }
+            c.Actions.Add(new PartitionAction.Reply(submit.Reply, new SubmitResult(existing, SubmitStatus.PreviouslyAccepted,
+                previous.Result is { } r ? ToResult(r) : null)));
+            return;
         }
 
-        var id = dedupKey is not null
-            ? InvocationId.Deterministic(
-                handler.Kind == HandlerType.Workflow ? PartitionKeyOf(request.Service, request.Key) : IdempotentPartitionKey(request.Service, request.Key, request.Handler, request.IdempotencyKey!),
-                "ik", request.Service, request.Key ?? string.Empty, request.Handler, request.IdempotencyKey ?? "workflow")
-            : InvocationId.New(request.Key is null ? LocalPartitionKey() : PartitionKeyOf(request.Service, request.Key), c.Now);
-        var record = NewInvocation(c, id, service, handler, request.Key, request.Headers, request.Body.ToArray(), null, null, request.IdempotencyKey, request.ExecutionTime);
+        // Deduplicated requests have fixed ids; others carry the id the shell chose.
+        var id = handler.Kind == HandlerType.Workflow ? InvocationIds.WorkflowRun(request.Service, request.Key ?? string.Empty)
+            : request.IdempotencyKey is { } key ? InvocationIds.Idempotent(request.Service, request.Key, request.Handler, key)
+            : submit.Id;
+        var record = NewInvocation(c, id, service, handler, request.Key, request.Headers, request.Body.Span, null, null, request.IdempotencyKey, request.ExecutionTime);
         if (dedupKey is not null)
         {
             c.Tables.PutIdempotent(dedupKey, id);
@@ -81,11 +97,11 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
 
     /// <summary>Creates an invocation with its Input command, then starts, inboxes or schedules it.</summary>
     private InvocationRecord NewInvocation(ApplyContext c, InvocationId id, ServiceInfo service, HandlerInfo handler, string? key,
-        IReadOnlyList<KeyValuePair<string, string>> headers, byte[] body, string? callerId, uint? callerCompletion, string? idempotencyKey, DateTimeOffset? executionTime)
+        IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlySpan<byte> body, string? callerId, uint? callerCompletion, string? idempotencyKey, DateTimeOffset? executionTime)
     {
         var record = new InvocationRecord
         {
-            Id = id.ToString(),
+            Id = id,
             Service = service.Name,
             Handler = handler.Name,
             Key = service.Type == ServiceType.Service ? null : key ?? string.Empty,
@@ -96,6 +112,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             IdempotencyKey = idempotencyKey,
             RandomSeed = (ulong)id.Uuid ^ id.PartitionKey,
             CreatedAt = c.Now,
+            ModifiedAt = c.Now,
             ExecutionTime = executionTime is { } at && at > c.Now ? at : null,
             LastStoredEntryAt = c.Now,
         };
@@ -122,12 +139,12 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             if (c.Tables.LockHolder(record.Service, record.Key!) is not null)
             {
                 record.Phase = InvocationPhase.Inboxed;
+                record.InboxSequence = c.Tables.Enqueue(record.Service, record.Key!, record.Id);
                 c.Tables.PutInvocation(record);
-                c.Tables.Enqueue(record.Service, record.Key!, InvocationId.Parse(record.Id));
                 return;
             }
 
-            c.Tables.Lock(record.Service, record.Key!, InvocationId.Parse(record.Id));
+            c.Tables.Lock(record.Service, record.Key!, record.Id);
         }
 
         StartAttempt(c, record);
@@ -138,7 +155,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
     {
         if (record.DeploymentId is null)
         {
-            if (!schema.TryGetService(record.Service, out var service) || !schema.TryGetDeployment(service.DeploymentId, out var pinned))
+            if (!c.Schema.TryGetService(record.Service, out var service) || !c.Schema.TryGetDeployment(service.DeploymentId, out var pinned))
             {
                 Fail(c, record, 404, $"Service {record.Service} is not registered");
                 return;
@@ -148,7 +165,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             record.ProtocolVersion = (int)pinned.PickVersion(options.MaxProtocolVersion);
         }
 
-        if (!schema.TryGetDeployment(record.DeploymentId, out var deployment))
+        if (!c.Schema.TryGetDeployment(record.DeploymentId, out var deployment))
         {
             Fail(c, record, 404, $"Deployment {record.DeploymentId} is gone");
             return;
@@ -156,14 +173,16 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
 
         record.Attempt++;
         record.Phase = InvocationPhase.Invoked;
+        record.ModifiedAt = c.Now;
+        record.NextRetryAt = null;
         record.WaitingCompletions = [];
         record.WaitingSignals = [];
         record.WaitingNamedSignals = [];
+        record.Awaiting = null;
         c.Tables.PutInvocation(record);
-        var id = InvocationId.Parse(record.Id);
 
         // Timeouts: the handler's own setting, else its service's, else the server default.
-        schema.TryGetHandler(record.Service, record.Handler, out var serviceInfo, out var handlerInfo);
+        c.Schema.TryGetHandler(record.Service, record.Handler, out var serviceInfo, out var handlerInfo);
         var inactivity = handlerInfo?.InactivityTimeout ?? serviceInfo?.InactivityTimeout ?? options.DefaultInactivityTimeout;
         var abort = handlerInfo?.AbortTimeout ?? serviceInfo?.AbortTimeout ?? options.DefaultAbortTimeout;
         var lazy = handlerInfo?.EnableLazyState ?? serviceInfo?.EnableLazyState ?? false;
@@ -171,42 +190,41 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             ? c.Tables.AllState(record.Service, record.Key!).Select(kv => KeyValuePair.Create(System.Text.Encoding.UTF8.GetBytes(kv.Key), kv.Value)).ToList()
             : null;
         c.Actions.Add(new PartitionAction.Invoke(new InvokeRequest(
-            id, record.Attempt, record.Service, record.Handler, record.Key, deployment, (ServiceProtocolVersion)record.ProtocolVersion,
-            c.Tables.ReadJournal(id), eager, record.RandomSeed, record.RetryCountSinceLastStoredEntry,
+            record.Id, record.Attempt, record.Service, record.Handler, record.Key, deployment, (ServiceProtocolVersion)record.ProtocolVersion,
+            c.Tables.ReadJournal(record.Id), eager, record.RandomSeed, record.RetryCountSinceLastStoredEntry,
             c.Now - record.LastStoredEntryAt, inactivity, abort, record.IdempotencyKey)));
     }
 
-    private void Schedule(ApplyContext c, DateTimeOffset at, InvocationId id, TimerKind kind, uint completionId = 0)
+    private static void Schedule(ApplyContext c, DateTimeOffset at, InvocationId id, TimerKind kind, uint completionId = 0)
     {
         var key = c.Tables.AddTimer(at, id, kind, completionId);
         c.Actions.Add(new PartitionAction.ScheduleTimer(at, key));
     }
 
-    /// <summary>Keyed targets hash their service and key, so every invocation of one object key lands in one partition.</summary>
-    internal static ulong PartitionKeyOf(string service, string? key) =>
-        key is null
-            ? (ulong)Random.Shared.NextInt64()
-            : System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(service + "\0" + key)));
-
-    /// <summary>Same idempotent request, same id: keyed targets hash their key, services the idempotency key.</summary>
-    internal static ulong IdempotentPartitionKey(string service, string? key, string handler, string idempotencyKey) =>
-        PartitionKeyOf(service, string.IsNullOrEmpty(key) ? handler + "\0" + idempotencyKey : key);
-
     private static InvocationResult ToResult(ResultRecord r) =>
         r.Success ? new InvocationResult.Success(r.Value ?? []) : new InvocationResult.Failure(r.Code, r.Message ?? string.Empty, r.Metadata);
 
+    /// <summary>
+    /// After a start: resume every invocation that had a running attempt (read from the active index,
+    /// not the status table) and hand over again what the outbox still holds. Timers are loaded by the
+    /// processor's timer window, lazily.
+    /// </summary>
     private void OnRecover(ApplyContext c)
     {
-        foreach (var record in c.Tables.AllInvocations().Where(r => r.Phase is InvocationPhase.Invoked && PartitionOf(InvocationId.Parse(r.Id)) == partition).ToList())
+        foreach (var id in c.Tables.ActiveInvocations())
         {
-            StartAttempt(c, record);
-        }
-
-        foreach (var timer in c.Tables.AllTimers().Where(t => PartitionOf(Keys.ParseTimer(t).Id) == partition))
-        {
-            c.Actions.Add(new PartitionAction.ScheduleTimer(Keys.ParseTimer(timer).At, timer));
+            if (c.Tables.GetInvocation(id) is { Phase: InvocationPhase.Invoked } record)
+            {
+                StartAttempt(c, record);
+            }
         }
 
         RedeliverOutbox(c);
     }
 }
+
+/// <summary>What one command did: its writes (already folded into the batch) and the actions to run after commit.</summary>
+public sealed record ApplyResult(IReadOnlyList<WriteOp> Mutations, List<PartitionAction> Actions);
+
+/// <summary>The request names a service or handler that is not registered (the shell answers 404).</summary>
+public sealed class UnknownTargetException(string message) : Exception(message);

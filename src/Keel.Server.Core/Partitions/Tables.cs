@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text.Json;
 using Keel.Protocol.Framing;
 using Keel.Protocol.Ids;
 using Keel.Server.Contracts;
@@ -8,34 +7,148 @@ using Keel.Server.Storage;
 
 namespace Keel.Server.Partitions;
 
-/// <summary>Typed reads and writes of the runtime's tables, within one batch's transaction.</summary>
-public sealed class Tables(Transaction tx, int partition = 0)
+/// <summary>
+/// Typed reads and writes of one partition's tables within a batch's transaction. Status records
+/// are decoded once per command and written once, when the command completes (dirty set); the
+/// active-invocation index follows their phase. Every write must fall in the partition's key range.
+/// </summary>
+public sealed class Tables
 {
-    private static readonly JsonSerializerOptions Json = new();
+    private readonly Transaction _tx;
+    private readonly PartitionMap _map;
+    private readonly int _partition;
+    private readonly ulong _rangeStart;
+    private readonly Dictionary<InvocationId, Cached> _records = [];
 
-    public Transaction Transaction => tx;
-
-    // ---- invocation status ---------------------------------------------------------------
-
-    public InvocationRecord? GetInvocation(InvocationId id) =>
-        tx.Get(Table.Status, Keys.Invocation(id)) is { } bytes ? JsonSerializer.Deserialize<InvocationRecord>(bytes, Json) : null;
-
-    public void PutInvocation(InvocationRecord record) =>
-        tx.Put(Table.Status, Keys.Invocation(InvocationId.Parse(record.Id)), JsonSerializer.SerializeToUtf8Bytes(record, Json));
-
-    public void DeleteInvocation(InvocationId id) => tx.Delete(Table.Status, Keys.Invocation(id));
-
-    public IEnumerable<InvocationRecord> AllInvocations() =>
-        tx.Scan(Table.Status, []).Select(kv => JsonSerializer.Deserialize<InvocationRecord>(kv.Value, Json)!);
-
-    // ---- journal ---------------------------------------------------------------------------
-
-    public void AppendJournal(InvocationRecord record, MessageType type, byte[] payload)
+    public Tables(Transaction tx, PartitionMap? map = null, int partition = 0)
     {
+        _tx = tx;
+        _map = map ?? new PartitionMap(1);
+        _partition = partition;
+        _rangeStart = _map.RangeStart(partition);
+    }
+
+    public Transaction Transaction => _tx;
+
+    public int Partition => _partition;
+
+    public PartitionMap Map => _map;
+
+    // ---- savepoints ------------------------------------------------------------------------------
+
+    public void BeginCommand() => _tx.BeginCommand();
+
+    /// <summary>Writes the command's changed records and folds its writes into the batch; returns its mutations.</summary>
+    public IReadOnlyList<WriteOp> CompleteCommand()
+    {
+        Flush();
+        return _tx.CompleteCommand();
+    }
+
+    public void RollbackCommand()
+    {
+        _records.Clear();
+        _tx.RollbackCommand();
+    }
+
+    /// <summary>Encodes every changed record once, and keeps the active index in step with each record's phase.</summary>
+    public void Flush()
+    {
+        foreach (var (id, cached) in _records)
+        {
+            if (cached.Deleted)
+            {
+                Write(Table.Status, Keys.Invocation(id), null);
+                if (cached.LoadedPhase == InvocationPhase.Invoked)
+                {
+                    Write(Table.Active, Keys.Active(_rangeStart, id), null);
+                }
+
+                continue;
+            }
+
+            if (!cached.Dirty)
+            {
+                continue;
+            }
+
+            Write(Table.Status, Keys.Invocation(id), RecordCodec.Encode(cached.Record));
+            var running = cached.Record.Phase == InvocationPhase.Invoked;
+            var wasRunning = cached.LoadedPhase == InvocationPhase.Invoked;
+            if (running != wasRunning)
+            {
+                Write(Table.Active, Keys.Active(_rangeStart, id), running ? [] : null);
+            }
+        }
+
+        _records.Clear();
+    }
+
+    // ---- invocation status -----------------------------------------------------------------------
+
+    /// <summary>The record, decoded once per command: every step of a command works on the same instance.</summary>
+    public InvocationRecord? GetInvocation(InvocationId id)
+    {
+        if (_records.TryGetValue(id, out var cached))
+        {
+            return cached.Deleted ? null : cached.Record;
+        }
+
+        if (_tx.Get(Table.Status, Keys.Invocation(id)) is not { } bytes)
+        {
+            return null;
+        }
+
+        var record = RecordCodec.DecodeInvocation(id, bytes);
+        _records[id] = new Cached(record, record.Phase);
+        return record;
+    }
+
+    /// <summary>Marks the record changed; it is encoded and written when the command completes.</summary>
+    public void PutInvocation(InvocationRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        CheckOwned(record.Id.PartitionKey);
+        if (_records.TryGetValue(record.Id, out var cached))
+        {
+            if (!ReferenceEquals(cached.Record, record) || cached.Deleted)
+            {
+                _records[record.Id] = cached with { Record = record, Deleted = false, Dirty = true };
+            }
+            else
+            {
+                cached.Dirty = true;
+            }
+
+            return;
+        }
+
+        // Not read in this command: a new record, or one created earlier in the batch.
+        var previous = _tx.Get(Table.Status, Keys.Invocation(record.Id)) is { } bytes ? RecordCodec.DecodeInvocation(record.Id, bytes).Phase : (InvocationPhase?)null;
+        _records[record.Id] = new Cached(record, previous) { Dirty = true };
+    }
+
+    public void DeleteInvocation(InvocationId id)
+    {
+        if (GetInvocation(id) is not null)
+        {
+            _records[id].Deleted = true;
+        }
+    }
+
+    /// <summary>Invocations of this partition with a running attempt (index read: no status-table scan).</summary>
+    public List<InvocationId> ActiveInvocations() =>
+        _tx.Scan(Table.Active, Keys.PartitionPrefix(_rangeStart)).Select(kv => Keys.ActiveId(kv.Key)).ToList();
+
+    // ---- journal ---------------------------------------------------------------------------------
+
+    public void AppendJournal(InvocationRecord record, MessageType type, ReadOnlySpan<byte> payload)
+    {
+        ArgumentNullException.ThrowIfNull(record);
         var bytes = new byte[2 + payload.Length];
         BinaryPrimitives.WriteUInt16BigEndian(bytes, (ushort)type);
-        payload.CopyTo(bytes, 2);
-        tx.Put(Table.Journal, Keys.JournalEntry(InvocationId.Parse(record.Id), record.JournalLength), bytes);
+        payload.CopyTo(bytes.AsSpan(2));
+        Write(Table.Journal, Keys.JournalEntry(record.Id, record.JournalLength), bytes);
         record.JournalLength++;
         if (type.IsCommand())
         {
@@ -44,155 +157,221 @@ public sealed class Tables(Transaction tx, int partition = 0)
     }
 
     public List<JournalEntry> ReadJournal(InvocationId id) =>
-        tx.Scan(Table.Journal, Keys.JournalPrefix(id))
+        _tx.Scan(Table.Journal, Keys.JournalPrefix(id))
             .Select(kv => new JournalEntry((MessageType)BinaryPrimitives.ReadUInt16BigEndian(kv.Value), kv.Value.AsMemory(2)))
             .ToList();
 
-    public void DeleteJournal(InvocationId id)
+    public void DeleteJournal(InvocationId id, uint length)
     {
-        foreach (var (key, _) in tx.Scan(Table.Journal, Keys.JournalPrefix(id)))
+        for (var i = 0u; i < length; i++)
         {
-            tx.Delete(Table.Journal, key);
+            Write(Table.Journal, Keys.JournalEntry(id, i), null);
         }
     }
 
-    // ---- object state ----------------------------------------------------------------------
+    // ---- object state ----------------------------------------------------------------------------
 
-    public byte[]? GetState(string service, string key, string stateKey) => tx.Get(Table.State, Keys.StateEntry(service, key, stateKey));
+    public byte[]? GetState(string service, string key, string stateKey) => _tx.Get(Table.State, Keys.StateEntry(service, key, stateKey));
 
-    public void SetState(string service, string key, string stateKey, byte[] value) => tx.Put(Table.State, Keys.StateEntry(service, key, stateKey), value);
+    public void SetState(string service, string key, string stateKey, byte[] value) => Write(Table.State, Keys.StateEntry(service, key, stateKey), value);
 
-    public void ClearState(string service, string key, string stateKey) => tx.Delete(Table.State, Keys.StateEntry(service, key, stateKey));
+    public void ClearState(string service, string key, string stateKey) => Write(Table.State, Keys.StateEntry(service, key, stateKey), null);
 
     public List<KeyValuePair<string, byte[]>> AllState(string service, string key)
     {
         var prefix = Keys.Object(service, key);
-        return tx.Scan(Table.State, prefix).Select(kv => KeyValuePair.Create(Keys.StateKeyOf(kv.Key, prefix.Length), kv.Value)).ToList();
+        return _tx.Scan(Table.State, prefix).Select(kv => KeyValuePair.Create(Keys.StateKeyOf(kv.Key, prefix.Length), kv.Value)).ToList();
     }
 
     public void ClearAllState(string service, string key)
     {
-        foreach (var (entry, _) in tx.Scan(Table.State, Keys.Object(service, key)))
+        foreach (var (entry, _) in _tx.Scan(Table.State, Keys.Object(service, key)).ToList())
         {
-            tx.Delete(Table.State, entry);
+            Write(Table.State, entry, null);
         }
     }
 
-    // ---- object locks and inboxes ----------------------------------------------------------
+    // ---- object locks and inboxes ----------------------------------------------------------------
 
-    public string? LockHolder(string service, string key) =>
-        tx.Get(Table.Locks, Keys.Object(service, key)) is { } bytes ? InvocationId.FromBytes(bytes).ToString() : null;
+    public InvocationId? LockHolder(string service, string key) =>
+        _tx.Get(Table.Locks, Keys.Object(service, key)) is { } bytes ? InvocationId.FromBytes(bytes) : null;
 
-    public void Lock(string service, string key, InvocationId holder) => tx.Put(Table.Locks, Keys.Object(service, key), holder.ToBytes());
+    public void Lock(string service, string key, InvocationId holder) => Write(Table.Locks, Keys.Object(service, key), holder.ToBytes());
 
-    public void Unlock(string service, string key) => tx.Delete(Table.Locks, Keys.Object(service, key));
+    public void Unlock(string service, string key) => Write(Table.Locks, Keys.Object(service, key), null);
 
-    public void Enqueue(string service, string key, InvocationId id) =>
-        tx.Put(Table.Inbox, Keys.InboxEntry(service, key, NextSequence("inbox/" + partition)), id.ToBytes());
+    /// <summary>Appends to the key's inbox; returns the entry's sequence number (kept in the record for removal).</summary>
+    public ulong Enqueue(string service, string key, InvocationId id)
+    {
+        var sequence = NextSequence("inbox");
+        Write(Table.Inbox, Keys.InboxEntry(service, key, sequence), id.ToBytes());
+        return sequence;
+    }
 
-    /// <summary>Removes and returns the oldest inboxed invocation of the key.</summary>
+    /// <summary>Removes and returns the oldest inboxed invocation of the key (one iterator seek).</summary>
     public InvocationId? Dequeue(string service, string key)
     {
-        var head = tx.Scan(Table.Inbox, Keys.Object(service, key)).FirstOrDefault();
+        var head = _tx.Scan(Table.Inbox, Keys.Object(service, key)).FirstOrDefault();
         if (head.Key is null)
         {
             return null;
         }
 
-        tx.Delete(Table.Inbox, head.Key);
+        Write(Table.Inbox, head.Key, null);
         return InvocationId.FromBytes(head.Value);
     }
 
-    public bool RemoveFromInbox(string service, string key, InvocationId id)
-    {
-        var entry = tx.Scan(Table.Inbox, Keys.Object(service, key)).FirstOrDefault(kv => kv.Value.AsSpan().SequenceEqual(id.ToBytes()));
-        if (entry.Key is null)
-        {
-            return false;
-        }
+    public void RemoveFromInbox(string service, string key, ulong sequence) => Write(Table.Inbox, Keys.InboxEntry(service, key, sequence), null);
 
-        tx.Delete(Table.Inbox, entry.Key);
-        return true;
-    }
-
-    // ---- timers ----------------------------------------------------------------------------
+    // ---- timers ----------------------------------------------------------------------------------
 
     public byte[] AddTimer(DateTimeOffset at, InvocationId id, TimerKind kind, uint completionId = 0)
     {
-        var key = Keys.Timer(at, id, kind, completionId);
-        tx.Put(Table.Timers, key, []);
+        var key = Keys.Timer(_rangeStart, at, id, kind, completionId);
+        Write(Table.Timers, key, []);
         return key;
     }
 
     public bool TakeTimer(byte[] key)
     {
-        if (tx.Get(Table.Timers, key) is null)
+        ArgumentNullException.ThrowIfNull(key);
+        if (_tx.Get(Table.Timers, key) is null)
         {
             return false;
         }
 
-        tx.Delete(Table.Timers, key);
+        Write(Table.Timers, key, null);
         return true;
     }
 
-    public IEnumerable<byte[]> AllTimers() => tx.Scan(Table.Timers, []).Select(kv => kv.Key);
+    // ---- retention index -------------------------------------------------------------------------
 
-    // ---- idempotency and promises ----------------------------------------------------------
+    public void AddRetention(DateTimeOffset until, InvocationId id) => Write(Table.Retention, Keys.Retention(_rangeStart, until, id), []);
 
-    public string? IdempotentInvocation(byte[] key) => tx.Get(Table.Idempotency, key) is { } bytes ? InvocationId.FromBytes(bytes).ToString() : null;
+    public void RemoveRetention(DateTimeOffset until, InvocationId id) => Write(Table.Retention, Keys.Retention(_rangeStart, until, id), null);
 
-    public void PutIdempotent(byte[] key, InvocationId id) => tx.Put(Table.Idempotency, key, id.ToBytes());
+    /// <summary>Up to <paramref name="limit"/> invocations whose retention ended at or before <paramref name="now"/>, oldest first.</summary>
+    public List<(InvocationId Id, byte[] IndexKey)> Expired(DateTimeOffset now, int limit) =>
+        _tx.Scan(Table.Retention, Keys.PartitionPrefix(_rangeStart), Keys.RetentionBound(_rangeStart, now.AddMilliseconds(1)))
+            .Take(limit)
+            .Select(kv => (Keys.RetainedId(kv.Key), kv.Key))
+            .ToList();
+
+    public void DeleteIndexEntry(Table table, byte[] key) => Write(table, key, null);
+
+    // ---- idempotency and promises ----------------------------------------------------------------
+
+    public InvocationId? IdempotentInvocation(byte[] key) => _tx.Get(Table.Idempotency, key) is { } bytes ? InvocationId.FromBytes(bytes) : null;
+
+    public void PutIdempotent(byte[] key, InvocationId id) => Write(Table.Idempotency, key, id.ToBytes());
+
+    public void DeleteIdempotent(byte[] key) => Write(Table.Idempotency, key, null);
 
     public ResultRecord? GetPromise(string service, string key, string name) =>
-        tx.Get(Table.Promises, Keys.Promise(service, key, name)) is { } bytes ? JsonSerializer.Deserialize<ResultRecord>(bytes, Json) : null;
+        _tx.Get(Table.Promises, Keys.Promise(service, key, name)) is { } bytes ? RecordCodec.DecodePromise(bytes) : null;
 
     public void PutPromise(string service, string key, string name, ResultRecord result) =>
-        tx.Put(Table.Promises, Keys.Promise(service, key, name), JsonSerializer.SerializeToUtf8Bytes(result, Json));
+        Write(Table.Promises, Keys.Promise(service, key, name), RecordCodec.EncodePromise(result));
+
+    public void AddPromiseListener(string service, string key, string name, InvocationId waiter, uint completionId)
+    {
+        var value = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(value, completionId);
+        Write(Table.Promises, ListenerKey(service, key, name, waiter), value);
+    }
+
+    /// <summary>Removes and returns the invocations waiting on a promise, with the completion id each waits on.</summary>
+    public List<(InvocationId Waiter, uint CompletionId)> TakePromiseListeners(string service, string key, string name)
+    {
+        var prefix = ListenerKey(service, key, name, null);
+        var listeners = _tx.Scan(Table.Promises, prefix).ToList();
+        foreach (var (listenerKey, _) in listeners)
+        {
+            Write(Table.Promises, listenerKey, null);
+        }
+
+        return listeners.Select(kv => (InvocationId.FromBytes(kv.Key.AsSpan(prefix.Length)), BinaryPrimitives.ReadUInt32BigEndian(kv.Value))).ToList();
+    }
+
+    /// <summary>Deletes every promise (and listener) of a workflow.</summary>
+    public void DeletePromises(string service, string key)
+    {
+        foreach (var (promise, _) in _tx.Scan(Table.Promises, Keys.Object(service, key)).ToList())
+        {
+            Write(Table.Promises, promise, null);
+        }
+    }
+
+    /// <summary>Promise key, a 0x01 separator (promise values never have it), then the waiting invocation.</summary>
+    private static byte[] ListenerKey(string service, string key, string name, InvocationId? waiter) =>
+        [.. Keys.Promise(service, key, name), 0x01, .. waiter?.ToBytes() ?? []];
 
     // ---- cross-partition outbox and the receiving side's deduplication ---------------------------
 
     public ulong PutOutbox(byte[] entry)
     {
-        var seq = NextSequence("outbox/" + partition);
-        tx.Put(Table.Outbox, OutboxKey(partition, seq), entry);
-        return seq;
+        var sequence = NextSequence("outbox");
+        Write(Table.Outbox, Keys.Outbox(_rangeStart, sequence), entry);
+        return sequence;
     }
 
-    public void DeleteOutbox(ulong seq) => tx.Delete(Table.Outbox, OutboxKey(partition, seq));
+    public void DeleteOutbox(ulong sequence) => Write(Table.Outbox, Keys.Outbox(_rangeStart, sequence), null);
 
     public IEnumerable<(ulong Seq, byte[] Entry)> Outbox() =>
-        tx.Scan(Table.Outbox, OutboxKey(partition, null)).Select(kv => (BinaryPrimitives.ReadUInt64BigEndian(kv.Key.AsSpan(4)), kv.Value));
+        _tx.Scan(Table.Outbox, Keys.PartitionPrefix(_rangeStart)).Select(kv => (Keys.OutboxSequence(kv.Key), kv.Value));
 
     /// <summary>The highest sequence number from <paramref name="source"/> already applied here.</summary>
     public ulong LastDelivered(int source) =>
-        tx.Get(Table.Meta, Keys.Meta($"delivered/{partition}/{source}")) is { } bytes ? BinaryPrimitives.ReadUInt64BigEndian(bytes) : 0;
+        _tx.Get(Table.Fsm, Keys.Fsm(_rangeStart, $"delivered/{source}")) is { } bytes ? BinaryPrimitives.ReadUInt64BigEndian(bytes) : 0;
 
-    public void SetLastDelivered(int source, ulong seq)
-    {
-        var bytes = new byte[8];
-        BinaryPrimitives.WriteUInt64BigEndian(bytes, seq);
-        tx.Put(Table.Meta, Keys.Meta($"delivered/{partition}/{source}"), bytes);
-    }
-
-    private static byte[] OutboxKey(int source, ulong? seq)
-    {
-        var key = new byte[seq is null ? 4 : 12];
-        BinaryPrimitives.WriteInt32BigEndian(key, source);
-        if (seq is { } s)
-        {
-            BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(4), s);
-        }
-
-        return key;
-    }
+    public void SetLastDelivered(int source, ulong sequence) => Write(Table.Fsm, Keys.Fsm(_rangeStart, $"delivered/{source}"), U64(sequence));
 
     private ulong NextSequence(string name)
     {
-        var key = Keys.Meta("seq/" + name);
-        var next = tx.Get(Table.Meta, key) is { } bytes ? BinaryPrimitives.ReadUInt64BigEndian(bytes) + 1 : 1;
-        var encoded = new byte[8];
-        BinaryPrimitives.WriteUInt64BigEndian(encoded, next);
-        tx.Put(Table.Meta, key, encoded);
+        var key = Keys.Fsm(_rangeStart, "seq/" + name);
+        var next = _tx.Get(Table.Fsm, key) is { } bytes ? BinaryPrimitives.ReadUInt64BigEndian(bytes) + 1 : 1;
+        Write(Table.Fsm, key, U64(next));
         return next;
     }
+
+    private static byte[] U64(ulong value)
+    {
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
+        return bytes;
+    }
+
+    // ---- the one write path: ownership check ------------------------------------------------------
+
+    private void Write(Table table, byte[] key, byte[]? value)
+    {
+        CheckOwned(Keys.PartitionKeyOf(key));
+        if (value is null)
+        {
+            _tx.Delete(table, key);
+        }
+        else
+        {
+            _tx.Put(table, key, value);
+        }
+    }
+
+    private void CheckOwned(ulong partitionKey)
+    {
+        if (!_map.Owns(_partition, partitionKey))
+        {
+            throw new PartitionOwnershipException(_partition, partitionKey);
+        }
+    }
+
+    private sealed record Cached(InvocationRecord Record, InvocationPhase? LoadedPhase)
+    {
+        public bool Dirty { get; set; }
+
+        public bool Deleted { get; set; }
+    }
 }
+
+/// <summary>A write outside the partition's key range: a bug in the state machine, never a data problem.</summary>
+public sealed class PartitionOwnershipException(int partition, ulong partitionKey)
+    : InvalidOperationException($"Partition {partition} must not write partition key {partitionKey:x16}: it belongs to another partition.");

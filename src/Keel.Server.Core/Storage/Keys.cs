@@ -4,7 +4,12 @@ using Keel.Protocol.Ids;
 
 namespace Keel.Server.Storage;
 
-/// <summary>Binary key layouts; ordered so prefix scans return entries in the order they matter.</summary>
+/// <summary>
+/// Binary key layouts (on-disk format <see cref="StorageFormat.Version"/>). Every key of a
+/// partitioned table starts with an 8-byte big-endian partition key: the invocation's, the object
+/// key's hash, or — for per-partition tables (timers, outbox, retention, active) — the first key of
+/// the partition's range. Keys sort so that prefix scans return entries in the order they matter.
+/// </summary>
 public static class Keys
 {
     public static byte[] Invocation(InvocationId id) => id.ToBytes();
@@ -19,10 +24,16 @@ public static class Keys
         return key;
     }
 
-    /// <summary>Service and object key, each length-prefixed, so no key can be a prefix of another.</summary>
-    public static byte[] Object(string service, string key) => Concat(Text(service), Text(key));
+    /// <summary>Partition key, then service and object key, each length-prefixed, so no object's keys can be a prefix of another's.</summary>
+    public static byte[] Object(string service, string key)
+    {
+        var builder = new KeyBuilder(PartitionMap.KeyOf(service, key));
+        builder.Text(service);
+        builder.Text(key);
+        return builder.ToArray();
+    }
 
-    public static byte[] StateEntry(string service, string key, string stateKey) => Concat(Object(service, key), Encoding.UTF8.GetBytes(stateKey));
+    public static byte[] StateEntry(string service, string key, string stateKey) => Append(Object(service, key), Encoding.UTF8.GetBytes(stateKey));
 
     public static string StateKeyOf(byte[] entryKey, int prefixLength) => Encoding.UTF8.GetString(entryKey.AsSpan(prefixLength));
 
@@ -35,42 +46,143 @@ public static class Keys
         return entry;
     }
 
-    public static byte[] Timer(DateTimeOffset at, InvocationId id, TimerKind kind, uint completionId)
+    public static byte[] Idempotency(string service, string? key, string handler, string idempotencyKey)
     {
-        var key = new byte[8 + InvocationId.ByteLength + 1 + 4];
-        BinaryPrimitives.WriteInt64BigEndian(key, Math.Max(0, at.ToUnixTimeMilliseconds()));
-        id.WriteTo(key.AsSpan(8));
-        key[8 + InvocationId.ByteLength] = (byte)kind;
-        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(9 + InvocationId.ByteLength), completionId);
+        var builder = new KeyBuilder(PartitionMap.IdempotentKeyOf(service, key, handler, idempotencyKey));
+        builder.Text(service);
+        builder.Text(key ?? string.Empty);
+        builder.Text(handler);
+        builder.Text(idempotencyKey);
+        return builder.ToArray();
+    }
+
+    /// <summary>The deduplication key of a workflow's run (one run per workflow id); it lives with the workflow's object key.</summary>
+    public static byte[] WorkflowRun(string service, string? key)
+    {
+        var builder = new KeyBuilder(PartitionMap.KeyOf(service, key ?? string.Empty));
+        builder.Text(service);
+        builder.Text(key ?? string.Empty);
+        builder.Text("\u0001workflow-run");
+        return builder.ToArray();
+    }
+
+    public static byte[] Promise(string service, string key, string name)
+    {
+        var builder = new KeyBuilder(PartitionMap.KeyOf(service, key));
+        builder.Text(service);
+        builder.Text(key);
+        builder.Text(name);
+        return builder.ToArray();
+    }
+
+    // ---- per-partition tables: prefixed by the partition's range start ---------------------------
+
+    public static byte[] Timer(ulong rangeStart, DateTimeOffset at, InvocationId id, TimerKind kind, uint completionId)
+    {
+        var key = new byte[8 + 8 + InvocationId.ByteLength + 1 + 4];
+        BinaryPrimitives.WriteUInt64BigEndian(key, rangeStart);
+        BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(8), Math.Max(0, at.ToUnixTimeMilliseconds()));
+        id.WriteTo(key.AsSpan(16));
+        key[16 + InvocationId.ByteLength] = (byte)kind;
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(17 + InvocationId.ByteLength), completionId);
         return key;
     }
 
+    /// <summary>The first timer key due at or after <paramref name="at"/> in the partition.</summary>
+    public static byte[] TimerBound(ulong rangeStart, DateTimeOffset at) => TimeBound(rangeStart, at);
+
     public static (DateTimeOffset At, InvocationId Id, TimerKind Kind, uint CompletionId) ParseTimer(byte[] key) => (
-        DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(key)),
-        InvocationId.FromBytes(key.AsSpan(8, InvocationId.ByteLength)),
-        (TimerKind)key[8 + InvocationId.ByteLength],
-        BinaryPrimitives.ReadUInt32BigEndian(key.AsSpan(9 + InvocationId.ByteLength)));
+        DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(key.AsSpan(8))),
+        InvocationId.FromBytes(key.AsSpan(16, InvocationId.ByteLength)),
+        (TimerKind)key[16 + InvocationId.ByteLength],
+        BinaryPrimitives.ReadUInt32BigEndian(key.AsSpan(17 + InvocationId.ByteLength)));
 
-    public static byte[] Idempotency(string service, string? key, string handler, string idempotencyKey) =>
-        Concat(Text(service), Text(key ?? string.Empty), Text(handler), Text(idempotencyKey));
-
-    /// <summary>The deduplication key of a workflow's run (one run per workflow id).</summary>
-    public static byte[] WorkflowRun(string service, string? key) => Idempotency(service, key, "run", "\u0001workflow");
-
-    public static byte[] Promise(string service, string key, string name) => Concat(Object(service, key), Text(name));
-
-    public static byte[] Meta(string name) => Encoding.UTF8.GetBytes(name);
-
-    private static byte[] Text(string s)
+    public static byte[] Retention(ulong rangeStart, DateTimeOffset until, InvocationId id)
     {
-        var bytes = Encoding.UTF8.GetBytes(s);
-        var prefixed = new byte[bytes.Length + 4];
-        BinaryPrimitives.WriteInt32BigEndian(prefixed, bytes.Length);
-        bytes.CopyTo(prefixed, 4);
-        return prefixed;
+        var key = TimeBound(rangeStart, until);
+        return Append(key, id.ToBytes());
     }
 
-    private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
+    public static byte[] RetentionBound(ulong rangeStart, DateTimeOffset until) => TimeBound(rangeStart, until);
+
+    public static InvocationId RetainedId(byte[] key) => InvocationId.FromBytes(key.AsSpan(16));
+
+    public static byte[] Active(ulong rangeStart, InvocationId id) => Append(PartitionPrefix(rangeStart), id.ToBytes());
+
+    public static InvocationId ActiveId(byte[] key) => InvocationId.FromBytes(key.AsSpan(8));
+
+    public static byte[] Outbox(ulong rangeStart, ulong sequence)
+    {
+        var key = new byte[16];
+        BinaryPrimitives.WriteUInt64BigEndian(key, rangeStart);
+        BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(8), sequence);
+        return key;
+    }
+
+    public static ulong OutboxSequence(byte[] key) => BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan(8));
+
+    public static byte[] Fsm(ulong rangeStart, string name) => Append(PartitionPrefix(rangeStart), Encoding.UTF8.GetBytes(name));
+
+    public static byte[] PartitionPrefix(ulong partitionKey)
+    {
+        var key = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(key, partitionKey);
+        return key;
+    }
+
+    public static ulong PartitionKeyOf(ReadOnlySpan<byte> key) => BinaryPrimitives.ReadUInt64BigEndian(key);
+
+    /// <summary>A global (not partitioned) setting.</summary>
+    public static byte[] Meta(string name) => Encoding.UTF8.GetBytes(name);
+
+    private static byte[] TimeBound(ulong rangeStart, DateTimeOffset at)
+    {
+        var key = new byte[16];
+        BinaryPrimitives.WriteUInt64BigEndian(key, rangeStart);
+        BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(8), Math.Max(0, at.ToUnixTimeMilliseconds()));
+        return key;
+    }
+
+    private static byte[] Append(byte[] prefix, ReadOnlySpan<byte> tail)
+    {
+        var key = new byte[prefix.Length + tail.Length];
+        prefix.CopyTo(key, 0);
+        tail.CopyTo(key.AsSpan(prefix.Length));
+        return key;
+    }
+
+    /// <summary>Builds a key in one buffer: partition key, then length-prefixed UTF-8 parts.</summary>
+    private ref struct KeyBuilder
+    {
+        private byte[] _buffer;
+        private int _length;
+
+        public KeyBuilder(ulong partitionKey)
+        {
+            _buffer = new byte[64];
+            BinaryPrimitives.WriteUInt64BigEndian(_buffer, partitionKey);
+            _length = 8;
+        }
+
+        public void Text(string text)
+        {
+            var size = Encoding.UTF8.GetByteCount(text);
+            Ensure(4 + size);
+            BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(_length), size);
+            Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_length + 4));
+            _length += 4 + size;
+        }
+
+        public readonly byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+
+        private void Ensure(int more)
+        {
+            if (_length + more > _buffer.Length)
+            {
+                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + more));
+            }
+        }
+    }
 }
 
 public enum TimerKind : byte
@@ -83,4 +195,11 @@ public enum TimerKind : byte
 
     /// <summary>A delayed send's execution time arrived: the invocation starts (or joins its inbox).</summary>
     Scheduled = 3,
+}
+
+/// <summary>The on-disk format: recorded on first start, checked on every start.</summary>
+public static class StorageFormat
+{
+    /// <summary>2: partition-prefixed keys, protobuf status records, retention/active indexes.</summary>
+    public const int Version = 2;
 }

@@ -6,27 +6,60 @@ public sealed class MemoryStore : IKeyValueStore
     private readonly Dictionary<Table, SortedDictionary<byte[], byte[]>> _tables =
         Enum.GetValues<Table>().ToDictionary(t => t, _ => new SortedDictionary<byte[], byte[]>(ByteComparer.Instance));
 
+    private readonly Lock _gate = new();
+
     public int Commits { get; private set; }
 
-    public byte[]? Get(Table table, ReadOnlySpan<byte> key) => _tables[table].GetValueOrDefault(key.ToArray());
+    /// <summary>When set, the next commits throw this (tests of storage failures).</summary>
+    public Exception? FailCommitsWith { get; set; }
 
-    public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] prefix) =>
-        _tables[table].Where(kv => kv.Key.AsSpan().StartsWith(prefix)).ToList();
+    public byte[]? Get(Table table, ReadOnlySpan<byte> key)
+    {
+        lock (_gate)
+        {
+            return _tables[table].GetValueOrDefault(key.ToArray());
+        }
+    }
+
+    public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to)
+    {
+        lock (_gate)
+        {
+            return _tables[table].Where(kv => KeyRange.InRange(kv.Key, from, to)).ToList();
+        }
+    }
 
     public void Commit(IReadOnlyList<WriteOp> writes)
     {
         ArgumentNullException.ThrowIfNull(writes);
-        Commits++;
-        foreach (var write in writes)
+        if (FailCommitsWith is { } failure)
         {
-            if (write.Value is null)
+            throw failure;
+        }
+
+        lock (_gate)
+        {
+            Commits++;
+            foreach (var write in writes)
             {
-                _tables[write.Table].Remove(write.Key);
+                if (write.Value is null)
+                {
+                    _tables[write.Table].Remove(write.Key);
+                }
+                else
+                {
+                    _tables[write.Table][write.Key] = write.Value;
+                }
             }
-            else
-            {
-                _tables[write.Table][write.Key] = write.Value;
-            }
+        }
+    }
+
+    /// <summary>Every entry of every table (tests compare whole stores).</summary>
+    public IReadOnlyList<(Table Table, byte[] Key, byte[] Value)> Dump()
+    {
+        lock (_gate)
+        {
+            return _tables.SelectMany(t => t.Value.Select(kv => (t.Key, kv.Key, kv.Value))).ToList();
         }
     }
 
@@ -36,9 +69,18 @@ public sealed class MemoryStore : IKeyValueStore
 }
 
 /// <summary>Lexicographic byte order, the order RocksDB keeps keys in.</summary>
-public sealed class ByteComparer : IComparer<byte[]>
+public sealed class ByteComparer : IComparer<byte[]>, IEqualityComparer<byte[]>
 {
     public static ByteComparer Instance { get; } = new();
 
     public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y.AsSpan());
+
+    public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y.AsSpan());
+
+    public int GetHashCode(byte[] obj)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(obj);
+        return hash.ToHashCode();
+    }
 }

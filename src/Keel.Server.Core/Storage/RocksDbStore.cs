@@ -18,7 +18,11 @@ public sealed class RocksDbStore : IKeyValueStore
             families.Add(table.ToString(), new ColumnFamilyOptions());
         }
 
-        var options = new DbOptions().SetCreateIfMissing(true).SetCreateMissingColumnFamilies(true);
+        var options = new DbOptions()
+            .SetCreateIfMissing(true)
+            .SetCreateMissingColumnFamilies(true)
+            // Keep the write-ahead log short so a restart after kill -9 replays little.
+            .SetMaxTotalWalSize(64L << 20);
         _db = RocksDb.Open(options, directory, families);
         foreach (var table in Enum.GetValues<Table>())
         {
@@ -28,13 +32,13 @@ public sealed class RocksDbStore : IKeyValueStore
 
     public byte[]? Get(Table table, ReadOnlySpan<byte> key) => _db.Get(key.ToArray(), _families[table]);
 
-    public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] prefix)
+    public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to)
     {
         using var iterator = _db.NewIterator(_families[table]);
-        for (iterator.Seek(prefix); iterator.Valid(); iterator.Next())
+        for (iterator.Seek(from); iterator.Valid(); iterator.Next())
         {
             var key = iterator.Key();
-            if (!key.AsSpan().StartsWith(prefix))
+            if (to is not null && key.AsSpan().SequenceCompareTo(to) >= 0)
             {
                 yield break;
             }

@@ -2,45 +2,157 @@ namespace Keel.Server.Storage;
 
 /// <summary>
 /// The writes of one processor batch, readable before they are committed (later commands in the
-/// batch see earlier ones), then committed as one durable write.
+/// batch see earlier ones). Each command writes into its own savepoint: completing it folds its
+/// writes into the batch, rolling it back leaves no trace. Batches that are applied but not yet
+/// durable (the pipeline's in-flight ones) are readable beneath this one.
 /// </summary>
-public sealed class Transaction(IKeyValueStore store)
+public sealed class Transaction(IKeyValueStore store, IReadOnlyList<Overlay>? inFlight = null)
 {
-    private readonly Dictionary<Table, SortedDictionary<byte[], byte[]?>> _overlay =
-        Enum.GetValues<Table>().ToDictionary(t => t, _ => new SortedDictionary<byte[], byte[]?>(ByteComparer.Instance));
+    private readonly Overlay _batch = new();
+    private Overlay? _command;
 
-    public bool IsEmpty => _overlay.Values.All(t => t.Count == 0);
+    public bool IsEmpty => _batch.Count == 0 && (_command?.Count ?? 0) == 0;
 
-    public byte[]? Get(Table table, byte[] key) =>
-        _overlay[table].TryGetValue(key, out var pending) ? pending : store.Get(table, key);
+    /// <summary>The batch's writes so far (completed commands only).</summary>
+    public Overlay Batch => _batch;
 
-    public void Put(Table table, byte[] key, byte[] value) => _overlay[table][key] = value;
+    public bool InCommand => _command is not null;
 
-    public void Delete(Table table, byte[] key) => _overlay[table][key] = null;
-
-    /// <summary>Committed entries merged with this batch's pending writes, in key order.</summary>
-    public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] prefix)
+    public void BeginCommand()
     {
-        var merged = new SortedDictionary<byte[], byte[]?>(ByteComparer.Instance);
-        foreach (var (key, value) in store.Scan(table, prefix))
+        if (_command is not null)
         {
-            merged[key] = value;
+            throw new InvalidOperationException("A command is already open in this transaction.");
         }
 
-        foreach (var (key, value) in _overlay[table].Where(kv => kv.Key.AsSpan().StartsWith(prefix)))
-        {
-            merged[key] = value;
-        }
-
-        return merged.Where(kv => kv.Value is not null).Select(kv => KeyValuePair.Create(kv.Key, kv.Value!)).ToList();
+        _command = new Overlay();
     }
 
+    /// <summary>Folds the open command's writes into the batch and returns them (the command's mutations).</summary>
+    public IReadOnlyList<WriteOp> CompleteCommand()
+    {
+        var command = _command ?? throw new InvalidOperationException("No command is open.");
+        _command = null;
+        command.MergeInto(_batch);
+        return command.Writes();
+    }
+
+    /// <summary>Drops the open command's writes.</summary>
+    public void RollbackCommand() => _command = null;
+
+    public byte[]? Get(Table table, byte[] key)
+    {
+        if (_command is not null && _command.TryGet(table, key, out var pending))
+        {
+            return pending;
+        }
+
+        if (_batch.TryGet(table, key, out pending))
+        {
+            return pending;
+        }
+
+        if (inFlight is not null)
+        {
+            for (var i = inFlight.Count - 1; i >= 0; i--)
+            {
+                if (inFlight[i].TryGet(table, key, out pending))
+                {
+                    return pending;
+                }
+            }
+        }
+
+        return store.Get(table, key);
+    }
+
+    public void Put(Table table, byte[] key, byte[] value) => (_command ?? _batch).Set(table, key, value);
+
+    public void Delete(Table table, byte[] key) => (_command ?? _batch).Set(table, key, null);
+
+    /// <summary>Entries whose key starts with <paramref name="prefix"/>: committed ones merged with pending writes, in key order.</summary>
+    public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] prefix) => Scan(table, prefix, KeyRange.PrefixEnd(prefix));
+
+    /// <summary>Entries with from ≤ key &lt; to, lazily merged from the store and every pending layer (newest wins).</summary>
+    public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to)
+    {
+        var layers = new List<IEnumerable<KeyValuePair<byte[], byte[]?>>>
+        {
+            store.Scan(table, from, to).Select(kv => KeyValuePair.Create(kv.Key, (byte[]?)kv.Value)),
+        };
+        if (inFlight is not null)
+        {
+            layers.AddRange(inFlight.Select(o => o.Range(table, from, to)));
+        }
+
+        layers.Add(_batch.Range(table, from, to));
+        if (_command is not null)
+        {
+            layers.Add(_command.Range(table, from, to));
+        }
+
+        return MergedScan.Merge(layers);
+    }
+
+    /// <summary>Commits the batch directly (tests, and start-up writes); the processor commits through its pipeline.</summary>
     public void Commit()
     {
-        store.Commit(_overlay.SelectMany(t => t.Value.Select(kv => new WriteOp(t.Key, kv.Key, kv.Value))).ToList());
-        foreach (var table in _overlay.Values)
+        if (_command is not null)
         {
-            table.Clear();
+            throw new InvalidOperationException("A command is still open.");
+        }
+
+        store.Commit(_batch.Writes());
+    }
+}
+
+/// <summary>Merges sorted layers; for equal keys the last layer wins; deletes (null) hide the key.</summary>
+internal static class MergedScan
+{
+    public static IEnumerable<KeyValuePair<byte[], byte[]>> Merge(List<IEnumerable<KeyValuePair<byte[], byte[]?>>> layers)
+    {
+        var cursors = layers.Select(l => l.GetEnumerator()).ToArray();
+        var live = cursors.Select(c => c.MoveNext()).ToArray();
+        try
+        {
+            while (true)
+            {
+                byte[]? smallest = null;
+                for (var i = 0; i < cursors.Length; i++)
+                {
+                    if (live[i] && (smallest is null || ByteComparer.Instance.Compare(cursors[i].Current.Key, smallest) < 0))
+                    {
+                        smallest = cursors[i].Current.Key;
+                    }
+                }
+
+                if (smallest is null)
+                {
+                    yield break;
+                }
+
+                byte[]? value = null;
+                for (var i = 0; i < cursors.Length; i++)
+                {
+                    if (live[i] && ByteComparer.Instance.Compare(cursors[i].Current.Key, smallest) == 0)
+                    {
+                        value = cursors[i].Current.Value;
+                        live[i] = cursors[i].MoveNext();
+                    }
+                }
+
+                if (value is not null)
+                {
+                    yield return KeyValuePair.Create(smallest, value);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var cursor in cursors)
+            {
+                cursor.Dispose();
+            }
         }
     }
 }

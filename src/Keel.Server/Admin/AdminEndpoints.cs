@@ -20,7 +20,7 @@ public static class AdminEndpoints
         foreach (var prefix in new[] { "", "/v2", "/v3", "/v4" })
         {
             var group = app.MapGroup(prefix).RequireHost(host);
-            group.MapGet("/health", () => Results.Ok());
+            group.MapGet("/health", () => runtime.Failure is { } failure ? Error(503, failure.Message) : Results.Ok());
             group.MapGet("/version", () => Results.Json(new JsonObject
             {
                 ["version"] = "keel-0.1.0",
@@ -97,6 +97,7 @@ public static class AdminEndpoints
             ControlStatus.Appended => Results.StatusCode(202),
             ControlStatus.NotFound => Error(404, $"Invocation {id} not found"),
             ControlStatus.AlreadyCompleted => Error(409, $"Invocation {id} is already completed"),
+            ControlStatus.NotCompleted => Error(409, $"Invocation {id} is not completed yet: cancel or kill it first"),
             _ => Error(404, $"Unknown action '{action}'"),
         };
     }

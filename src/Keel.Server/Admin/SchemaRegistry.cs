@@ -14,7 +14,7 @@ public sealed class SchemaRegistry : ISchemaView
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
     private readonly string _path;
     private readonly Lock _gate = new();
-    private SchemaDocument _document;
+    private volatile SchemaDocument _document;
 
     public SchemaRegistry(string dataDirectory)
     {
@@ -39,27 +39,34 @@ public sealed class SchemaRegistry : ISchemaView
         get { lock (_gate) { return [.. _document.Services.Values.OrderBy(s => s.Name, StringComparer.Ordinal)]; } }
     }
 
-    public bool TryGetService(string service, out ServiceInfo info)
+    // Lookups read the current document without a lock: a document is never changed, only replaced.
+    public bool TryGetService(string service, out ServiceInfo info) => new SchemaSnapshot(_document).TryGetService(service, out info);
+
+    public bool TryGetHandler(string service, string handler, out ServiceInfo serviceInfo, out HandlerInfo handlerInfo) =>
+        new SchemaSnapshot(_document).TryGetHandler(service, handler, out serviceInfo, out handlerInfo);
+
+    public bool TryGetDeployment(string deploymentId, out DeploymentInfo deployment) => new SchemaSnapshot(_document).TryGetDeployment(deploymentId, out deployment);
+
+    public ISchemaView Snapshot() => new SchemaSnapshot(_document);
+
+    /// <summary>One version of the schema, unchanged while a partition applies a batch.</summary>
+    private sealed class SchemaSnapshot(SchemaDocument document) : ISchemaView
     {
-        lock (_gate)
+        public bool TryGetService(string service, out ServiceInfo info) => document.Services.TryGetValue(service, out info!);
+
+        public bool TryGetHandler(string service, string handler, out ServiceInfo serviceInfo, out HandlerInfo handlerInfo)
         {
-            return _document.Services.TryGetValue(service, out info!);
+            handlerInfo = null!;
+            return TryGetService(service, out serviceInfo) && serviceInfo.Handlers.TryGetValue(handler, out handlerInfo!);
         }
-    }
 
-    public bool TryGetHandler(string service, string handler, out ServiceInfo serviceInfo, out HandlerInfo handlerInfo)
-    {
-        handlerInfo = null!;
-        return TryGetService(service, out serviceInfo) && serviceInfo.Handlers.TryGetValue(handler, out handlerInfo!);
-    }
-
-    public bool TryGetDeployment(string deploymentId, out DeploymentInfo deployment)
-    {
-        lock (_gate)
+        public bool TryGetDeployment(string deploymentId, out DeploymentInfo deployment)
         {
-            deployment = _document.Deployments.FirstOrDefault(d => d.Id == deploymentId)!;
+            deployment = document.Deployments.FirstOrDefault(d => d.Id == deploymentId)!;
             return deployment is not null;
         }
+
+        public ISchemaView Snapshot() => this;
     }
 
     /// <summary>Adds (or replaces, same URI) a deployment with its services; returns whether anything changed.</summary>

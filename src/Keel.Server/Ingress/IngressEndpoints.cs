@@ -16,7 +16,9 @@ public static partial class IngressEndpoints
 
     public static void Map(IEndpointRouteBuilder app, string host, SchemaRegistry schema, IRuntimeApi runtime)
     {
-        app.MapGet("/restate/health", () => Results.Json(new JsonObject { ["services"] = new JsonArray([.. schema.Services.Select(s => (JsonNode)s.Name)]) })).RequireHost(host);
+        app.MapGet("/restate/health", () => runtime.Failure is { } failure
+            ? Results.Json(new JsonObject { ["code"] = 503, ["message"] = failure.Message }, statusCode: 503)
+            : Results.Json(new JsonObject { ["services"] = new JsonArray([.. schema.Services.Select(s => (JsonNode)s.Name)]) })).RequireHost(host);
         app.Map("/{**path}", (HttpContext http) => HandleAsync(http, schema, runtime)).RequireHost(host);
     }
 
@@ -101,7 +103,7 @@ public static partial class IngressEndpoints
         {
             result = await runtime.SubmitAsync(request, ct);
         }
-        catch (InvalidOperationException e)
+        catch (Partitions.UnknownTargetException e)
         {
             await IngressError(http, 404, e.Message);
             return;

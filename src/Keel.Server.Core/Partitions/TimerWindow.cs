@@ -1,0 +1,142 @@
+using Keel.Server.Storage;
+
+namespace Keel.Server.Partitions;
+
+/// <summary>
+/// The partition's durable timers that are due soon, in memory. Only timers due before the horizon
+/// (now + window) are held; the rest stay on disk and are loaded, by one range scan of the
+/// partition's timer keys, as the horizon moves on. Memory is bounded by the window, not by how many
+/// timers exist, and a start-up loads only the first window.
+/// </summary>
+internal sealed class TimerWindow : IDisposable
+{
+    private const int LoadLimit = 10_000;
+    private readonly IKeyValueStore _store;
+    private readonly ulong _rangeStart;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _window;
+    private readonly Action<byte[]> _fire;
+    private readonly Lock _gate = new();
+    private readonly SortedSet<(long At, byte[] Key)> _due = new(Comparer<(long At, byte[] Key)>.Create((a, b) =>
+        a.At != b.At ? a.At.CompareTo(b.At) : ByteComparer.Instance.Compare(a.Key, b.Key)));
+    private readonly HashSet<byte[]> _known = new(ByteComparer.Instance);
+    private ITimer? _timer;
+    private long _horizon;
+    private bool _disposed;
+
+    public TimerWindow(IKeyValueStore store, ulong rangeStart, TimeProvider time, TimeSpan window, Action<byte[]> fire)
+    {
+        _store = store;
+        _rangeStart = rangeStart;
+        _time = time;
+        _window = window;
+        _fire = fire;
+    }
+
+    /// <summary>Timers held in memory now.</summary>
+    public int Count
+    {
+        get { lock (_gate) { return _due.Count; } }
+    }
+
+    public void Start()
+    {
+        lock (_gate)
+        {
+            _timer = _time.CreateTimer(_ => Tick(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+
+        Tick();
+    }
+
+    /// <summary>A timer was committed: hold it if it falls inside the window (else a later load finds it).</summary>
+    public void Add(DateTimeOffset at, byte[] key)
+    {
+        lock (_gate)
+        {
+            if (_disposed || at.ToUnixTimeMilliseconds() >= _horizon || !_known.Add(key))
+            {
+                return;
+            }
+
+            _due.Add((at.ToUnixTimeMilliseconds(), key));
+        }
+
+        Tick();
+    }
+
+    private void Tick()
+    {
+        var fired = new List<byte[]>();
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (now + (long)(_window.TotalMilliseconds / 2) >= _horizon)
+            {
+                Load(now + (long)_window.TotalMilliseconds);
+            }
+
+            while (_due.Count > 0 && _due.Min.At <= now)
+            {
+                var next = _due.Min;
+                _due.Remove(next);
+                _known.Remove(next.Key);
+                fired.Add(next.Key);
+            }
+
+            var wake = Math.Min(_due.Count > 0 ? _due.Min.At : long.MaxValue, _horizon - (long)(_window.TotalMilliseconds / 2));
+            _timer!.Change(TimeSpan.FromMilliseconds(Math.Max(1, wake - now)), Timeout.InfiniteTimeSpan);
+        }
+
+        foreach (var key in fired)
+        {
+            _fire(key);
+        }
+    }
+
+    /// <summary>Moves the horizon first, then reads [old horizon, new horizon): a timer committed meanwhile is either read or added.</summary>
+    private void Load(long horizon)
+    {
+        var from = Keys.TimerBound(_rangeStart, DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(0, _horizon)));
+        var loaded = new List<(long, byte[])>();
+        _horizon = horizon;
+        foreach (var (key, _) in _store.Scan(Table.Timers, from, Keys.TimerBound(_rangeStart, DateTimeOffset.FromUnixTimeMilliseconds(horizon))))
+        {
+            loaded.Add((Keys.ParseTimer(key).At.ToUnixTimeMilliseconds(), key));
+            if (loaded.Count == LoadLimit)
+            {
+                // Too many at once: stop at the last whole millisecond, the rest comes with the next load.
+                var last = loaded[^1].Item1;
+                if (loaded[0].Item1 != last)
+                {
+                    loaded.RemoveAll(t => t.Item1 == last);
+                    _horizon = last;
+                }
+
+                break;
+            }
+        }
+
+        foreach (var (at, key) in loaded)
+        {
+            if (_known.Add(key))
+            {
+                _due.Add((at, key));
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _timer?.Dispose();
+        }
+    }
+}

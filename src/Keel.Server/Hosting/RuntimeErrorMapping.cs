@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+using Keel.Server.Partitions;
+
+namespace Keel.Server.Hosting;
+
+/// <summary>
+/// Turns the runtime's refusals into HTTP answers, for ingress and admin alike: a full partition
+/// queue is 429 (retry later), a stopped partition 503, a request the server failed to apply 500,
+/// an unknown target 404 — never a hang and never a misleading 404 for a server bug.
+/// </summary>
+internal static class RuntimeErrorMapping
+{
+    public static void UseRuntimeErrorMapping(this WebApplication app) => app.Use(async (http, next) =>
+    {
+        try
+        {
+            await next(http);
+        }
+        catch (Exception e) when (!http.Response.HasStarted && StatusOf(e) is { } status)
+        {
+            http.Response.Clear();
+            http.Response.StatusCode = status;
+            if (status is 429 or 503)
+            {
+                http.Response.Headers.RetryAfter = status == 429 ? "1" : "5";
+            }
+
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync(new JsonObject { ["code"] = status, ["message"] = e.Message }.ToJsonString());
+        }
+    });
+
+    private static int? StatusOf(Exception e) => e switch
+    {
+        OverloadedException => 429,
+        PartitionUnavailableException => 503,
+        InternalErrorException => 500,
+        UnknownTargetException => 404,
+        _ => null,
+    };
+}

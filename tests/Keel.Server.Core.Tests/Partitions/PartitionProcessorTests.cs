@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using Keel.Protocol.Ids;
+using Keel.Server.Contracts;
+using Keel.Server.Partitions;
+using Keel.Server.Storage;
+
+namespace Keel.Server.Core.Tests.Partitions;
+
+/// <summary>The shell around the state machine: commit before actions, atomic commands, loud storage failures, bounded queues.</summary>
+public sealed class PartitionProcessorTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly FakeSchema _schema = new();
+    private readonly GatedStore _store = new();
+    private readonly RecordingInvoker _invoker = new();
+    private PartitionProcessor? _processor;
+
+    private PartitionProcessor Start(ProcessorOptions? options = null)
+    {
+        var runtimeOptions = new RuntimeOptions { DataDirectory = "unused", Partitions = 1 };
+        _processor = new PartitionProcessor(0, _store, new StateMachine(_schema, runtimeOptions), _schema, _invoker, TimeProvider.System, (_, _) => { }, options: options);
+        _processor.Start();
+        return _processor;
+    }
+
+    private static (PartitionCommand.Submit Command, PendingRequest Pending) Send()
+    {
+        var pending = new PendingRequest(waitForResult: false);
+        var request = new InvocationRequest("Greeter", "greet", null, "1"u8.ToArray(), [], null, true);
+        return (new PartitionCommand.Submit(request, Commands.IdFor(request), pending), pending);
+    }
+
+    [Fact]
+    public async Task Actions_run_only_after_their_batch_is_durable()
+    {
+        var processor = Start();
+        await _store.WaitForIdleAsync();
+        _store.Hold();
+        var (command, pending) = Send();
+        Assert.True(processor.TryEnqueueRequest(command));
+
+        await _store.Entered.Task.WaitAsync(Patience);
+        Assert.Empty(_invoker.Started);
+        Assert.False(pending.Answer.Task.IsCompleted);
+
+        _store.Release();
+        var accepted = (SubmitResult)await pending.Answer.Task.WaitAsync(Patience);
+        await _invoker.WaitForStartAsync(accepted.Id, Patience);
+        Assert.NotNull(_store.Inner.Get(Table.Status, Keys.Invocation(accepted.Id)));
+    }
+
+    [Fact]
+    public async Task A_command_that_throws_is_answered_with_an_error_and_leaves_no_writes()
+    {
+        var processor = Start();
+        await _store.WaitForIdleAsync();
+        _schema.DeploymentLookupFailure = new InvalidOperationException("boom");
+        var (command, pending) = Send();
+        processor.TryEnqueueRequest(command);
+
+        var error = await Assert.ThrowsAsync<InternalErrorException>(() => pending.Answer.Task.WaitAsync(Patience));
+        Assert.Contains("boom", error.Message, StringComparison.Ordinal);
+        Assert.Null(_store.Inner.Get(Table.Status, Keys.Invocation(command.Id)));
+        Assert.Null(processor.Failure);
+    }
+
+    [Fact]
+    public async Task A_failing_commit_stops_the_partition_visibly_and_answers_every_client()
+    {
+        var processor = Start();
+        await _store.WaitForIdleAsync();
+        var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        processor.Failed += (_, e) => failed.TrySetResult(e);
+        _store.Inner.FailCommitsWith = new IOException("disk gone");
+
+        var (command, pending) = Send();
+        processor.TryEnqueueRequest(command);
+
+        await Assert.ThrowsAsync<PartitionUnavailableException>(() => pending.Answer.Task.WaitAsync(Patience));
+        var reported = await failed.Task.WaitAsync(Patience);
+        Assert.Contains("disk gone", reported.Message, StringComparison.Ordinal);
+        Assert.NotNull(processor.Failure);
+        Assert.Empty(_invoker.Started);
+
+        // Later requests are refused at once, not left hanging.
+        var (later, laterPending) = Send();
+        processor.TryEnqueueRequest(later);
+        Assert.True(laterPending.Answer.Task.IsFaulted);
+    }
+
+    [Fact]
+    public async Task New_requests_are_refused_when_the_queue_is_full()
+    {
+        var processor = Start(new ProcessorOptions { QueueCapacity = 4 });
+        await _store.WaitForIdleAsync();
+        _store.Hold();
+        var refused = 0;
+        for (var i = 0; i < 10_000 && refused == 0; i++)
+        {
+            if (!processor.TryEnqueueRequest(Send().Command))
+            {
+                refused++;
+            }
+        }
+
+        Assert.Equal(1, refused);
+        _store.Release();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _store.Release();
+        if (_processor is not null)
+        {
+            await _processor.DisposeAsync();
+        }
+    }
+
+    /// <summary>A memory store whose commits can be held at the door, to observe what happens before durability.</summary>
+    private sealed class GatedStore : IKeyValueStore
+    {
+        private readonly ManualResetEventSlim _open = new(true);
+        private int _commits;
+
+        public MemoryStore Inner { get; } = new();
+
+        public TaskCompletionSource Entered { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Hold()
+        {
+            Entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _open.Reset();
+        }
+
+        public void Release() => _open.Set();
+
+        /// <summary>Waits until the start-up batch (recovery) has been committed.</summary>
+        public async Task WaitForIdleAsync()
+        {
+            var deadline = DateTime.UtcNow + Patience;
+            while (Volatile.Read(ref _commits) == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Yield();
+            }
+        }
+
+        public byte[]? Get(Table table, ReadOnlySpan<byte> key) => Inner.Get(table, key);
+
+        public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to) => Inner.Scan(table, from, to);
+
+        public void Commit(IReadOnlyList<WriteOp> writes)
+        {
+            Entered.TrySetResult();
+            _open.Wait();
+            Inner.Commit(writes);
+            Interlocked.Increment(ref _commits);
+        }
+
+        public void Dispose() => _open.Dispose();
+    }
+
+    private sealed class RecordingInvoker : IInvoker
+    {
+        private readonly ConcurrentDictionary<InvocationId, TaskCompletionSource> _starts = new();
+
+        public ConcurrentQueue<InvokeRequest> Started { get; } = new();
+
+        public Task WaitForStartAsync(InvocationId id, TimeSpan timeout) => Signal(id).Task.WaitAsync(timeout);
+
+        public void Start(InvokeRequest request)
+        {
+            Started.Enqueue(request);
+            Signal(request.Id).TrySetResult();
+        }
+
+        public void Push(InvocationId id, int attempt, ReadOnlyMemory<byte> encodedFrame)
+        {
+        }
+
+        public void Abort(InvocationId id, int attempt)
+        {
+        }
+
+        private TaskCompletionSource Signal(InvocationId id) => _starts.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+    }
+}

@@ -199,6 +199,17 @@ public class SuspensionConditionTests
         Assert.Null(AwaitedNotification.Of(new NotificationTemplate()));
     }
 
+    [Fact]
+    public void A_stored_notification_has_an_outcome()
+    {
+        Assert.Equal(NotificationOutcome.Success, SuspensionCondition.OutcomeOf(new NotificationTemplate { CompletionId = 1, Void = new Unit() }));
+        Assert.Equal(NotificationOutcome.Success, SuspensionCondition.OutcomeOf(new NotificationTemplate { CompletionId = 1, Value = new Value() }));
+        Assert.Equal(NotificationOutcome.Success, SuspensionCondition.OutcomeOf(new NotificationTemplate { CompletionId = 1, InvocationId = "inv_1" }));
+        Assert.Equal(NotificationOutcome.Success, SuspensionCondition.OutcomeOf(new NotificationTemplate { CompletionId = 1, StateKeys = new StateKeys() }));
+        Assert.Equal(NotificationOutcome.Failure, SuspensionCondition.OutcomeOf(new NotificationTemplate { SignalId = 1, Failure = new Failure { Code = 409 } }));
+        Assert.Equal(NotificationOutcome.Unknown, SuspensionCondition.OutcomeOf(new NotificationTemplate { SignalName = "x" }));
+    }
+
     private static Dictionary<AwaitedNotification, NotificationOutcome> Arrivals(string spec)
     {
         var arrived = new Dictionary<AwaitedNotification, NotificationOutcome>();

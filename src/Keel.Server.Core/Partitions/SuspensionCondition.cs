@@ -108,6 +108,21 @@ public static class SuspensionCondition
     public static bool CanResume(SuspensionMessageV6 suspension, Func<AwaitedNotification, NotificationOutcome?> arrived) =>
         CanResume(FromV6(suspension), arrived);
 
+    /// <summary>
+    /// How a stored notification turned out: a failure result is a failure, any other result (void,
+    /// value, invocation id, state keys) a success, and no result at all an unknown outcome.
+    /// </summary>
+    public static NotificationOutcome OutcomeOf(NotificationTemplate notification)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        return notification.ResultCase switch
+        {
+            NotificationTemplate.ResultOneofCase.Failure => NotificationOutcome.Failure,
+            NotificationTemplate.ResultOneofCase.None => NotificationOutcome.Unknown,
+            _ => NotificationOutcome.Success,
+        };
+    }
+
     /// <summary>The V5/V6 flat lists as the equivalent tree: one UNKNOWN node ("any of them").</summary>
     public static Future FromV6(SuspensionMessageV6 suspension)
     {

@@ -77,6 +77,52 @@ public abstract record ManifestOptions
     [JsonPropertyName("retryPolicyMaxAttempts")] public int? RetryPolicyMaxAttempts { get; init; }
     [JsonPropertyName("retryPolicyExponentiationFactor")] public double? RetryPolicyExponentiationFactor { get; init; }
     [JsonPropertyName("retryPolicyOnMaxAttempts")] public RetryPolicyOnMaxAttempts? RetryPolicyOnMaxAttempts { get; init; }
+
+    /// <summary>Whether any of the <c>retryPolicy*</c> members is set.</summary>
+    [JsonIgnore]
+    public bool HasRetryPolicy =>
+        RetryPolicyInitialInterval is not null || RetryPolicyMaxInterval is not null || RetryPolicyMaxAttempts is not null
+        || RetryPolicyExponentiationFactor is not null || RetryPolicyOnMaxAttempts is not null;
+
+    /// <summary>
+    /// Checks the <c>retryPolicy*</c> members and returns why they are unacceptable, or null when they
+    /// are fine. Intervals are milliseconds, at least 0 (as in the manifest schema) and representable as
+    /// a <see cref="TimeSpan"/>; max attempts is at least 0 (0 is accepted and means one attempt, as the
+    /// Restate server reads it); the exponentiation factor is a finite number of at least 1.
+    /// </summary>
+    public string? RetryPolicyProblem()
+    {
+        if (IntervalProblem("retryPolicyInitialInterval", RetryPolicyInitialInterval) is { } initial)
+        {
+            return initial;
+        }
+
+        if (IntervalProblem("retryPolicyMaxInterval", RetryPolicyMaxInterval) is { } max)
+        {
+            return max;
+        }
+
+        if (RetryPolicyMaxAttempts is < 0)
+        {
+            return $"retryPolicyMaxAttempts must not be negative, got {RetryPolicyMaxAttempts}.";
+        }
+
+        if (RetryPolicyExponentiationFactor is { } factor && (!double.IsFinite(factor) || factor < 1))
+        {
+            return $"retryPolicyExponentiationFactor must be a number of at least 1, got {factor.ToString(System.Globalization.CultureInfo.InvariantCulture)}.";
+        }
+
+        return null;
+    }
+
+    private static readonly long MaxIntervalMilliseconds = (long)TimeSpan.MaxValue.TotalMilliseconds;
+
+    private static string? IntervalProblem(string name, long? milliseconds) => milliseconds switch
+    {
+        < 0 => $"{name} must not be negative, got {milliseconds} ms.",
+        { } ms when ms > MaxIntervalMilliseconds => $"{name} is too large, got {ms} ms.",
+        _ => null,
+    };
 }
 
 public sealed record ServiceManifest : ManifestOptions

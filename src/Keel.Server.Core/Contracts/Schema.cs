@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Keel.Protocol.Framing;
 using Keel.Protocol.Manifest;
 
@@ -30,7 +31,8 @@ public sealed record ServiceInfo(
     TimeSpan? WorkflowCompletionRetention = null,
     TimeSpan? InactivityTimeout = null,
     TimeSpan? AbortTimeout = null,
-    bool EnableLazyState = false);
+    bool EnableLazyState = false,
+    RetryPolicySettings? RetryPolicy = null);
 
 /// <summary>A handler; <see cref="Kind"/> is already normalised (object default = exclusive, workflow default = shared).</summary>
 public sealed record HandlerInfo(
@@ -41,7 +43,58 @@ public sealed record HandlerInfo(
     bool Public = true,
     TimeSpan? InactivityTimeout = null,
     TimeSpan? AbortTimeout = null,
-    bool? EnableLazyState = null);
+    bool? EnableLazyState = null,
+    RetryPolicySettings? RetryPolicy = null);
+
+/// <summary>What the server does once an invocation has used up its retry attempts.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<OnMaxAttempts>))]
+public enum OnMaxAttempts
+{
+    /// <summary>Keep the invocation, paused, until an operator resumes or kills it (the server default).</summary>
+    Pause,
+
+    /// <summary>Kill the invocation, as if an operator had killed it.</summary>
+    Kill,
+}
+
+/// <summary>
+/// The retry-policy overrides a service or a handler declares in its manifest (v4 <c>retryPolicy*</c>
+/// members). Each member left null falls back to the next level: handler, then service, then the
+/// server default (see <c>EffectiveRetryPolicy.Resolve</c>).
+/// </summary>
+/// <param name="MaxAttempts">Attempts in total, the first one included; at least 1.</param>
+public sealed record RetryPolicySettings(
+    TimeSpan? InitialInterval = null,
+    double? Factor = null,
+    TimeSpan? MaxInterval = null,
+    int? MaxAttempts = null,
+    OnMaxAttempts? OnMaxAttempts = null)
+{
+    /// <summary>
+    /// The overrides of one manifest service or handler, or null when it sets none. Expects options that
+    /// passed <see cref="ManifestOptions.RetryPolicyProblem"/>. A max attempts of 0 becomes 1.
+    /// </summary>
+    public static RetryPolicySettings? FromManifest(ManifestOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.HasRetryPolicy)
+        {
+            return null;
+        }
+
+        return new RetryPolicySettings(
+            options.RetryPolicyInitialInterval is { } initial ? TimeSpan.FromMilliseconds(initial) : null,
+            options.RetryPolicyExponentiationFactor,
+            options.RetryPolicyMaxInterval is { } max ? TimeSpan.FromMilliseconds(max) : null,
+            options.RetryPolicyMaxAttempts is { } attempts ? Math.Max(1, attempts) : null,
+            options.RetryPolicyOnMaxAttempts switch
+            {
+                RetryPolicyOnMaxAttempts.Pause => Contracts.OnMaxAttempts.Pause,
+                RetryPolicyOnMaxAttempts.Kill => Contracts.OnMaxAttempts.Kill,
+                _ => null,
+            });
+    }
+}
 
 public enum DeploymentHttpVersion
 {

@@ -14,7 +14,7 @@ public sealed class ManifestException : Exception
     public ManifestException(string message, Exception inner) : base(message, inner) { }
 }
 
-/// <summary>The registration rules of protocol.md §6: mode, protocol range, names, handler kinds.</summary>
+/// <summary>The registration rules of protocol.md §6: mode, protocol range, names, handler kinds, retry policies.</summary>
 public static partial class ManifestValidator
 {
     [GeneratedRegex("^([a-zA-Z]|_[a-zA-Z0-9])[a-zA-Z0-9._-]*$")]
@@ -45,11 +45,21 @@ public static partial class ManifestValidator
                 throw new ManifestException($"Invalid or reserved service name '{service.Name}'.");
             }
 
+            if (service.RetryPolicyProblem() is { } serviceRetry)
+            {
+                throw new ManifestException($"Invalid retry policy of service '{service.Name}': {serviceRetry}");
+            }
+
             foreach (var handler in service.Handlers)
             {
                 if (!HandlerName().IsMatch(handler.Name))
                 {
                     throw new ManifestException($"Invalid handler name '{service.Name}/{handler.Name}'.");
+                }
+
+                if (handler.RetryPolicyProblem() is { } handlerRetry)
+                {
+                    throw new ManifestException($"Invalid retry policy of handler '{service.Name}/{handler.Name}': {handlerRetry}");
                 }
 
                 KindOf(service.Ty, handler);

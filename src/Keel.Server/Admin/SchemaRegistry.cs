@@ -126,14 +126,15 @@ public sealed class SchemaRegistry : ISchemaView
         return manifest.Services.Select(s => new ServiceInfo(
             s.Name, s.Ty, string.Empty,
             s.Handlers.ToDictionary(h => h.Name, h => new HandlerInfo(h.Name, ManifestValidator.KindOf(s.Ty, h), h.Input, h.Output, h.IngressPrivate != true,
-                Ms(h.InactivityTimeout), Ms(h.AbortTimeout), h.EnableLazyState)),
+                Ms(h.InactivityTimeout), Ms(h.AbortTimeout), h.EnableLazyState, RetryPolicySettings.FromManifest(h))),
             0,
             s.IngressPrivate != true,
             Ms(s.IdempotencyRetention),
             Ms(s.Handlers.FirstOrDefault(h => h.WorkflowCompletionRetention is not null)?.WorkflowCompletionRetention),
             Ms(s.InactivityTimeout),
             Ms(s.AbortTimeout),
-            s.EnableLazyState == true)).ToList();
+            s.EnableLazyState == true,
+            RetryPolicySettings.FromManifest(s))).ToList();
     }
 
     private static TimeSpan? Ms(long? milliseconds) => milliseconds is { } ms ? TimeSpan.FromMilliseconds(ms) : null;

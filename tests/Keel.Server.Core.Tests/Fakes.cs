@@ -18,6 +18,10 @@ internal sealed class FakeSchema : ISchemaView
         {
             ["slow"] = new("slow", HandlerType.Exclusive, InactivityTimeout: TimeSpan.FromSeconds(5), EnableLazyState: true),
         }, 1, AbortTimeout: TimeSpan.FromMinutes(1)),
+        ["Fragile"] = new("Fragile", ServiceType.Service, Deployment.Id, new Dictionary<string, HandlerInfo>
+        {
+            ["once"] = new("once", HandlerType.Shared, RetryPolicy: new RetryPolicySettings(MaxAttempts: 2, OnMaxAttempts: OnMaxAttempts.Kill)),
+        }, 1, RetryPolicy: new RetryPolicySettings(InitialInterval: TimeSpan.FromSeconds(1))),
     };
 
     private static ServiceInfo Service(string name, ServiceType type, params (string Name, HandlerType Kind)[] handlers) =>

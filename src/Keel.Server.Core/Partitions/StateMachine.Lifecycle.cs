@@ -62,8 +62,18 @@ public sealed partial class StateMachine
         if (record.ProtocolVersion >= 7)
         {
             var awaiting = SuspensionMessage.Parser.ParseFrom(suspended.Payload.Span).AwaitingOn;
+            if (SuspensionCondition.IsEmpty(awaiting) || SuspensionCondition.IsTooDeep(awaiting!))
+            {
+                // Nothing could ever wake it (or too deep to evaluate): a protocol error, not a suspension.
+                OnFailed(c, record, new AttemptFailure(571, SuspensionCondition.IsEmpty(awaiting)
+                    ? "The SDK suspended without waiting on anything."
+                    : $"The SDK suspended on a future nested deeper than {SuspensionCondition.MaxDepth} levels.",
+                    Behavior: SuspensionCondition.IsEmpty(awaiting) ? FailureBehavior.Retry : FailureBehavior.Pause));
+                return;
+            }
+
             Flatten(awaiting, completions, signals, names);
-            record.Awaiting = awaiting?.ToByteArray();
+            record.Awaiting = awaiting!.ToByteArray();
         }
         else
         {
@@ -162,6 +172,11 @@ public sealed partial class StateMachine
     private void Fail(ApplyContext c, InvocationRecord record, ushort code, string message) =>
         Complete(c, record, ResultRecord.Fail(code, message));
 
+    /// <summary>
+    /// A failed attempt: retried after the backoff of the handler's (else service's, else the
+    /// server's) retry policy; at its maximum the invocation is paused or killed as the policy says.
+    /// A delay the SDK asked for replaces the backoff and does not count as an attempt.
+    /// </summary>
     private void OnFailed(ApplyContext c, InvocationRecord record, AttemptFailure failure)
     {
         c.Actions.Add(new PartitionAction.Abort(record.Id, record.Attempt));
@@ -176,10 +191,23 @@ public sealed partial class StateMachine
             return;
         }
 
-        record.FailedAttempts++;
+        c.Schema.TryGetHandler(record.Service, record.Handler, out var service, out var handler);
+        var policy = EffectiveRetryPolicy.Resolve(handler, service, options);
         record.RetryCountSinceLastStoredEntry++;
-        if (failure.Behavior == FailureBehavior.Pause || record.FailedAttempts >= options.RetryMaxAttempts)
+        if (failure.NextRetryDelay is null)
         {
+            record.FailedAttempts++;
+        }
+
+        if (failure.Behavior == FailureBehavior.Pause || (failure.NextRetryDelay is null && policy.Exhausted(record.FailedAttempts)))
+        {
+            if (failure.Behavior != FailureBehavior.Pause && policy.OnMax == OnMaxAttempts.Kill)
+            {
+                c.Actions.Add(new PartitionAction.AttemptFailed(record.Id, target, info, null, $"killed after {record.FailedAttempts} attempts"));
+                Fail(c, record, (ushort)Math.Min(failure.Code, ushort.MaxValue), failure.Message);
+                return;
+            }
+
             record.Phase = InvocationPhase.Paused;
             c.Tables.PutInvocation(record);
             c.Actions.Add(new PartitionAction.AttemptFailed(record.Id, target, info, null,
@@ -187,7 +215,7 @@ public sealed partial class StateMachine
             return;
         }
 
-        var delay = failure.NextRetryDelay ?? RetryDelay(record.FailedAttempts);
+        var delay = failure.NextRetryDelay ?? policy.DelayAfter(record.FailedAttempts);
         record.Phase = InvocationPhase.BackingOff;
         record.NextRetryAt = c.Now + delay;
         c.Tables.PutInvocation(record);
@@ -197,13 +225,6 @@ public sealed partial class StateMachine
 
     private static string Target(InvocationRecord record) =>
         record.Key is null ? $"{record.Service}/{record.Handler}" : $"{record.Service}/{record.Key}/{record.Handler}";
-
-    /// <summary>Exponential backoff: initial × factor^(n-1), capped.</summary>
-    private TimeSpan RetryDelay(int failedAttempts)
-    {
-        var delay = options.RetryInitialInterval * Math.Pow(options.RetryFactor, failedAttempts - 1);
-        return delay > options.RetryMaxInterval ? options.RetryMaxInterval : delay;
-    }
 
     private void OnTimer(ApplyContext c, byte[] key)
     {

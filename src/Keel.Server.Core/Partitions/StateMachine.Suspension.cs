@@ -4,39 +4,43 @@ using Keel.Server.Model;
 
 namespace Keel.Server.Partitions;
 
-/// <summary>When a suspended invocation may resume: only once what it waits on can make progress.</summary>
+/// <summary>
+/// When a suspended invocation may resume: only once what it waits on can make progress. A V7
+/// suspension's future tree is evaluated exactly as sent (all-of, first-completed, first-succeeded,
+/// ...), against every notification in the journal; V5/V6 lists resume on any of their ids.
+/// </summary>
 public sealed partial class StateMachine
 {
     private static bool CanResume(ApplyContext c, InvocationRecord record)
     {
         var arrived = ArrivedNotifications(c, record);
-        return record.WaitingCompletions.Any(arrived.Completions.ContainsKey)
-            || record.WaitingSignals.Any(arrived.Signals.ContainsKey)
-            || record.WaitingNamedSignals.Any(arrived.Names.ContainsKey);
+        if (record.Awaiting is { } tree)
+        {
+            return SuspensionCondition.CanResume(Future.Parser.ParseFrom(tree), arrived);
+        }
+
+        var v6 = new SuspensionMessageV6();
+        v6.WaitingCompletions.AddRange(record.WaitingCompletions);
+        v6.WaitingSignals.AddRange(record.WaitingSignals);
+        v6.WaitingNamedSignals.AddRange(record.WaitingNamedSignals);
+        return SuspensionCondition.CanResume(v6, n => arrived.TryGetValue(n, out var outcome) ? outcome : null);
     }
 
-    private static Arrived ArrivedNotifications(ApplyContext c, InvocationRecord record)
+    private static Dictionary<AwaitedNotification, NotificationOutcome> ArrivedNotifications(ApplyContext c, InvocationRecord record)
     {
-        var arrived = new Arrived([], [], []);
+        var arrived = new Dictionary<AwaitedNotification, NotificationOutcome>();
         foreach (var entry in c.Tables.ReadJournal(record.Id))
         {
-            if (!entry.Type.IsNotification())
+            if (entry.Type.IsNotification())
             {
-                continue;
-            }
-
-            var n = NotificationTemplate.Parser.ParseFrom(entry.Payload.Span);
-            switch (n.IdCase)
-            {
-                case NotificationTemplate.IdOneofCase.CompletionId: arrived.Completions[n.CompletionId] = n.ResultCase == NotificationTemplate.ResultOneofCase.Failure; break;
-                case NotificationTemplate.IdOneofCase.SignalId: arrived.Signals[n.SignalId] = n.ResultCase == NotificationTemplate.ResultOneofCase.Failure; break;
-                case NotificationTemplate.IdOneofCase.SignalName: arrived.Names[n.SignalName] = n.ResultCase == NotificationTemplate.ResultOneofCase.Failure; break;
+                var notification = NotificationTemplate.Parser.ParseFrom(entry.Payload.Span);
+                if (AwaitedNotification.Of(notification) is { } id)
+                {
+                    arrived[id] = SuspensionCondition.OutcomeOf(notification);
+                }
             }
         }
 
         return arrived;
     }
-
-    /// <summary>Notifications in the journal by id, each with whether it carries a failure.</summary>
-    private sealed record Arrived(Dictionary<uint, bool> Completions, Dictionary<uint, bool> Signals, Dictionary<string, bool> Names);
 }

@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using Keel.Protocol.Ids;
+using Keel.Server.Partitions;
+using Keel.Server.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Keel.Server.Core.Tests.Partitions;
+
+/// <summary>Durable timers are held in memory only within the window; later ones are read from disk as time moves on.</summary>
+public sealed class TimerWindowTests
+{
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+    private readonly MemoryStore _store = new();
+    private readonly ConcurrentQueue<byte[]> _fired = new();
+
+    private byte[] StoreTimer(TimeSpan after, uint n)
+    {
+        var key = Keys.Timer(0, _time.GetUtcNow() + after, InvocationId.Deterministic(1, "t"), TimerKind.Sleep, n);
+        _store.Commit([new WriteOp(Table.Timers, key, [])]);
+        return key;
+    }
+
+    [Fact]
+    public void Only_timers_within_the_window_are_loaded_and_later_ones_fire_on_time()
+    {
+        var soon = StoreTimer(TimeSpan.FromSeconds(10), 1);
+        StoreTimer(TimeSpan.FromHours(5), 2);
+        StoreTimer(TimeSpan.FromDays(30), 3);
+        using var window = new TimerWindow(_store, 0, _time, TimeSpan.FromMinutes(1), _fired.Enqueue);
+        window.Start();
+        Assert.Equal(1, window.Count);
+
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal([soon], _fired);
+
+        // Time moves on in steps; the far timers come into the window and fire, each once.
+        for (var i = 0; i < 5 * 60 * 2 + 2; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(2, _fired.Count);
+        Assert.Equal(0, window.Count);
+    }
+
+    [Fact]
+    public void A_timer_added_after_start_fires_once_even_if_a_load_also_reads_it()
+    {
+        using var window = new TimerWindow(_store, 0, _time, TimeSpan.FromMinutes(1), _fired.Enqueue);
+        window.Start();
+        var key = StoreTimer(TimeSpan.FromSeconds(50), 7);
+        window.Add(_time.GetUtcNow() + TimeSpan.FromSeconds(50), key);
+        _time.Advance(TimeSpan.FromSeconds(40));
+        _time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal([key], _fired);
+    }
+
+    [Fact]
+    public void Overdue_timers_found_at_start_fire_at_once()
+    {
+        var overdue = StoreTimer(TimeSpan.FromMinutes(-5), 9);
+        using var window = new TimerWindow(_store, 0, _time, TimeSpan.FromMinutes(1), _fired.Enqueue);
+        window.Start();
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal([overdue], _fired);
+    }
+}

@@ -102,9 +102,15 @@ public abstract class TsServicesScenarios<TSetup>(TSetup setup) : IClassFixture<
     }
 
     [Fact]
-    public async Task Retryable_error_then_success()
+    public async Task Retryable_error_then_success_and_each_failed_attempt_is_in_the_server_log()
     {
-        Assert.Equal(4, (await Ingress.CallAsync($"/Failing/{NewKey()}/failingCallWithEventualSuccess")).Json.GetInt32());
+        var key = NewKey();
+        Assert.Equal(4, (await Ingress.CallAsync($"/Failing/{key}/failingCallWithEventualSuccess")).Json.GetInt32());
+        var log = string.Join(' ', ProcessLogs.Tail(setup.Server.LogFile, int.MaxValue).Split('\n').Select(l => l.Trim()));
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            Assert.Contains($"(Failing/{key}/failingCallWithEventualSuccess) attempt {attempt} failed: [500] Failed at attempt {attempt}", log, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -20,6 +20,7 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
     private readonly CancellationTokenSource _abort = new();
     private long _lastActivity = time.GetTimestamp();
     private volatile bool _aborted;
+    private volatile bool _timedOut;
 
     public int Attempt => request.Attempt;
 
@@ -70,7 +71,13 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
             message.Headers.TryAddWithoutValidation(name, value);
         }
 
-        using var watchdog = streaming ? WatchInactivity() : null;
+        // Request-response attempts get no pushes and cannot be asked to suspend: the deployment has
+        // the inactivity plus the abort timeout to answer, then the attempt is aborted and retried.
+        using var watchdog = streaming ? WatchInactivity() : time.CreateTimer(_ =>
+        {
+            _timedOut = true;
+            _abort.Cancel();
+        }, null, request.InactivityTimeout + request.AbortTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, _abort.Token).ConfigureAwait(false);
@@ -90,7 +97,9 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
             if (!_aborted)
             {
                 LogAttemptFailed(logger, request.Id.ToString(), request.Attempt, e.Message);
-                Report(new InvokerEffect.Failed(request.Id, request.Attempt, new AttemptFailure(500, $"Transport failure: {e.Message}")));
+                Report(new InvokerEffect.Failed(request.Id, request.Attempt, _timedOut
+                    ? new AttemptFailure(500, $"The deployment did not answer within the inactivity and abort timeouts ({request.InactivityTimeout + request.AbortTimeout}).")
+                    : new AttemptFailure(500, $"Transport failure: {e.Message}")));
             }
         }
         finally
@@ -236,6 +245,7 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
             }
             else if (closedAt is { } since && time.GetElapsedTime(since) >= request.AbortTimeout && quiet >= request.AbortTimeout)
             {
+                _timedOut = true;
                 _abort.Cancel();
             }
         }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));

@@ -45,7 +45,10 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     public IReadOnlyList<PartitionProcessor> Partitions => _processors ?? [];
 
     /// <summary>Opens storage under the data directory, recovers, and resumes unfinished invocations and timers.</summary>
-    public Task StartAsync(CancellationToken cancellationToken) => StartAsync(new RocksDbStore(Path.Combine(_options.DataDirectory, "db")));
+    public Task StartAsync(CancellationToken cancellationToken) => StartAsync(OpenStore(_options.DataDirectory));
+
+    /// <summary>Opens the embedded storage of a data directory (the host starts this early, in parallel with its own set-up).</summary>
+    public static RocksDbStore OpenStore(string dataDirectory) => new(Path.Combine(dataDirectory, "db"));
 
     /// <summary>Starts on a given store (tests use the in-memory one).</summary>
     public Task StartAsync(IKeyValueStore store)

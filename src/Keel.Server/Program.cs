@@ -5,6 +5,7 @@ using Keel.Server.Hosting;
 using Keel.Server.Ingress;
 using Keel.Server.Invoker;
 
+var startup = System.Diagnostics.Stopwatch.StartNew();
 ServerSettings settings;
 try
 {
@@ -16,7 +17,18 @@ catch (Exception e) when (e is ArgumentException or IOException or System.Text.J
     return 2;
 }
 
-var builder = WebApplication.CreateSlimBuilder();
+// Opening the embedded storage (loading the native library, reading its manifest and log) is the
+// slowest part of a start: it runs while the web host is being built.
+var storeOpening = Task.Run(() => KeelRuntime.OpenStore(settings.DataDirectory));
+
+// The content root is the binary's folder and configuration files are not watched: the server reads
+// its settings itself (flags, env, --config), and watching the working directory would make start-up
+// walk whatever tree it was started from.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+{
+    ContentRootPath = AppContext.BaseDirectory,
+    Args = ["--hostBuilder:reloadConfigOnChange=false"],
+});
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 var address = IPAddress.Parse(settings.BindAddress);
 builder.WebHost.ConfigureKestrel(kestrel =>
@@ -51,17 +63,18 @@ AdminEndpoints.Map(app, $"*:{settings.AdminPort}", schema, new DiscoveryClient()
 
 try
 {
-    await runtime.StartAsync(CancellationToken.None);
+    await runtime.StartAsync(await storeOpening);
 }
-catch (InvalidOperationException e)
+catch (Exception e) when (e is InvalidOperationException or RocksDbSharp.RocksDbException or IOException or UnauthorizedAccessException)
 {
-    Console.Error.WriteLine($"keel-server: {e.Message}");
+    Console.Error.WriteLine($"keel-server: cannot open the data directory {Path.GetFullPath(settings.DataDirectory)}: {e.Message}");
     return 2;
 }
 
 app.Lifetime.ApplicationStopping.Register(() => app.Logger.LogInformation("Keel server stopping"));
 await app.StartAsync();
-app.Logger.LogInformation("Keel server ready: ingress {Address}:{Ingress}, admin {Address}:{Admin}, data {Data}",
+app.Logger.LogInformation("Keel server ready in {Ready:F0} ms (storage opened in {Open:F0} ms): ingress {Address}:{Ingress}, admin {Address}:{Admin}, data {Data}",
+    startup.Elapsed.TotalMilliseconds, storeOpening.Result.OpenedIn.TotalMilliseconds,
     settings.BindAddress, settings.IngressPort, settings.BindAddress, settings.AdminPort, Path.GetFullPath(settings.DataDirectory));
 await app.WaitForShutdownAsync();
 await runtime.StopAsync(CancellationToken.None);

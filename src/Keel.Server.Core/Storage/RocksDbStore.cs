@@ -11,6 +11,7 @@ public sealed class RocksDbStore : IKeyValueStore
 
     public RocksDbStore(string directory)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         Directory.CreateDirectory(directory);
         var families = new ColumnFamilies();
         foreach (var table in Enum.GetValues<Table>())
@@ -28,7 +29,12 @@ public sealed class RocksDbStore : IKeyValueStore
         {
             _families[table] = _db.GetColumnFamily(table.ToString());
         }
+
+        OpenedIn = watch.Elapsed;
     }
+
+    /// <summary>How long opening took (start-up diagnostics).</summary>
+    public TimeSpan OpenedIn { get; }
 
     public byte[]? Get(Table table, ReadOnlySpan<byte> key) => _db.Get(key.ToArray(), _families[table]);
 

@@ -1,17 +1,9 @@
-using System.Text.Json.Serialization;
-
 namespace Keel.Server.Partitions;
 
 /// <summary>
-/// What one partition asks of another. Serialized into the source's outbox (so a crash can neither
-/// lose it nor, thanks to the target's per-source sequence check, apply it twice).
+/// What one partition asks of another. Encoded into the source's outbox (<see cref="OutboxCodec"/>),
+/// so a crash can neither lose it nor, thanks to the target's per-source sequence check, apply it twice.
 /// </summary>
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "op")]
-[JsonDerivedType(typeof(CreateChild), "create")]
-[JsonDerivedType(typeof(NotifyInvocation), "notify")]
-[JsonDerivedType(typeof(CancelInvocation), "cancel")]
-[JsonDerivedType(typeof(KillInvocation), "kill")]
-[JsonDerivedType(typeof(GetResult), "result")]
 public abstract record RemoteOp
 {
     /// <summary>Create a call's or send's target invocation (with its pre-assigned id), or attach the caller to an idempotent one.</summary>
@@ -35,6 +27,3 @@ public abstract record RemoteOp
 
 /// <summary>Names an invocation by id, by idempotency key, or as a workflow's run.</summary>
 public sealed record ResultTarget(string? InvocationId, string? Service = null, string? Key = null, string? Handler = null, string? IdempotencyKey = null);
-
-/// <summary>An outbox entry: the target partition and the operation.</summary>
-public sealed record OutboxEntry(int Target, RemoteOp Op);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Google.Protobuf;
 using Keel.Protocol.Framing;
 using Keel.Protocol.Ids;
@@ -26,7 +25,7 @@ public sealed partial class StateMachine
             return;
         }
 
-        var seq = c.Tables.PutOutbox(JsonSerializer.SerializeToUtf8Bytes(new OutboxEntry(owner, op)));
+        var seq = c.Tables.PutOutbox(OutboxCodec.Encode(owner, op));
         c.Actions.Add(new PartitionAction.Route(owner, new PartitionCommand.Deliver(partition, seq, op)));
     }
 
@@ -48,8 +47,8 @@ public sealed partial class StateMachine
     {
         foreach (var (seq, bytes) in c.Tables.Outbox())
         {
-            var entry = JsonSerializer.Deserialize<OutboxEntry>(bytes)!;
-            c.Actions.Add(new PartitionAction.Route(entry.Target, new PartitionCommand.Deliver(partition, seq, entry.Op)));
+            var (target, op) = OutboxCodec.Decode(bytes);
+            c.Actions.Add(new PartitionAction.Route(target, new PartitionCommand.Deliver(partition, seq, op)));
         }
     }
 

@@ -38,6 +38,14 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
         _abort.Cancel();
     }
 
+    /// <summary>The attempt failed in an unforeseen way: report it as failed so the partition retries it.</summary>
+    public void ReportCrash(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        LogAttemptFailed(logger, request.Id.ToString(), request.Attempt, error.ToString());
+        Report(new InvokerEffect.Failed(request.Id, request.Attempt, new AttemptFailure(500, $"The invoker failed: {error.Message}")));
+    }
+
     private void Touch() => Interlocked.Exchange(ref _lastActivity, time.GetTimestamp());
 
     private void Report(InvokerEffect effect)

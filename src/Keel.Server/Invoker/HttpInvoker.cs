@@ -28,8 +28,20 @@ public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger) 
         _attempts[request.Id] = runner;
         _ = Task.Run(async () =>
         {
-            await runner.RunAsync().ConfigureAwait(false);
-            _attempts.TryRemove(KeyValuePair.Create(request.Id, runner));
+            try
+            {
+                await runner.RunAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Whatever went wrong, the partition must hear that the attempt ended, or the invocation would wait forever.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                runner.ReportCrash(e);
+            }
+            finally
+            {
+                _attempts.TryRemove(KeyValuePair.Create(request.Id, runner));
+            }
         });
     }
 

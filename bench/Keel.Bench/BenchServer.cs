@@ -61,6 +61,9 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public string LogFile => Path.Combine(_baseDir, "server.log");
 
+    /// <summary>Where the server keeps its data (Keel's --data-dir, restate's base-dir).</summary>
+    public string DataDirectory => Path.Combine(_baseDir, "data");
+
     public int Pid => _process?.Id ?? throw new InvalidOperationException("The server is not running.");
 
     /// <param name="restateCleanupInterval">restate's <c>[worker] cleanup-interval</c>; its default (1 h) when null. Keel has no such setting.</param>
@@ -75,7 +78,7 @@ internal sealed class BenchServer : IAsyncDisposable
     public async Task<TimeSpan> LaunchAsync(TimeSpan timeout)
     {
         ProcessStartInfo start = Kind == ServerKind.Keel
-            ? new("dotnet", [KeelServerDll(), "--data-dir", Path.Combine(_baseDir, "data"), "--ingress-port", IngressPort.ToString(CultureInfo.InvariantCulture), "--admin-port", AdminPort.ToString(CultureInfo.InvariantCulture)])
+            ? new("dotnet", [KeelServerDll(), "--data-dir", DataDirectory, "--ingress-port", IngressPort.ToString(CultureInfo.InvariantCulture), "--admin-port", AdminPort.ToString(CultureInfo.InvariantCulture)])
             : new(RepoPaths.RestateServerBinary, ["-c", _restateConfig!, "--no-logo"]);
         var clock = Stopwatch.StartNew();
         _process = ProcessLogs.Start(start, LogFile);

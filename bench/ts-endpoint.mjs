@@ -1,6 +1,9 @@
 // The TypeScript side of the SDK benchmark: the same services as bench/Keel.Bench.Endpoint, prefixed Ts.
 // Run from the repository root: PORT=9081 node bench/ts-endpoint.mjs
+// With TALLY_PORT set, GET http://127.0.0.1:$TALLY_PORT/ answers how many distinct invocations of
+// TsTally/hit have run so far (the server benchmark's "sends completed" count; retries count once).
 import { createRequire } from "node:module";
+import { createServer } from "node:http";
 
 // SDK 1.17.2 needs Promise.withResolvers, which node 20 lacks (see ORACLES.md).
 Promise.withResolvers ??= () => {
@@ -28,4 +31,13 @@ const proxy = restate.service({
   handlers: { call: async (ctx, input) => ctx.serviceClient(noop).echo(input) },
 });
 
-restate.serve({ services: [noop, counter, proxy], port: Number(process.env.PORT ?? 9081) });
+const hits = new Set();
+const tally = restate.service({
+  name: "TsTally",
+  handlers: { hit: async (ctx, _input) => { hits.add(ctx.request().id); return null; } },
+});
+if (process.env.TALLY_PORT) {
+  createServer((_req, res) => res.end(String(hits.size))).listen(Number(process.env.TALLY_PORT), "127.0.0.1");
+}
+
+restate.serve({ services: [noop, counter, proxy, tally], port: Number(process.env.PORT ?? 9081) });

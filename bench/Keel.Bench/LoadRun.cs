@@ -3,13 +3,19 @@ using System.Text;
 
 namespace Keel.Bench;
 
-/// <summary>One scenario's figures.</summary>
-internal sealed record LoadResult(int Requests, int Errors, double RequestsPerSecond, double P50Ms, double P99Ms, double CpuMsPer1000);
+/// <summary>One scenario's figures. <see cref="Requests"/> counts errors too; accepted = Requests - Errors.</summary>
+internal sealed record LoadResult(int Requests, int Errors, double RequestsPerSecond, double P50Ms, double P99Ms, double CpuMsPer1000)
+{
+    public int Accepted => Requests - Errors;
+}
 
 /// <summary>Closed-loop load: N workers each send the next request when the previous one answered.</summary>
 internal static class LoadRun
 {
-    public static async Task<LoadResult> RunAsync(HttpClient http, int concurrency, TimeSpan duration, Func<int, (string Path, string Body)> request, int endpointPid)
+    public static Task<LoadResult> RunAsync(HttpClient http, int concurrency, TimeSpan duration, Func<int, (string Path, string Body)> request, int endpointPid) =>
+        RunAsync(http, concurrency, duration, i => request(i) is var (path, body) ? Post(path, body) : throw new InvalidOperationException(), endpointPid);
+
+    public static async Task<LoadResult> RunAsync(HttpClient http, int concurrency, TimeSpan duration, Func<int, HttpRequestMessage> request, int endpointPid)
     {
         var latencies = new List<double>[concurrency];
         var errors = 0;
@@ -21,27 +27,58 @@ internal static class LoadRun
             var i = w;
             while (clock.Elapsed < duration)
             {
-                var (path, body) = request(i);
+                using var message = request(i);
                 i += concurrency;
-                var started = Stopwatch.GetTimestamp();
-                using var content = new StringContent(body, Encoding.UTF8, "application/json");
-                using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content);
-                await response.Content.ReadAsByteArrayAsync();
-                if (!response.IsSuccessStatusCode)
+                var (ok, ms) = await SendAsync(http, message);
+                if (!ok)
                 {
                     Interlocked.Increment(ref errors);
                 }
 
-                latencies[w].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                latencies[w].Add(ms);
             }
         }).ToArray();
         await Task.WhenAll(workers);
         var elapsed = clock.Elapsed;
         var cpu = ProcessCpu.Milliseconds(endpointPid) - cpuBefore;
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        double Percentile(double p) => all.Length == 0 ? 0 : all[Math.Min(all.Length - 1, (int)(p * all.Length))];
-        return new LoadResult(all.Length, errors, all.Length / elapsed.TotalSeconds, Percentile(0.50), Percentile(0.99), all.Length == 0 ? 0 : cpu * 1000.0 / all.Length);
+        return new LoadResult(all.Length, errors, all.Length / elapsed.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99), all.Length == 0 ? 0 : cpu * 1000.0 / all.Length);
     }
+
+    /// <summary>A JSON POST to an ingress path, with an idempotency key when given.</summary>
+    public static HttpRequestMessage Post(string path, string body, string? idempotencyKey = null)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (idempotencyKey is not null)
+        {
+            message.Headers.Add("idempotency-key", idempotencyKey);
+        }
+
+        return message;
+    }
+
+    /// <summary>Sends, reads the whole answer; a non-2xx status, a connection error or a timeout is a failure.</summary>
+    public static async Task<(bool Ok, double Ms)> SendAsync(HttpClient http, HttpRequestMessage message)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await http.SendAsync(message);
+            await response.Content.ReadAsByteArrayAsync();
+            return (response.IsSuccessStatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        {
+            return (false, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    /// <summary>The p-quantile of sorted values (0 when empty).</summary>
+    public static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+
+    public static HttpClient Client(Uri baseAddress) =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
 }
 
 /// <summary>CPU time (user + system) a process used so far, from /proc.</summary>

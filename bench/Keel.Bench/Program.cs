@@ -3,17 +3,41 @@ using System.Text.RegularExpressions;
 using Keel.Bench;
 using Keel.Testing;
 
-// Usage: Keel.Bench [sdk|server] [seconds per scenario]
-//   sdk    — the Keel endpoint and the TypeScript SDK endpoint behind the same restate-server;
-//   server — the same TypeScript endpoint behind the Keel server and behind restate-server.
-var mode = args.Length > 0 ? args[0] : "sdk";
-var seconds = args.Length > 1 ? int.Parse(args[1]) : 10;
-var duration = TimeSpan.FromSeconds(seconds);
-if (mode == "server")
+// Usage: Keel.Bench [mode] [arguments] — see docs/benchmarks.md for the method and figures.
+//   sdk [seconds]        the Keel endpoint and the TypeScript SDK endpoint behind the same restate-server
+//                        (default mode, 10 s per scenario and side).
+//   server [seconds] [--endpoint ts|cs] [--servers keel,restate]
+//                        the same endpoint behind the Keel server and behind restate-server, c64: no-op
+//                        call, object add over 1000 keys, object add on one key, service-to-service call,
+//                        sends (accepted/s and completed/s once the backlog drained). 10 s per scenario.
+//   scale [--completed 1000000] [--timers 100000] [--rate 500] [--steady-seconds 60]
+//         [--seed-concurrency 64] [--timer-delay 7d] [--retention <seconds>] [--servers keel,restate]
+//                        seeds completed invocations (idempotent calls, retained) and pending timers
+//                        (delayed sends), then RSS, open-loop p99/max latency and restart-to-first-answer.
+//   soak [minutes] [--concurrency 64] [--window 5] [--out DIR] [--servers keel,restate]
+//                        closed-loop sends + calls at saturation per server, per-window CSV and PNG
+//                        (bench/plot-soak.sh, gnuplot); 30 minutes per server by default.
+var options = new BenchArgs(args);
+switch (options.Mode)
 {
-    await ServerBenchmark.RunAsync(duration);
-    return;
+    case "server":
+        await ServerBenchmark.RunAsync(options);
+        return;
+    case "scale":
+        await ScaleBenchmark.RunAsync(options);
+        return;
+    case "soak":
+        await SoakBenchmark.RunAsync(options);
+        return;
+    case "sdk":
+        break;
+    default:
+        Console.Error.WriteLine($"Unknown mode '{options.Mode}': sdk, server, scale or soak.");
+        Environment.Exit(2);
+        break;
 }
+
+var duration = TimeSpan.FromSeconds(options.Positional(1, 10));
 
 await using var server = await RestateServerProcess.StartAsync();
 var csPort = FreePort.Next();

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using Keel.Testing;
+
+namespace Keel.Bench;
+
+internal enum ServerKind
+{
+    Keel,
+    Restate,
+}
+
+/// <summary>
+/// The Keel server or restate-server as a child process whose pid the benchmark reads (RSS) and which
+/// it can kill and start again on the same data directory and ports (restart timing). The test
+/// fixtures hide the pid and pin restate's cleanup interval to 1 s, hence this small launcher.
+/// </summary>
+internal sealed class BenchServer : IAsyncDisposable
+{
+    private readonly string _baseDir;
+    private readonly string? _restateConfig;
+    private Process? _process;
+
+    private BenchServer(ServerKind kind, string? restateCleanupInterval)
+    {
+        Kind = kind;
+        _baseDir = Directory.CreateTempSubdirectory($"keel-bench-{kind.ToString().ToLowerInvariant()}-").FullName;
+        AdminPort = FreePort.Next();
+        IngressPort = FreePort.Next();
+        if (kind == ServerKind.Restate)
+        {
+            _restateConfig = Path.Combine(_baseDir, "restate.toml");
+            var cleanup = restateCleanupInterval is null ? string.Empty : $"[worker]\ncleanup-interval = \"{restateCleanupInterval}\"\n";
+            File.WriteAllText(_restateConfig, string.Create(CultureInfo.InvariantCulture, $"""
+                node-name = "bench"
+                base-dir = "{_baseDir}/data"
+                bind-ip = "127.0.0.1"
+                bind-port = {FreePort.Next()}
+                listen-mode = "tcp"
+                disable-telemetry = true
+                [admin]
+                bind-port = {AdminPort}
+                [ingress]
+                bind-port = {IngressPort}
+
+                """) + cleanup);
+        }
+    }
+
+    public ServerKind Kind { get; }
+
+    public string Name => Kind == ServerKind.Keel ? "Keel" : "Restate";
+
+    public int AdminPort { get; }
+
+    public int IngressPort { get; }
+
+    public Uri AdminUrl => new($"http://127.0.0.1:{AdminPort}");
+
+    public Uri IngressUrl => new($"http://127.0.0.1:{IngressPort}");
+
+    public string LogFile => Path.Combine(_baseDir, "server.log");
+
+    /// <summary>Where the server keeps its data (Keel's --data-dir, restate's base-dir).</summary>
+    public string DataDirectory => Path.Combine(_baseDir, "data");
+
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("The server is not running.");
+
+    /// <param name="restateCleanupInterval">restate's <c>[worker] cleanup-interval</c>; its default (1 h) when null. Keel has no such setting.</param>
+    public static async Task<BenchServer> StartAsync(ServerKind kind, string? restateCleanupInterval = null)
+    {
+        var server = new BenchServer(kind, restateCleanupInterval);
+        await server.LaunchAsync(TimeSpan.FromSeconds(60));
+        return server;
+    }
+
+    /// <summary>Starts the process and waits until admin /health and ingress /restate/health answer 200; returns the time that took.</summary>
+    public async Task<TimeSpan> LaunchAsync(TimeSpan timeout)
+    {
+        ProcessStartInfo start = Kind == ServerKind.Keel
+            ? new("dotnet", [KeelServerDll(), "--data-dir", DataDirectory, "--ingress-port", IngressPort.ToString(CultureInfo.InvariantCulture), "--admin-port", AdminPort.ToString(CultureInfo.InvariantCulture)])
+            : new(RepoPaths.RestateServerBinary, ["-c", _restateConfig!, "--no-logo"]);
+        var clock = Stopwatch.StartNew();
+        _process = ProcessLogs.Start(start, LogFile);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}: {ProcessLogs.Tail(LogFile)}");
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{Name} not healthy after {timeout}: {ProcessLogs.Tail(LogFile)}");
+            }
+
+            try
+            {
+                using var ingress = await http.GetAsync(new Uri(IngressUrl, "/restate/health"));
+                if (ingress.IsSuccessStatusCode)
+                {
+                    using var admin = await http.GetAsync(new Uri(AdminUrl, "/health"));
+                    if (admin.IsSuccessStatusCode)
+                    {
+                        return clock.Elapsed;
+                    }
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>SIGKILL, like a crash.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(_baseDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp dir left behind is harmless.
+        }
+    }
+
+    private static string KeelServerDll()
+    {
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!);
+        var dll = Path.Combine(RepoPaths.Root, "src", "Keel.Server", "bin", configuration, "net10.0", "Keel.Server.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build bench/Keel.Bench (it builds src/Keel.Server).");
+    }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+
+namespace Keel.Bench;
+
+/// <summary>Open-loop figures: latency is measured from each request's scheduled start, so a stall counts in full.</summary>
+internal sealed record OpenLoopResult(int Requests, int Errors, double AchievedPerSecond, double P50Ms, double P99Ms, double MaxMs);
+
+/// <summary>Open-loop load: requests start on a fixed schedule (rate per second) whether or not earlier ones answered.</summary>
+internal static class OpenLoop
+{
+    public static async Task<OpenLoopResult> RunAsync(HttpClient http, double rate, TimeSpan duration, Func<int, HttpRequestMessage> request)
+    {
+        var total = (int)(rate * duration.TotalSeconds);
+        var latencies = new double[total];
+        var errors = 0;
+        var inFlight = new List<Task>(total);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < total;)
+        {
+            // Start every request whose scheduled time has come, then sleep a tick.
+            var due = Math.Min(total, (int)(clock.Elapsed.TotalSeconds * rate) + 1);
+            for (; i < due; i++)
+            {
+                var index = i;
+                var scheduledMs = index * 1000.0 / rate;
+                inFlight.Add(Task.Run(async () =>
+                {
+                    using var message = request(index);
+                    var (ok, _) = await LoadRun.SendAsync(http, message);
+                    latencies[index] = clock.Elapsed.TotalMilliseconds - scheduledMs;
+                    if (!ok)
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                }));
+            }
+
+            await Task.Delay(1);
+        }
+
+        await Task.WhenAll(inFlight);
+        var elapsed = clock.Elapsed;
+        var sorted = latencies.Order().ToArray();
+        return new OpenLoopResult(total, errors, total / elapsed.TotalSeconds, LoadRun.Percentile(sorted, 0.50), LoadRun.Percentile(sorted, 0.99), sorted.Length == 0 ? 0 : sorted[^1]);
+    }
+}
+
+/// <summary>Closed loop over a fixed number of requests (seeding): <paramref name="concurrency"/> workers take the next index until all are sent.</summary>
+internal static class FixedCount
+{
+    public static async Task<(int Errors, TimeSpan Elapsed)> RunAsync(HttpClient http, int concurrency, int total, Func<int, HttpRequestMessage> request, string label)
+    {
+        var next = -1;
+        var errors = 0;
+        var done = 0;
+        var clock = Stopwatch.StartNew();
+        using var progress = new Timer(_ => Console.Error.WriteLine($"  {label}: {Volatile.Read(ref done)}/{total} in {clock.Elapsed.TotalSeconds:F0} s"), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < total; i = Interlocked.Increment(ref next))
+            {
+                using var message = request(i);
+                var (ok, _) = await LoadRun.SendAsync(http, message);
+                if (!ok)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+
+                Interlocked.Increment(ref done);
+            }
+        }));
+        return (errors, clock.Elapsed);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+
+namespace Keel.Bench;
+
+/// <summary>
+/// Scale benchmark: a server holding many retained completed invocations and pending timers.
+/// Seeds N completed invocations (no-op calls with an idempotency key, so both servers retain them
+/// for their 1-day idempotency retention) and M pending timers (sends delayed by days), then
+/// measures RSS, the p99 and worst latency of a steady open-loop load, and the time from a SIGKILL
+/// restart on the same data directory to the first answer.
+/// </summary>
+internal static class ScaleBenchmark
+{
+    public static async Task RunAsync(BenchArgs args)
+    {
+        var settings = new Settings(
+            Completed: args.Int("completed", 1_000_000),
+            Timers: args.Int("timers", 100_000),
+            Rate: args.Double("rate", 500),
+            Steady: TimeSpan.FromSeconds(args.Double("steady-seconds", 60)),
+            SeedConcurrency: args.Int("seed-concurrency", 64),
+            TimerDelay: args.String("timer-delay", "7d"),
+            RetentionSeconds: args.String("retention") is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null);
+        Console.WriteLine($"Scale: {settings.Completed} completed invocations retained, {settings.Timers} pending timers (delay {settings.TimerDelay}), " +
+            $"steady open loop {settings.Rate:F0} req/s for {settings.Steady.TotalSeconds:F0} s, seeding at concurrency {settings.SeedConcurrency}.");
+        var results = new Dictionary<ServerKind, List<(string Metric, double Value, string Unit)>>();
+        foreach (var kind in args.Servers())
+        {
+            results[kind] = await MeasureAsync(kind, settings);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| metric | Keel | Restate | Keel/Restate |");
+        Console.WriteLine("|---|---|---|---|");
+        var metrics = results.Values.First();
+        for (var i = 0; i < metrics.Count; i++)
+        {
+            var k = results.TryGetValue(ServerKind.Keel, out var kv) ? kv[i].Value : double.NaN;
+            var r = results.TryGetValue(ServerKind.Restate, out var rv) ? rv[i].Value : double.NaN;
+            var ratio = double.IsNaN(k) || double.IsNaN(r) || r == 0 ? "-" : (k / r).ToString("F2", CultureInfo.InvariantCulture);
+            Console.WriteLine($"| {metrics[i].Metric} ({metrics[i].Unit}) | {Format(k)} | {Format(r)} | {ratio} |");
+        }
+
+        Console.WriteLine();
+        if (settings.RetentionSeconds is not null)
+        {
+            Console.WriteLine("Retention sweep: restate's idempotency and journal retention were set to the given value through PATCH /services/TsNoop and its");
+            Console.WriteLine("[worker] cleanup-interval shortened, and the steady load repeated once the seeded invocations expired.");
+        }
+
+        Console.WriteLine("Keel has no retention override: RuntimeOptions.CompletionRetention (24 h) and the partition cleanup interval (1 min)");
+        Console.WriteLine("are not exposed by ServerSettings (no flag, env var or config key) and Keel has no PATCH /services; the sweep row is n/a for Keel.");
+    }
+
+    private sealed record Settings(int Completed, int Timers, double Rate, TimeSpan Steady, int SeedConcurrency, string TimerDelay, int? RetentionSeconds);
+
+    private static string Format(double value) =>
+        double.IsNaN(value) ? "n/a" : value.ToString(value >= 100 || value == Math.Floor(value) ? "F0" : "F1", CultureInfo.InvariantCulture);
+
+    private static async Task<List<(string, double, string)>> MeasureAsync(ServerKind kind, Settings settings)
+    {
+        var retention = kind == ServerKind.Restate ? settings.RetentionSeconds : null;
+        var cleanupInterval = retention is { } seconds ? $"{Math.Max(1, Math.Min(seconds, (int)settings.Steady.TotalSeconds / 3))}s" : null;
+        await using var server = await BenchServer.StartAsync(kind, cleanupInterval);
+        using var endpoint = await BenchEndpoint.StartAsync("ts", server.AdminUrl);
+        using var http = LoadRun.Client(server.IngressUrl);
+        var rows = new List<(string, double, string)>();
+        void Add(string metric, double value, string unit)
+        {
+            rows.Add((metric, value, unit));
+            Console.Error.WriteLine($"  {server.Name}: {metric}: {Format(value)} {unit}");
+        }
+
+        Add("RSS, empty", ProcessMemory.RssMiB(server.Pid), "MiB");
+        if (retention is not null)
+        {
+            using var admin = new HttpClient { BaseAddress = server.AdminUrl };
+            using var patch = await admin.PatchAsJsonAsync("/services/TsNoop", new Dictionary<string, string> { ["idempotency_retention"] = $"{retention}s", ["journal_retention"] = $"{retention}s" });
+            Console.Error.WriteLine($"  {server.Name}: PATCH idempotency_retention=journal_retention={retention}s, cleanup-interval={cleanupInterval}: {(int)patch.StatusCode} {await patch.Content.ReadAsStringAsync()}");
+        }
+
+        var (completedErrors, completedTime) = await FixedCount.RunAsync(http, settings.SeedConcurrency, settings.Completed,
+            i => LoadRun.Post("/TsNoop/echo", "\"x\"", idempotencyKey: $"seed-{i}"), $"{server.Name} completed");
+        var seededAt = Stopwatch.StartNew();
+        Add("seed completed calls", settings.Completed / completedTime.TotalSeconds, "req/s");
+        var (timerErrors, timerTime) = await FixedCount.RunAsync(http, settings.SeedConcurrency, settings.Timers,
+            i => LoadRun.Post($"/TsNoop/echo/send?delay={settings.TimerDelay}", "\"x\""), $"{server.Name} timers");
+        Add("seed delayed sends", settings.Timers / timerTime.TotalSeconds, "req/s");
+        Add("seed errors", completedErrors + timerErrors, "count");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Add("RSS, seeded", ProcessMemory.RssMiB(server.Pid), "MiB");
+        Add("data dir", DirectoryMiB(server), "MiB");
+
+        var steady = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post("/TsNoop/echo", "\"x\""));
+        Add("steady p50", steady.P50Ms, "ms");
+        Add("steady p99", steady.P99Ms, "ms");
+        Add("steady max (worst pause)", steady.MaxMs, "ms");
+        Add("steady achieved", steady.AchievedPerSecond, "req/s");
+        Add("steady errors", steady.Errors, "count");
+        Add("RSS, after steady load", ProcessMemory.RssMiB(server.Pid), "MiB");
+        Add("RSS peak (VmHWM)", ProcessMemory.PeakRssMiB(server.Pid), "MiB");
+
+        if (retention is { } r)
+        {
+            var wait = TimeSpan.FromSeconds(r) - seededAt.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+
+            var sweep = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post("/TsNoop/echo", "\"x\""));
+            Add("sweep p99", sweep.P99Ms, "ms");
+            Add("sweep max (worst pause)", sweep.MaxMs, "ms");
+            Add("RSS, after sweep", ProcessMemory.RssMiB(server.Pid), "MiB");
+            Add("data dir, after sweep", DirectoryMiB(server), "MiB");
+        }
+        else
+        {
+            Add("sweep p99", double.NaN, "ms");
+            Add("sweep max (worst pause)", double.NaN, "ms");
+            Add("RSS, after sweep", double.NaN, "MiB");
+            Add("data dir, after sweep", double.NaN, "MiB");
+        }
+
+        // Crash and restart on the same data directory: time to health, then to the first real answer.
+        await server.KillAsync();
+        var clock = Stopwatch.StartNew();
+        var health = await server.LaunchAsync(TimeSpan.FromMinutes(10));
+        while (true)
+        {
+            using var message = LoadRun.Post("/TsNoop/echo", "\"x\"");
+            if ((await LoadRun.SendAsync(http, message)).Ok)
+            {
+                break;
+            }
+
+            if (clock.Elapsed > TimeSpan.FromMinutes(10))
+            {
+                throw new TimeoutException($"{server.Name} did not answer a call within 10 minutes of its restart.");
+            }
+
+            await Task.Delay(5);
+        }
+
+        var firstAnswer = clock.Elapsed;
+        Add("restart to health", health.TotalMilliseconds, "ms");
+        Add("restart to first call answered", firstAnswer.TotalMilliseconds, "ms");
+        Add("RSS, after restart", ProcessMemory.RssMiB(server.Pid), "MiB");
+        return rows;
+    }
+
+    private static double DirectoryMiB(BenchServer server) =>
+        new DirectoryInfo(server.DataDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) / 1048576.0;
+}

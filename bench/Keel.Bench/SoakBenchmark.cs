@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Keel.Bench;
+
+/// <summary>
+/// Soak benchmark: closed-loop sends and calls at saturation against one server at a time, for N
+/// minutes; per window the accepted count, the worst latency and the server's RSS. Writes one CSV
+/// per server and plots them with bench/plot-soak.sh (gnuplot) when it is installed.
+/// </summary>
+internal static class SoakBenchmark
+{
+    public static async Task RunAsync(BenchArgs args)
+    {
+        var duration = TimeSpan.FromMinutes(args.Positional(1, 30));
+        var concurrency = args.Int("concurrency", 64);
+        var window = TimeSpan.FromSeconds(args.Double("window", 5));
+        var outDir = args.String("out", Path.Combine(Keel.Testing.RepoPaths.Root, "bench", "out", $"soak-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
+        Directory.CreateDirectory(outDir);
+        Console.WriteLine($"Soak: {duration.TotalMinutes:F1} min per server, concurrency {concurrency} (half sends to TsNoop/echo/send, half calls to TsNoop/echo), {window.TotalSeconds:F0} s windows");
+        var summaries = new List<string>();
+        foreach (var kind in args.Servers())
+        {
+            var windows = await MeasureAsync(kind, duration, concurrency, window);
+            var name = kind == ServerKind.Keel ? "keel" : "restate";
+            var csv = new StringBuilder("server,t_s,sends_accepted,calls_ok,accepted,errors,max_latency_ms,rss_mib\n");
+            foreach (var w in windows)
+            {
+                csv.Append(CultureInfo.InvariantCulture, $"{name},{w.EndSeconds:F0},{w.Sends},{w.Calls},{w.Sends + w.Calls},{w.Errors},{w.MaxMs:F1},{w.RssMiB:F1}\n");
+            }
+
+            var path = Path.Combine(outDir, $"soak-{name}.csv");
+            await File.WriteAllTextAsync(path, csv.ToString());
+            Console.WriteLine(csv.ToString());
+            summaries.Add(Summary(name, windows, window));
+        }
+
+        Console.WriteLine("| server | accepted/s overall | last span / first span throughput | median window max ms | windows with max > 3x median | RSS first/last MiB | errors |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        summaries.ForEach(Console.WriteLine);
+        Console.WriteLine($"CSV in {outDir}");
+        Plot(outDir);
+    }
+
+    private sealed record Window(double EndSeconds, long Sends, long Calls, long Errors, double MaxMs, double RssMiB);
+
+    /// <summary>Spans are 5 minutes, or a third of the run when it is shorter than 15 minutes.</summary>
+    private static string Summary(string name, List<Window> windows, TimeSpan window)
+    {
+        var total = windows.Count * window.TotalSeconds;
+        var span = Math.Max(1, (int)(Math.Min(300, total / 3) / window.TotalSeconds));
+        double Throughput(IEnumerable<Window> ws) => ws.Sum(w => w.Sends + w.Calls) / (ws.Count() * window.TotalSeconds);
+        var first = Throughput(windows.Take(span));
+        var last = Throughput(windows.TakeLast(span));
+        var maxima = windows.Select(w => w.MaxMs).Order().ToArray();
+        var median = maxima.Length == 0 ? 0 : maxima[maxima.Length / 2];
+        var spikes = windows.Count(w => w.MaxMs > 3 * median);
+        return $"| {name} | {Throughput(windows):F0} | {last / first:F2} (spans of {span * window.TotalSeconds:F0} s) | {median:F0} | {spikes} of {windows.Count} | {windows[0].RssMiB:F0}/{windows[^1].RssMiB:F0} | {windows.Sum(w => w.Errors)} |";
+    }
+
+    private static async Task<List<Window>> MeasureAsync(ServerKind kind, TimeSpan duration, int concurrency, TimeSpan window)
+    {
+        await using var server = await BenchServer.StartAsync(kind);
+        using var endpoint = await BenchEndpoint.StartAsync("ts", server.AdminUrl);
+        using var http = LoadRun.Client(server.IngressUrl);
+        var count = (int)Math.Ceiling(duration / window);
+        var sends = new long[count];
+        var calls = new long[count];
+        var errors = new long[count];
+        var maxMs = new double[count];
+        var rss = new double[count];
+        var gate = new object();
+        var clock = Stopwatch.StartNew();
+        var sampler = Task.Run(async () =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var due = window * (i + 1) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due);
+                }
+
+                rss[i] = ProcessMemory.RssMiB(server.Pid);
+                Console.Error.WriteLine($"  {server.Name} {window.TotalSeconds * (i + 1):F0} s: {sends[i] + calls[i]} accepted, max {maxMs[i]:F0} ms, RSS {rss[i]:F0} MiB");
+            }
+        });
+        var workers = Enumerable.Range(0, concurrency).Select(async w =>
+        {
+            var isSend = w % 2 == 0;
+            var path = isSend ? "/TsNoop/echo/send" : "/TsNoop/echo";
+            while (clock.Elapsed < duration)
+            {
+                using var message = LoadRun.Post(path, "\"x\"");
+                var (ok, ms) = await LoadRun.SendAsync(http, message);
+                // A request counts in the window it ended in.
+                var i = Math.Min(count - 1, (int)(clock.Elapsed / window));
+                lock (gate)
+                {
+                    (ok ? (isSend ? sends : calls) : errors)[i]++;
+                    maxMs[i] = Math.Max(maxMs[i], ms);
+                }
+            }
+        }).ToArray();
+        await Task.WhenAll(workers);
+        await sampler;
+        return [.. Enumerable.Range(0, count).Select(i => new Window(window.TotalSeconds * (i + 1), sends[i], calls[i], errors[i], maxMs[i], rss[i]))];
+    }
+
+    private static void Plot(string outDir)
+    {
+        var script = Path.Combine(Keel.Testing.RepoPaths.Root, "bench", "plot-soak.sh");
+        try
+        {
+            using var plot = Process.Start(new ProcessStartInfo("bash", [script, outDir]))!;
+            plot.WaitForExit();
+            Console.WriteLine(plot.ExitCode == 0 ? $"Plot: {Path.Combine(outDir, "soak.png")}" : $"Plot failed ({plot.ExitCode}): run bench/plot-soak.sh {outDir} by hand.");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            Console.WriteLine($"No plot ({e.Message}).");
+        }
+    }
+}

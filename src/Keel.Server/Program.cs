@@ -45,6 +45,8 @@ var runtime = new KeelRuntime(new RuntimeOptions
     DataDirectory = settings.DataDirectory,
     Partitions = settings.Partitions,
     MaxProtocolVersion = settings.EnableProtocolV7 ? 7 : 6,
+    CompletionRetention = settings.DefaultRetention,
+    Processor = new Keel.Server.Partitions.ProcessorOptions { CleanupInterval = settings.CleanupInterval },
 }, schema, invoker, TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>());
 invoker.Sink = runtime;
 

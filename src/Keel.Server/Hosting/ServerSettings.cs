@@ -16,6 +16,12 @@ public sealed record ServerSettings
     public int Partitions { get; init; } = 4;
     public bool EnableProtocolV7 { get; init; }
 
+    /// <summary>How long completed invocations stay reachable when their service sets no retention.</summary>
+    public TimeSpan DefaultRetention { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often each partition looks for completed invocations past their retention.</summary>
+    public TimeSpan CleanupInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     private static readonly (string Flag, string Env, string Json)[] Names =
     [
         ("--data-dir", "KEEL_DATA_DIR", "dataDir"),
@@ -24,6 +30,8 @@ public sealed record ServerSettings
         ("--bind-address", "KEEL_BIND_ADDRESS", "bindAddress"),
         ("--partitions", "KEEL_PARTITIONS", "partitions"),
         ("--enable-protocol-v7", "KEEL_ENABLE_PROTOCOL_V7", "enableProtocolV7"),
+        ("--default-retention", "KEEL_DEFAULT_RETENTION", "defaultRetention"),
+        ("--cleanup-interval", "KEEL_CLEANUP_INTERVAL", "cleanupInterval"),
     ];
 
     /// <exception cref="ArgumentException">An unknown flag or a malformed value, with a message for the user.</exception>
@@ -83,8 +91,15 @@ public sealed record ServerSettings
             BindAddress = values.GetValueOrDefault("bindAddress", defaults.BindAddress),
             Partitions = Int(values, "partitions", defaults.Partitions),
             EnableProtocolV7 = values.TryGetValue("enableProtocolV7", out var v7) && bool.TryParse(v7, out var on) && on,
+            DefaultRetention = Duration(values, "defaultRetention", defaults.DefaultRetention),
+            CleanupInterval = Duration(values, "cleanupInterval", defaults.CleanupInterval),
         };
     }
+
+    private static TimeSpan Duration(Dictionary<string, string> values, string key, TimeSpan fallback) =>
+        !values.TryGetValue(key, out var text) ? fallback
+        : Ingress.Durations.TryParse(text, out var duration) && duration > TimeSpan.Zero ? duration
+        : throw new ArgumentException($"'{key}' must be a positive duration such as 30s, 5m, 1h or 1d 12h, got '{text}'.");
 
     private static int Int(Dictionary<string, string> values, string key, int fallback) =>
         !values.TryGetValue(key, out var text) ? fallback

@@ -1,0 +1,33 @@
+using Keel.Server.Hosting;
+
+namespace Keel.Server.Tests.Hosting;
+
+public class ServerSettingsTests
+{
+    private static Func<string, string?> Env(params (string Name, string Value)[] values) =>
+        name => values.FirstOrDefault(v => v.Name == name).Value;
+
+    [Fact]
+    public void Defaults_keep_completed_invocations_a_day_and_clean_up_every_minute()
+    {
+        var settings = ServerSettings.Load([], Env());
+        Assert.Equal((TimeSpan.FromHours(24), TimeSpan.FromMinutes(1)), (settings.DefaultRetention, settings.CleanupInterval));
+    }
+
+    [Fact]
+    public void Retention_and_cleanup_interval_come_from_flags_over_the_environment()
+    {
+        var settings = ServerSettings.Load(["--default-retention", "1d 12h"], Env(("KEEL_DEFAULT_RETENTION", "5m"), ("KEEL_CLEANUP_INTERVAL", "10s")));
+        Assert.Equal((TimeSpan.FromHours(36), TimeSpan.FromSeconds(10)), (settings.DefaultRetention, settings.CleanupInterval));
+    }
+
+    [Theory]
+    [InlineData("--default-retention", "soon")]
+    [InlineData("--cleanup-interval", "0s")]
+    [InlineData("--partitions", "-1")]
+    public void Malformed_values_are_refused_with_a_message_naming_the_setting(string flag, string value)
+    {
+        var error = Assert.Throws<ArgumentException>(() => ServerSettings.Load([flag, value], Env()));
+        Assert.Contains(value, error.Message, StringComparison.Ordinal);
+    }
+}

@@ -57,6 +57,9 @@ internal static class LoadRun
         return message;
     }
 
+    /// <summary>The last failure seen by <see cref="SendAsync"/> (status and body, or the exception), for the reports.</summary>
+    public static string? LastError { get; private set; }
+
     /// <summary>Sends, reads the whole answer; a non-2xx status, a connection error or a timeout is a failure.</summary>
     public static async Task<(bool Ok, double Ms)> SendAsync(HttpClient http, HttpRequestMessage message)
     {
@@ -64,11 +67,17 @@ internal static class LoadRun
         try
         {
             using var response = await http.SendAsync(message);
-            await response.Content.ReadAsByteArrayAsync();
+            var body = await response.Content.ReadAsByteArrayAsync();
+            if (!response.IsSuccessStatusCode)
+            {
+                LastError = $"{(int)response.StatusCode} {Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(200, body.Length)))}";
+            }
+
             return (response.IsSuccessStatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
+            LastError = $"{e.GetType().Name}: {e.Message}";
             return (false, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }

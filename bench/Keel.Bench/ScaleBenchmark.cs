@@ -92,6 +92,7 @@ internal static class ScaleBenchmark
         await Task.Delay(TimeSpan.FromSeconds(5));
         Add("RSS, seeded", ProcessMemory.RssMiB(server.Pid), "MiB");
         Add("data dir", DirectoryMiB(server), "MiB");
+        Add("seeded (idempotent) completions held (restate /query)", await CompletedCountAsync(server), "count");
 
         var steady = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post("/TsNoop/echo", "\"x\""));
         Add("steady p50", steady.P50Ms, "ms");
@@ -115,6 +116,7 @@ internal static class ScaleBenchmark
             Add("sweep max (worst pause)", sweep.MaxMs, "ms");
             Add("RSS, after sweep", ProcessMemory.RssMiB(server.Pid), "MiB");
             Add("data dir, after sweep", DirectoryMiB(server), "MiB");
+            Add("seeded completions held, after sweep", await CompletedCountAsync(server), "count");
         }
         else
         {
@@ -122,6 +124,7 @@ internal static class ScaleBenchmark
             Add("sweep max (worst pause)", double.NaN, "ms");
             Add("RSS, after sweep", double.NaN, "MiB");
             Add("data dir, after sweep", double.NaN, "MiB");
+            Add("seeded completions held, after sweep", double.NaN, "count");
         }
 
         // Crash and restart on the same data directory: time to health, then to the first real answer.
@@ -149,6 +152,34 @@ internal static class ScaleBenchmark
         Add("restart to first call answered", firstAnswer.TotalMilliseconds, "ms");
         Add("RSS, after restart", ProcessMemory.RssMiB(server.Pid), "MiB");
         return rows;
+    }
+
+    /// <summary>restate's count of completed idempotent (seeded) invocations it still holds (SQL over the admin API); NaN for Keel, which has no query API.</summary>
+    private static async Task<double> CompletedCountAsync(BenchServer server)
+    {
+        if (server.Kind != ServerKind.Restate)
+        {
+            return double.NaN;
+        }
+
+        using var admin = new HttpClient { BaseAddress = server.AdminUrl, Timeout = TimeSpan.FromMinutes(2) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/query")
+        {
+            Content = JsonContent.Create(new { query = "SELECT count(*) AS n FROM sys_invocation WHERE status = 'completed' AND idempotency_key IS NOT NULL" }),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        try
+        {
+            using var response = await admin.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            return json.RootElement.GetProperty("rows")[0].GetProperty("n").GetDouble();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            Console.Error.WriteLine($"  {server.Name}: /query failed: {e.Message}");
+            return double.NaN;
+        }
     }
 
     private static double DirectoryMiB(BenchServer server) =>

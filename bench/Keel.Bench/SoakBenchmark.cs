@@ -24,26 +24,34 @@ internal static class SoakBenchmark
         {
             var windows = await MeasureAsync(kind, duration, concurrency, window);
             var name = kind == ServerKind.Keel ? "keel" : "restate";
-            var csv = new StringBuilder("server,t_s,sends_accepted,calls_ok,accepted,errors,max_latency_ms,rss_mib\n");
+            var csv = new StringBuilder("server,t_s,sends_accepted,calls_ok,accepted,errors,max_latency_ms,rss_mib,send_max_ms,call_max_ms\n");
             foreach (var w in windows)
             {
-                csv.Append(CultureInfo.InvariantCulture, $"{name},{w.EndSeconds:F0},{w.Sends},{w.Calls},{w.Sends + w.Calls},{w.Errors},{w.MaxMs:F1},{w.RssMiB:F1}\n");
+                csv.Append(CultureInfo.InvariantCulture, $"{name},{w.EndSeconds:F0},{w.Sends},{w.Calls},{w.Sends + w.Calls},{w.Errors},{w.MaxMs:F1},{w.RssMiB:F1},{w.SendMaxMs:F1},{w.CallMaxMs:F1}\n");
             }
 
             var path = Path.Combine(outDir, $"soak-{name}.csv");
             await File.WriteAllTextAsync(path, csv.ToString());
             Console.WriteLine(csv.ToString());
             summaries.Add(Summary(name, windows, window));
+            if (windows.Sum(w => w.Errors) > 0)
+            {
+                Console.WriteLine($"{name}: last error: {LoadRun.LastError}");
+            }
         }
 
-        Console.WriteLine("| server | accepted/s overall | last span / first span throughput | median window max ms | windows with max > 3x median | RSS first/last MiB | errors |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| server | accepted/s overall | last span / first span throughput | median window max ms | windows with max > 3x median | sends: median window max ms | sends: windows > 3x median | RSS first/last MiB | errors |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         summaries.ForEach(Console.WriteLine);
         Console.WriteLine($"CSV in {outDir}");
         Plot(outDir);
     }
 
-    private sealed record Window(double EndSeconds, long Sends, long Calls, long Errors, double MaxMs, double RssMiB);
+    /// <summary>
+    /// One window. The maxima include the age, at the window's end, of requests still waiting for an
+    /// answer, so a stall shows in every window it spans, not only in the one where it ends.
+    /// </summary>
+    private sealed record Window(double EndSeconds, long Sends, long Calls, long Errors, double MaxMs, double RssMiB, double SendMaxMs, double CallMaxMs);
 
     /// <summary>Spans are 5 minutes, or a third of the run when it is shorter than 15 minutes.</summary>
     private static string Summary(string name, List<Window> windows, TimeSpan window)
@@ -56,7 +64,10 @@ internal static class SoakBenchmark
         var maxima = windows.Select(w => w.MaxMs).Order().ToArray();
         var median = maxima.Length == 0 ? 0 : maxima[maxima.Length / 2];
         var spikes = windows.Count(w => w.MaxMs > 3 * median);
-        return $"| {name} | {Throughput(windows):F0} | {last / first:F2} (spans of {span * window.TotalSeconds:F0} s) | {median:F0} | {spikes} of {windows.Count} | {windows[0].RssMiB:F0}/{windows[^1].RssMiB:F0} | {windows.Sum(w => w.Errors)} |";
+        var sendMaxima = windows.Select(w => w.SendMaxMs).Order().ToArray();
+        var sendMedian = sendMaxima.Length == 0 ? 0 : sendMaxima[sendMaxima.Length / 2];
+        var sendSpikes = windows.Count(w => w.SendMaxMs > 3 * sendMedian);
+        return $"| {name} | {Throughput(windows):F0} | {last / first:F2} (spans of {span * window.TotalSeconds:F0} s) | {median:F0} | {spikes} of {windows.Count} | {sendMedian:F0} | {sendSpikes} of {windows.Count} | {windows[0].RssMiB:F0}/{windows[^1].RssMiB:F0} | {windows.Sum(w => w.Errors)} |";
     }
 
     private static async Task<List<Window>> MeasureAsync(ServerKind kind, TimeSpan duration, int concurrency, TimeSpan window)
@@ -69,7 +80,10 @@ internal static class SoakBenchmark
         var calls = new long[count];
         var errors = new long[count];
         var maxMs = new double[count];
+        var sendMaxMs = new double[count];
+        var callMaxMs = new double[count];
         var rss = new double[count];
+        var startedAt = new long[concurrency]; // Stopwatch timestamp of each worker's request in flight, 0 when idle.
         var gate = new object();
         var clock = Stopwatch.StartNew();
         var sampler = Task.Run(async () =>
@@ -83,6 +97,21 @@ internal static class SoakBenchmark
                 }
 
                 rss[i] = ProcessMemory.RssMiB(server.Pid);
+                var now = Stopwatch.GetTimestamp();
+                lock (gate)
+                {
+                    for (var w = 0; w < concurrency; w++)
+                    {
+                        if (Volatile.Read(ref startedAt[w]) is var started and not 0)
+                        {
+                            var age = Stopwatch.GetElapsedTime(started, now).TotalMilliseconds;
+                            maxMs[i] = Math.Max(maxMs[i], age);
+                            var perKind = w % 2 == 0 ? sendMaxMs : callMaxMs;
+                            perKind[i] = Math.Max(perKind[i], age);
+                        }
+                    }
+                }
+
                 Console.Error.WriteLine($"  {server.Name} {window.TotalSeconds * (i + 1):F0} s: {sends[i] + calls[i]} accepted, max {maxMs[i]:F0} ms, RSS {rss[i]:F0} MiB");
             }
         });
@@ -93,19 +122,23 @@ internal static class SoakBenchmark
             while (clock.Elapsed < duration)
             {
                 using var message = LoadRun.Post(path, "\"x\"");
+                Volatile.Write(ref startedAt[w], Stopwatch.GetTimestamp());
                 var (ok, ms) = await LoadRun.SendAsync(http, message);
+                Volatile.Write(ref startedAt[w], 0);
                 // A request counts in the window it ended in.
                 var i = Math.Min(count - 1, (int)(clock.Elapsed / window));
                 lock (gate)
                 {
                     (ok ? (isSend ? sends : calls) : errors)[i]++;
                     maxMs[i] = Math.Max(maxMs[i], ms);
+                    var perKind = isSend ? sendMaxMs : callMaxMs;
+                    perKind[i] = Math.Max(perKind[i], ms);
                 }
             }
         }).ToArray();
         await Task.WhenAll(workers);
         await sampler;
-        return [.. Enumerable.Range(0, count).Select(i => new Window(window.TotalSeconds * (i + 1), sends[i], calls[i], errors[i], maxMs[i], rss[i]))];
+        return [.. Enumerable.Range(0, count).Select(i => new Window(window.TotalSeconds * (i + 1), sends[i], calls[i], errors[i], maxMs[i], rss[i], sendMaxMs[i], callMaxMs[i]))];
     }
 
     private static void Plot(string outDir)

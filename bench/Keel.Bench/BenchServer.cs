@@ -19,10 +19,12 @@ internal sealed class BenchServer : IAsyncDisposable
 {
     private readonly string _baseDir;
     private readonly string? _restateConfig;
+    private readonly string[] _keelArgs;
     private Process? _process;
 
-    private BenchServer(ServerKind kind, string? restateCleanupInterval)
+    private BenchServer(ServerKind kind, string? restateCleanupInterval, string[]? keelArgs)
     {
+        _keelArgs = keelArgs ?? [];
         Kind = kind;
         _baseDir = Directory.CreateTempSubdirectory($"keel-bench-{kind.ToString().ToLowerInvariant()}-").FullName;
         AdminPort = FreePort.Next();
@@ -66,10 +68,11 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public int Pid => _process?.Id ?? throw new InvalidOperationException("The server is not running.");
 
-    /// <param name="restateCleanupInterval">restate's <c>[worker] cleanup-interval</c>; its default (1 h) when null. Keel has no such setting.</param>
-    public static async Task<BenchServer> StartAsync(ServerKind kind, string? restateCleanupInterval = null)
+    /// <param name="restateCleanupInterval">restate's <c>[worker] cleanup-interval</c>; its default (1 h) when null.</param>
+    /// <param name="keelArgs">Extra flags for the Keel server (e.g. <c>--default-retention</c>, <c>--cleanup-interval</c>).</param>
+    public static async Task<BenchServer> StartAsync(ServerKind kind, string? restateCleanupInterval = null, string[]? keelArgs = null)
     {
-        var server = new BenchServer(kind, restateCleanupInterval);
+        var server = new BenchServer(kind, restateCleanupInterval, keelArgs);
         await server.LaunchAsync(TimeSpan.FromSeconds(60));
         return server;
     }
@@ -78,7 +81,7 @@ internal sealed class BenchServer : IAsyncDisposable
     public async Task<TimeSpan> LaunchAsync(TimeSpan timeout)
     {
         ProcessStartInfo start = Kind == ServerKind.Keel
-            ? new("dotnet", [KeelServerDll(), "--data-dir", DataDirectory, "--ingress-port", IngressPort.ToString(CultureInfo.InvariantCulture), "--admin-port", AdminPort.ToString(CultureInfo.InvariantCulture)])
+            ? new("dotnet", [KeelServerDll(), "--data-dir", DataDirectory, "--ingress-port", IngressPort.ToString(CultureInfo.InvariantCulture), "--admin-port", AdminPort.ToString(CultureInfo.InvariantCulture), .. _keelArgs])
             : new(RepoPaths.RestateServerBinary, ["-c", _restateConfig!, "--no-logo"]);
         var clock = Stopwatch.StartNew();
         _process = ProcessLogs.Start(start, LogFile);

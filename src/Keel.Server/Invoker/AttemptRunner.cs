@@ -24,6 +24,8 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
 
     public int Attempt => request.Attempt;
 
+    public bool IsAborted => _aborted;
+
     public void Push(byte[] frame)
     {
         Touch();

@@ -6,9 +6,16 @@ using Microsoft.Extensions.Logging;
 
 namespace Keel.Server.Invoker;
 
-/// <summary>Runs attempts over HTTP: h2c bidirectional streams, or HTTP/1.1 request-response.</summary>
-public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger) : IInvoker, IDisposable
+/// <summary>
+/// Runs attempts over HTTP: h2c bidirectional streams, or HTTP/1.1 request-response. At most
+/// <c>concurrencyLimit</c> attempts run at once (default 1000, as restate-server's invoker);
+/// the others wait their turn in arrival order, so a burst of work queues here instead of opening
+/// thousands of streams to a deployment that cannot serve them.
+/// </summary>
+public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger, int concurrencyLimit = 1000) : IInvoker, IDisposable
 {
+    private readonly SemaphoreSlim _slots = new(concurrencyLimit, concurrencyLimit);
+
     private readonly ConcurrentDictionary<InvocationId, AttemptRunner> _attempts = new();
     private readonly ConcurrentDictionary<string, HttpClient> _clients = new();
 
@@ -28,9 +35,13 @@ public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger) 
         _attempts[request.Id] = runner;
         _ = Task.Run(async () =>
         {
+            await _slots.WaitAsync().ConfigureAwait(false);
             try
             {
-                await runner.RunAsync().ConfigureAwait(false);
+                if (!runner.IsAborted)
+                {
+                    await runner.RunAsync().ConfigureAwait(false);
+                }
             }
 #pragma warning disable CA1031 // Whatever went wrong, the partition must hear that the attempt ended, or the invocation would wait forever.
             catch (Exception e)
@@ -40,6 +51,7 @@ public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger) 
             }
             finally
             {
+                _slots.Release();
                 _attempts.TryRemove(KeyValuePair.Create(request.Id, runner));
             }
         });
@@ -88,5 +100,7 @@ public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger) 
         {
             client.Dispose();
         }
+
+        // _slots is not disposed: attempts still finishing release their slot after this.
     }
 }

@@ -6,10 +6,12 @@ public sealed record RuntimeOptions
     public required string DataDirectory { get; init; }
 
     /// <summary>
-    /// Partitions of the keyspace, each with its own processor (one batch and fsync at a time).
+    /// Partitions of the keyspace, each with its own processor (two threads: apply and commit).
+    /// Two by default: on small machines fewer partitions mean larger batches and fewer thread
+    /// hand-offs per request (see docs/benchmarks.md); more help when cores are plenty.
     /// Fixed for a data directory: invocations are owned by partition key modulo this count.
     /// </summary>
-    public int Partitions { get; init; } = 4;
+    public int Partitions { get; init; } = 2;
 
     /// <summary>6 matches a default Restate 1.7 server; 7 when the V7 flag is on.</summary>
     public int MaxProtocolVersion { get; init; } = 6;

@@ -11,7 +11,7 @@ internal sealed class CommandQueue(int externalCapacity)
 {
     private readonly ConcurrentQueue<PartitionCommand> _internal = new();
     private readonly ConcurrentQueue<PartitionCommand> _external = new();
-    private readonly SemaphoreSlim _signal = new(0);
+    private readonly object _gate = new();
     private int _externalCount;
     private int _pending;
     private volatile bool _closed;
@@ -64,7 +64,14 @@ internal sealed class CommandQueue(int externalCapacity)
                 return false;
             }
 
-            _signal.Wait();
+            // Block without spinning until a producer signals (or already has since the reset above).
+            lock (_gate)
+            {
+                if (Volatile.Read(ref _pending) == 0 && !_closed)
+                {
+                    Monitor.Wait(_gate);
+                }
+            }
         }
     }
 
@@ -89,14 +96,20 @@ internal sealed class CommandQueue(int externalCapacity)
     public void Close()
     {
         _closed = true;
-        _signal.Release();
+        lock (_gate)
+        {
+            Monitor.PulseAll(_gate);
+        }
     }
 
     private void Signal()
     {
         if (Interlocked.Exchange(ref _pending, 1) == 0)
         {
-            _signal.Release();
+            lock (_gate)
+            {
+                Monitor.Pulse(_gate);
+            }
         }
     }
 }

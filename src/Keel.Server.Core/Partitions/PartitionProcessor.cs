@@ -30,7 +30,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private readonly Waiters _waiters = new();
     private readonly FailureLog _failureLog;
     private readonly TimerWindow _timers;
-    private readonly System.Collections.Concurrent.BlockingCollection<AppliedBatch> _toCommit = new(MaxInFlight);
+    private readonly HandOff<AppliedBatch> _toCommit = new(MaxInFlight);
     private readonly Lock _inFlightGate = new();
     private List<Overlay> _inFlight = [];
     private Thread? _applyThread;
@@ -148,11 +148,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 _inFlight = [.. _inFlight, tx.Batch];
             }
 
-            try
-            {
-                _toCommit.Add(applied);
-            }
-            catch (InvalidOperationException)
+            if (!_toCommit.TryAdd(applied))
             {
                 // The commit side stopped (fatal failure or shutdown).
                 Refuse(applied, _failure ?? new PartitionUnavailableException(_partition, "the partition is stopping"));
@@ -160,7 +156,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             }
         }
 
-        _toCommit.CompleteAdding();
+        _toCommit.Complete();
     }
 
     /// <summary>Applies one command; a command that throws leaves no writes, is logged and answered, and a failed effect retries its attempt.</summary>
@@ -192,7 +188,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
 
     private void CommitLoop()
     {
-        foreach (var batch in _toCommit.GetConsumingEnumerable())
+        while (_toCommit.TryTake(out var batch))
         {
             if (_failure is { } failure)
             {
@@ -359,7 +355,6 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             _commitThread?.Join();
         }).ConfigureAwait(false);
         _waiters.FailAll(new PartitionUnavailableException(_partition, "the server is stopping"));
-        _toCommit.Dispose();
     }
 
     /// <summary>A batch applied and waiting for its commit: its writes, the actions to run after, the requests to answer if it fails.</summary>

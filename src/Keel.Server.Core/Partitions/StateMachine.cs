@@ -191,7 +191,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             : null;
         c.Actions.Add(new PartitionAction.Invoke(new InvokeRequest(
             record.Id, record.Attempt, record.Service, record.Handler, record.Key, deployment, (ServiceProtocolVersion)record.ProtocolVersion,
-            c.Tables.ReadJournal(record.Id), eager, record.RandomSeed, record.RetryCountSinceLastStoredEntry,
+            c.Tables.ReadJournal(record), eager, record.RandomSeed, record.RetryCountSinceLastStoredEntry,
             c.Now - record.LastStoredEntryAt, inactivity, abort, record.IdempotencyKey)));
     }
 

@@ -157,9 +157,35 @@ public sealed class Tables
     }
 
     public List<JournalEntry> ReadJournal(InvocationId id) =>
-        _tx.Scan(Table.Journal, Keys.JournalPrefix(id))
-            .Select(kv => new JournalEntry((MessageType)BinaryPrimitives.ReadUInt16BigEndian(kv.Value), kv.Value.AsMemory(2)))
-            .ToList();
+        _tx.Scan(Table.Journal, Keys.JournalPrefix(id)).Select(kv => Entry(kv.Value)).ToList();
+
+    /// <summary>
+    /// The record's journal. Short journals (a new invocation's is one entry, often still in this
+    /// batch) are read by point lookups, which avoid opening a storage iterator.
+    /// </summary>
+    public List<JournalEntry> ReadJournal(InvocationRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.JournalLength > 8)
+        {
+            return ReadJournal(record.Id);
+        }
+
+        var entries = new List<JournalEntry>((int)record.JournalLength);
+        for (var i = 0u; i < record.JournalLength; i++)
+        {
+            if (_tx.Get(Table.Journal, Keys.JournalEntry(record.Id, i)) is not { } bytes)
+            {
+                return ReadJournal(record.Id);
+            }
+
+            entries.Add(Entry(bytes));
+        }
+
+        return entries;
+    }
+
+    private static JournalEntry Entry(byte[] bytes) => new((MessageType)BinaryPrimitives.ReadUInt16BigEndian(bytes), bytes.AsMemory(2));
 
     public void DeleteJournal(InvocationId id, uint length)
     {

@@ -40,7 +40,14 @@ public sealed class RocksDbStore : IKeyValueStore
 
     public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to)
     {
-        using var iterator = _db.NewIterator(_families[table]);
+        // An upper bound lets RocksDB stop at the range's end instead of reading past it.
+        var readOptions = new ReadOptions();
+        if (to is not null)
+        {
+            readOptions.SetIterateUpperBound(to);
+        }
+
+        using var iterator = _db.NewIterator(_families[table], readOptions);
         for (iterator.Seek(from); iterator.Valid(); iterator.Next())
         {
             var key = iterator.Key();

@@ -13,7 +13,7 @@ public sealed record ServerSettings
     public int IngressPort { get; init; } = 8080;
     public int AdminPort { get; init; } = 9070;
     public string BindAddress { get; init; } = "127.0.0.1";
-    public int Partitions { get; init; } = 4;
+    public int Partitions { get; init; } = 2;
     public bool EnableProtocolV7 { get; init; }
 
     /// <summary>How long completed invocations stay reachable when their service sets no retention.</summary>

@@ -33,7 +33,7 @@ public abstract record PartitionCommand
     public sealed record AckOutbox(ulong Seq) : PartitionCommand;
 
     /// <summary>Deletes up to <paramref name="Limit"/> completed invocations whose retention has passed (read from the retention index).</summary>
-    public sealed record Cleanup(int Limit = 500) : PartitionCommand;
+    public sealed record Cleanup(int Limit = 100) : PartitionCommand;
 
     /// <summary>Sent once at start: resume every invocation that was running, redeliver the outbox.</summary>
     public sealed record Recover : PartitionCommand;

@@ -35,7 +35,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private List<Overlay> _inFlight = [];
     private Thread? _applyThread;
     private Thread? _commitThread;
+    private static readonly TimeSpan CleanupStep = TimeSpan.FromMilliseconds(10);
     private ITimer? _cleanup;
+    private ITimer? _cleanupNext;
     private volatile Exception? _failure;
 
     public PartitionProcessor(int partition, IKeyValueStore store, StateMachine stateMachine, ISchemaView schema, IInvoker invoker, TimeProvider time,
@@ -83,6 +85,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _applyThread.Start();
         _commitThread.Start();
         _timers.Start();
+        _cleanupNext = _time.CreateTimer(_ => Enqueue(new PartitionCommand.Cleanup()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _cleanup = _time.CreateTimer(_ =>
         {
             _waiters.Prune();
@@ -299,7 +302,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 _failureLog.Report(failed);
                 break;
             case PartitionAction.CleanupMore:
-                Enqueue(new PartitionCommand.Cleanup());
+                // More has expired: continue in small steps, leaving room for live work in between.
+                _cleanupNext?.Change(CleanupStep, Timeout.InfiniteTimeSpan);
                 break;
         }
     }
@@ -345,6 +349,11 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         if (_cleanup is not null)
         {
             await _cleanup.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_cleanupNext is not null)
+        {
+            await _cleanupNext.DisposeAsync().ConfigureAwait(false);
         }
 
         _timers.Dispose();

@@ -22,8 +22,8 @@ public sealed class RocksDbStore : IKeyValueStore
         var options = new DbOptions()
             .SetCreateIfMissing(true)
             .SetCreateMissingColumnFamilies(true)
-            // Keep the write-ahead log short so a restart after kill -9 replays little.
-            .SetMaxTotalWalSize(64L << 20);
+            // Keep the write-ahead log short (16 MiB) so a restart after kill -9 replays little.
+            .SetMaxTotalWalSize(16L << 20);
         _db = RocksDb.Open(options, directory, families);
         foreach (var table in Enum.GetValues<Table>())
         {

@@ -160,6 +160,11 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
         var kind = _schema.TryGetHandler(request.Service, request.Handler, out _, out var handler) ? handler.Kind : (Protocol.Manifest.HandlerType?)null;
         var plain = (int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)_map.Count);
         var id = InvocationIds.ForRequest(request, kind, _map, plain, _time.GetUtcNow());
+        if (_invoker.Backlog >= _options.MaxInvokerBacklog)
+        {
+            throw new OverloadedException($"The server is overloaded: {_invoker.Backlog} invocations are waiting for their deployments. Retry later.");
+        }
+
         var pending = new PendingRequest(waitForResult: !request.IsSend);
         Offer(OwnerOfKey(id.PartitionKey), new PartitionCommand.Submit(request, id, pending));
         var accepted = (SubmitResult)await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -32,6 +32,13 @@ public sealed record RuntimeOptions
     /// <summary>How long a completed invocation's result stays reachable (attach, output, idempotency, workflow run).</summary>
     public TimeSpan CompletionRetention { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// When this many attempts wait for a free invoker slot, new ingress requests are refused (429)
+    /// until the deployments catch up: accepted work is durable anyway, but a backlog without bound
+    /// would grow memory and latency without bound.
+    /// </summary>
+    public int MaxInvokerBacklog { get; init; } = 5_000;
+
     /// <summary>Queue bound, cleanup interval and timer window of each partition processor.</summary>
     public Partitions.ProcessorOptions Processor { get; init; } = new();
 }

@@ -9,6 +9,8 @@ public class KeelRuntimeTests
 {
     private sealed class NoInvoker : IInvoker
     {
+        public int Backlog { get; set; }
+
         public void Start(InvokeRequest request)
         {
         }
@@ -22,8 +24,21 @@ public class KeelRuntimeTests
         }
     }
 
-    private static KeelRuntime Runtime(int partitions = 2) =>
-        new(new RuntimeOptions { DataDirectory = "unused", Partitions = partitions }, new FakeSchema(), new NoInvoker(), TimeProvider.System);
+    private static KeelRuntime Runtime(int partitions = 2, NoInvoker? invoker = null) =>
+        new(new RuntimeOptions { DataDirectory = "unused", Partitions = partitions, MaxInvokerBacklog = 100 }, new FakeSchema(), invoker ?? new NoInvoker(), TimeProvider.System);
+
+    [Fact]
+    public async Task New_requests_are_refused_while_the_invoker_backlog_is_full_and_accepted_again_after()
+    {
+        var invoker = new NoInvoker { Backlog = 100 };
+        await using var runtime = Runtime(2, invoker);
+        await runtime.StartAsync(new MemoryStore());
+        var request = new InvocationRequest("Greeter", "greet", null, "1"u8.ToArray(), [], null, true);
+        await Assert.ThrowsAsync<Partitions.OverloadedException>(() => runtime.SubmitAsync(request, CancellationToken.None));
+
+        invoker.Backlog = 99;
+        Assert.Equal(SubmitStatus.Accepted, (await runtime.SubmitAsync(request, CancellationToken.None)).Status);
+    }
 
     [Fact]
     public async Task Data_written_in_the_older_format_is_refused_with_a_clear_message()

@@ -19,6 +19,9 @@ public interface IInvoker
 
     /// <summary>Stop an attempt (kill, or the partition lost interest); no effect is reported afterwards.</summary>
     void Abort(InvocationId id, int attempt);
+
+    /// <summary>Attempts started by partitions but still waiting for a free slot (the runtime refuses new requests when this grows too long).</summary>
+    int Backlog => 0;
 }
 
 /// <summary>Everything the invoker needs to open one attempt.</summary>

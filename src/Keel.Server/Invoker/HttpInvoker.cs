@@ -15,6 +15,9 @@ namespace Keel.Server.Invoker;
 public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger, int concurrencyLimit = 1000) : IInvoker, IDisposable
 {
     private readonly SemaphoreSlim _slots = new(concurrencyLimit, concurrencyLimit);
+    private int _waiting;
+
+    public int Backlog => Volatile.Read(ref _waiting);
 
     private readonly ConcurrentDictionary<InvocationId, AttemptRunner> _attempts = new();
     private readonly ConcurrentDictionary<string, HttpClient> _clients = new();
@@ -35,7 +38,9 @@ public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger, 
         _attempts[request.Id] = runner;
         _ = Task.Run(async () =>
         {
+            Interlocked.Increment(ref _waiting);
             await _slots.WaitAsync().ConfigureAwait(false);
+            Interlocked.Decrement(ref _waiting);
             try
             {
                 if (!runner.IsAborted)

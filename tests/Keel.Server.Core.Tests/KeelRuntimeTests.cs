@@ -34,7 +34,7 @@ public class KeelRuntimeTests
         await using var runtime = Runtime(2, invoker);
         await runtime.StartAsync(new MemoryStore());
         var request = new InvocationRequest("Greeter", "greet", null, "1"u8.ToArray(), [], null, true);
-        await Assert.ThrowsAsync<Partitions.OverloadedException>(() => runtime.SubmitAsync(request, CancellationToken.None));
+        await Assert.ThrowsAsync<Keel.Server.Partitions.OverloadedException>(() => runtime.SubmitAsync(request, CancellationToken.None));
 
         invoker.Backlog = 99;
         Assert.Equal(SubmitStatus.Accepted, (await runtime.SubmitAsync(request, CancellationToken.None)).Status);

@@ -32,8 +32,12 @@ public abstract record PartitionCommand
     /// <summary>The target partition applied (or had already applied) this outbox entry: forget it.</summary>
     public sealed record AckOutbox(ulong Seq) : PartitionCommand;
 
-    /// <summary>Deletes up to <paramref name="Limit"/> completed invocations whose retention has passed (read from the retention index).</summary>
-    public sealed record Cleanup(int Limit = 100) : PartitionCommand;
+    /// <summary>
+    /// Deletes up to <paramref name="Limit"/> completed invocations whose retention has passed (read
+    /// from the retention index), starting after <paramref name="After"/> when a previous step left
+    /// off there (so a long expiry does not rescan the index entries it already deleted).
+    /// </summary>
+    public sealed record Cleanup(int Limit = 100, byte[]? After = null) : PartitionCommand;
 
     /// <summary>Sent once at start: resume every invocation that was running, redeliver the outbox.</summary>
     public sealed record Recover : PartitionCommand;
@@ -63,6 +67,6 @@ public abstract record PartitionAction
     /// <summary>An attempt failed: tell the operator (logged, rate-limited per invocation).</summary>
     public sealed record AttemptFailed(InvocationId Id, string Target, FailureInfo Failure, TimeSpan? RetryIn, string Outcome) : PartitionAction;
 
-    /// <summary>Cleanup found more expired invocations than its limit: run again soon.</summary>
-    public sealed record CleanupMore : PartitionAction;
+    /// <summary>Cleanup found more expired invocations than its limit: run again soon, after <paramref name="After"/>.</summary>
+    public sealed record CleanupMore(byte[] After) : PartitionAction;
 }

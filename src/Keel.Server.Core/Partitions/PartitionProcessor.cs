@@ -38,6 +38,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private static readonly TimeSpan CleanupStep = TimeSpan.FromMilliseconds(10);
     private ITimer? _cleanup;
     private ITimer? _cleanupNext;
+    private volatile byte[]? _cleanupAfter;
     private volatile Exception? _failure;
 
     public PartitionProcessor(int partition, IKeyValueStore store, StateMachine stateMachine, ISchemaView schema, IInvoker invoker, TimeProvider time,
@@ -85,7 +86,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _applyThread.Start();
         _commitThread.Start();
         _timers.Start();
-        _cleanupNext = _time.CreateTimer(_ => Enqueue(new PartitionCommand.Cleanup()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _cleanupNext = _time.CreateTimer(_ => Enqueue(new PartitionCommand.Cleanup(After: _cleanupAfter)), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _cleanup = _time.CreateTimer(_ =>
         {
             _waiters.Prune();
@@ -301,8 +302,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             case PartitionAction.AttemptFailed failed:
                 _failureLog.Report(failed);
                 break;
-            case PartitionAction.CleanupMore:
+            case PartitionAction.CleanupMore more:
                 // More has expired: continue in small steps, leaving room for live work in between.
+                _cleanupAfter = more.After;
                 _cleanupNext?.Change(CleanupStep, Timeout.InfiniteTimeSpan);
                 break;
         }

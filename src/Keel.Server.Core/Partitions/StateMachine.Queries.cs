@@ -35,7 +35,8 @@ public sealed partial class StateMachine
     /// </summary>
     private static void OnCleanup(ApplyContext c, PartitionCommand.Cleanup cleanup)
     {
-        var expired = c.Tables.Expired(c.Now, cleanup.Limit + 1);
+        // Entries before `After` were deleted by the previous step; new ones always expire later than now.
+        var expired = c.Tables.Expired(c.Now, cleanup.Limit + 1, cleanup.After);
         foreach (var (id, indexKey) in expired.Take(cleanup.Limit))
         {
             c.Tables.DeleteIndexEntry(Table.Retention, indexKey);
@@ -47,7 +48,7 @@ public sealed partial class StateMachine
 
         if (expired.Count > cleanup.Limit)
         {
-            c.Actions.Add(new PartitionAction.CleanupMore());
+            c.Actions.Add(new PartitionAction.CleanupMore(expired[cleanup.Limit - 1].IndexKey));
         }
     }
 

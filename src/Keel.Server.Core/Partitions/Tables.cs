@@ -277,8 +277,8 @@ public sealed class Tables
     public void RemoveRetention(DateTimeOffset until, InvocationId id) => Write(Table.Retention, Keys.Retention(_rangeStart, until, id), null);
 
     /// <summary>Up to <paramref name="limit"/> invocations whose retention ended at or before <paramref name="now"/>, oldest first.</summary>
-    public List<(InvocationId Id, byte[] IndexKey)> Expired(DateTimeOffset now, int limit) =>
-        _tx.Scan(Table.Retention, Keys.PartitionPrefix(_rangeStart), Keys.RetentionBound(_rangeStart, now.AddMilliseconds(1)))
+    public List<(InvocationId Id, byte[] IndexKey)> Expired(DateTimeOffset now, int limit, byte[]? after = null) =>
+        _tx.Scan(Table.Retention, after is null ? Keys.PartitionPrefix(_rangeStart) : [.. after, 0], Keys.RetentionBound(_rangeStart, now.AddMilliseconds(1)))
             .Take(limit)
             .Select(kv => (Keys.RetainedId(kv.Key), kv.Key))
             .ToList();

@@ -51,8 +51,8 @@ public class IndexesTests
         Assert.Equal(6, Count(Table.Retention));
 
         var first = Apply(new PartitionCommand.Cleanup(Limit: 3), Now.AddHours(1).AddMinutes(1));
-        Assert.Single(first.Actions.OfType<PartitionAction.CleanupMore>());
-        var second = Apply(new PartitionCommand.Cleanup(Limit: 3), Now.AddHours(1).AddMinutes(1));
+        var more = Assert.Single(first.Actions.OfType<PartitionAction.CleanupMore>());
+        var second = Apply(new PartitionCommand.Cleanup(Limit: 3, After: more.After), Now.AddHours(1).AddMinutes(1));
         Assert.Empty(second.Actions.OfType<PartitionAction.CleanupMore>());
 
         Assert.All(early, a => Assert.Null(new Tables(new Transaction(_store)).GetInvocation(a.Id)));

@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import { createServer } from "node:http";
 
-// SDK 1.17.2 needs Promise.withResolvers, which node 20 lacks (see ORACLES.md).
+// SDK 1.17.2 needs Promise.withResolvers, which node 20 lacks (a polyfill keeps the SDK working there).
 Promise.withResolvers ??= () => {
   let resolve, reject;
   const promise = new Promise((a, b) => { resolve = a; reject = b; });

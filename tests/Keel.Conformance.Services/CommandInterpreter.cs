@@ -8,7 +8,7 @@ public sealed record InterpreterRequest(List<JsonElement> Commands);
 public sealed record AwakeableRequest(string AwakeableKey, string? Value, string? Reason);
 
 /// <summary>
-/// The contract's small command interpreter (CONTRACT.md §1.2): awaitable commands combined with
+/// The contract's small command interpreter (as Restate's conformance suite drives it): awaitable commands combined with
 /// the durable-future combinators; each result is appended to the "results" state list.
 /// </summary>
 [VirtualObject(Name = "VirtualObjectCommandInterpreter")]

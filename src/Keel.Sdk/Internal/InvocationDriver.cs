@@ -55,7 +55,7 @@ internal sealed partial class InvocationDriver
         }
 
         // The runtime closes the request body after our final message; ending the response earlier
-        // makes HTTP/2 servers reset the stream (see ORACLES.md, the Kestrel pitfall).
+        // makes HTTP/2 servers reset the stream (Kestrel then refuses new streams on that connection).
         await _inputDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         await reader.ConfigureAwait(false);
     }

@@ -7,7 +7,7 @@ using Keel.Server.Model;
 namespace Keel.Server.Partitions;
 
 /// <summary>
-/// What a command may do from where it is issued (protocol.md §5.7). A violation fails the attempt
+/// What a command may do from where it is issued (the service protocol's rules). A violation fails the attempt
 /// (retried like any failure: the code or the registration may be fixed meanwhile); the command is
 /// not journaled.
 /// </summary>

@@ -14,7 +14,7 @@ public sealed class ManifestException : Exception
     public ManifestException(string message, Exception inner) : base(message, inner) { }
 }
 
-/// <summary>The registration rules of protocol.md §6: mode, protocol range, names, handler kinds, retry policies.</summary>
+/// <summary>The endpoint manifest's registration rules: mode, protocol range, names, handler kinds, retry policies.</summary>
 public static partial class ManifestValidator
 {
     [GeneratedRegex("^([a-zA-Z]|_[a-zA-Z0-9])[a-zA-Z0-9._-]*$")]

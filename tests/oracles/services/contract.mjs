@@ -1,10 +1,10 @@
-// Contract services (../../../../shared CONTRACT.md names and shapes) written with the official
+// Contract services (the names and shapes of Restate's conformance test services) written with the official
 // TypeScript SDK, to test the Keel server against an SDK we did not write.
 // PORT (default 9080); MODE=request-response serves HTTP/1.1 request-response instead of h2c streams.
 import http from "node:http";
 import { createRequire } from "node:module";
 
-// SDK 1.17.2 needs Promise.withResolvers, which node 20 lacks (ORACLES.md).
+// SDK 1.17.2 needs Promise.withResolvers, which node 20 lacks; a polyfill keeps it working.
 Promise.withResolvers ??= () => {
   let resolve, reject;
   const promise = new Promise((a, b) => { resolve = a; reject = b; });

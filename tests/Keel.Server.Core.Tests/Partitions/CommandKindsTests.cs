@@ -11,31 +11,18 @@ namespace Keel.Server.Core.Tests.Partitions;
 /// <summary>One command kind per test: the actions it returns and the state it leaves.</summary>
 public class CommandKindsTests
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
-    private readonly MemoryStore _store = new();
-    private readonly StateMachine _machine = new(new FakeSchema(), new RuntimeOptions { DataDirectory = "unused", Partitions = 1, RetryMaxAttempts = 2 });
+    private static readonly DateTimeOffset Now = PartitionHarness.Now;
+    private readonly PartitionHarness _h = new(new RuntimeOptions { DataDirectory = "unused", Partitions = 1, RetryMaxAttempts = 2 });
 
-    private ApplyResult Apply(PartitionCommand command, DateTimeOffset? at = null)
-    {
-        var tx = new Transaction(_store);
-        var result = _machine.Apply(new Tables(tx), command, at ?? Now);
-        tx.Commit();
-        return result;
-    }
+    private ApplyResult Apply(PartitionCommand command, DateTimeOffset? at = null) => _h.Apply(command, at);
 
-    private InvokeRequest Submit(string service, string handler, string? key = null) =>
-        Apply(Commands.Submit(new InvocationRequest(service, handler, key, "1"u8.ToArray(), [], null, true))).Actions.OfType<PartitionAction.Invoke>().Single().Request;
+    private InvokeRequest Submit(string service, string handler, string? key = null) => _h.Submit(service, handler, key);
 
-    private ApplyResult Effect(InvokeRequest attempt, IMessage command) =>
-        Apply(new PartitionCommand.Effect(new InvokerEffect.Command(attempt.Id, attempt.Attempt, 1, new JournalEntry(MessageCodec.TypeOf(command), command.ToByteArray()), false)));
+    private ApplyResult Effect(InvokeRequest attempt, IMessage command) => _h.Effect(attempt, command);
 
-    private InvocationRecord Record(Protocol.Ids.InvocationId id) => new Tables(new Transaction(_store)).GetInvocation(id)!;
+    private InvocationRecord Record(Protocol.Ids.InvocationId id) => _h.Record(id)!;
 
-    private static NotificationTemplate Pushed(ApplyResult result, MessageType type)
-    {
-        var push = result.Actions.OfType<PartitionAction.Push>().Single(p => FrameHeader.ReadFrom(p.Frame).Type == type);
-        return NotificationTemplate.Parser.ParseFrom(push.Frame.AsSpan(FrameHeader.Size));
-    }
+    private static NotificationTemplate Pushed(ApplyResult result, MessageType type) => PartitionHarness.Pushed(result, type);
 
     [Fact]
     public void Purge_refuses_a_running_invocation_and_forgets_a_completed_one()

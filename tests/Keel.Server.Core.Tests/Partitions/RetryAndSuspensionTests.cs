@@ -12,22 +12,14 @@ namespace Keel.Server.Core.Tests.Partitions;
 /// <summary>Retry policies from the manifest, and V7 suspension trees resumed only when they can progress.</summary>
 public class RetryAndSuspensionTests
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
-    private readonly MemoryStore _store = new();
-    private readonly StateMachine _machine = new(new FakeSchema(), new RuntimeOptions { DataDirectory = "unused", Partitions = 1, MaxProtocolVersion = 7 });
+    private static readonly DateTimeOffset Now = PartitionHarness.Now;
+    private readonly PartitionHarness _h = new(new RuntimeOptions { DataDirectory = "unused", Partitions = 1, MaxProtocolVersion = 7 });
 
-    private List<PartitionAction> Apply(PartitionCommand command)
-    {
-        var tx = new Transaction(_store);
-        var actions = _machine.Apply(new Tables(tx), command, Now).Actions;
-        tx.Commit();
-        return actions;
-    }
+    private List<PartitionAction> Apply(PartitionCommand command) => _h.Actions(command);
 
-    private InvokeRequest Submit(string service, string handler) =>
-        Apply(Commands.Submit(new InvocationRequest(service, handler, null, "1"u8.ToArray(), [], null, true))).OfType<PartitionAction.Invoke>().Single().Request;
+    private InvokeRequest Submit(string service, string handler) => _h.Submit(service, handler);
 
-    private InvocationRecord Record(InvocationId id) => new Tables(new Transaction(_store)).GetInvocation(id)!;
+    private InvocationRecord Record(InvocationId id) => _h.Record(id)!;
 
     [Fact]
     public void The_manifest_retry_policy_sets_the_backoff_and_kills_at_its_maximum()

@@ -32,7 +32,8 @@ public sealed record ServiceInfo(
     TimeSpan? InactivityTimeout = null,
     TimeSpan? AbortTimeout = null,
     bool EnableLazyState = false,
-    RetryPolicySettings? RetryPolicy = null);
+    RetryPolicySettings? RetryPolicy = null,
+    TimeSpan? JournalRetention = null);
 
 /// <summary>A handler; <see cref="Kind"/> is already normalised (object default = exclusive, workflow default = shared).</summary>
 public sealed record HandlerInfo(
@@ -44,7 +45,10 @@ public sealed record HandlerInfo(
     TimeSpan? InactivityTimeout = null,
     TimeSpan? AbortTimeout = null,
     bool? EnableLazyState = null,
-    RetryPolicySettings? RetryPolicy = null);
+    RetryPolicySettings? RetryPolicy = null,
+    TimeSpan? IdempotencyRetention = null,
+    TimeSpan? JournalRetention = null,
+    TimeSpan? WorkflowCompletionRetention = null);
 
 /// <summary>What the server does once an invocation has used up its retry attempts.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<OnMaxAttempts>))]

@@ -126,7 +126,8 @@ public sealed class SchemaRegistry : ISchemaView
         return manifest.Services.Select(s => new ServiceInfo(
             s.Name, s.Ty, string.Empty,
             s.Handlers.ToDictionary(h => h.Name, h => new HandlerInfo(h.Name, ManifestValidator.KindOf(s.Ty, h), h.Input, h.Output, h.IngressPrivate != true,
-                Ms(h.InactivityTimeout), Ms(h.AbortTimeout), h.EnableLazyState, RetryPolicySettings.FromManifest(h))),
+                Ms(h.InactivityTimeout), Ms(h.AbortTimeout), h.EnableLazyState, RetryPolicySettings.FromManifest(h),
+                Ms(h.IdempotencyRetention), Ms(h.JournalRetention), Ms(h.WorkflowCompletionRetention))),
             0,
             s.IngressPrivate != true,
             Ms(s.IdempotencyRetention),
@@ -134,7 +135,8 @@ public sealed class SchemaRegistry : ISchemaView
             Ms(s.InactivityTimeout),
             Ms(s.AbortTimeout),
             s.EnableLazyState == true,
-            RetryPolicySettings.FromManifest(s))).ToList();
+            RetryPolicySettings.FromManifest(s),
+            Ms(s.JournalRetention))).ToList();
     }
 
     private static TimeSpan? Ms(long? milliseconds) => milliseconds is { } ms ? TimeSpan.FromMilliseconds(ms) : null;

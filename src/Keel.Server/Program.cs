@@ -61,7 +61,7 @@ runtime.Failed += failure =>
 app.UseRuntimeErrorMapping();
 
 IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime);
-AdminEndpoints.Map(app, $"*:{settings.AdminPort}", schema, new DiscoveryClient(), runtime);
+AdminEndpoints.Map(app, settings, schema, new DiscoveryClient(), runtime);
 
 try
 {

@@ -41,7 +41,7 @@ public static class AdminEndpoints
         {
             var group = app.MapGroup(prefix).RequireHost(host);
             group.MapGet("/health", () => runtime.Failure is { } failure ? Error(503, failure.Message) : Results.Ok());
-            group.MapGet("/version", () => Results.Json(new JsonObject
+            group.MapGet("/version", () => Json(new JsonObject
             {
                 ["version"] = ReportedVersion,
                 ["min_admin_api_version"] = 2,
@@ -51,26 +51,26 @@ public static class AdminEndpoints
             }));
 
             group.MapPost("/deployments", (HttpContext http, CancellationToken ct) => RegisterAsync(http, apiVersion, schema, discovery, options, ct));
-            group.MapGet("/deployments", () => Results.Json(new JsonObject
+            group.MapGet("/deployments", () => Json(new JsonObject
             {
                 ["deployments"] = new JsonArray([.. schema.Deployments.Select(d => (JsonNode)AdminJson.Deployment(d, schema.ServicesOf(d.Id)))]),
             }));
             group.MapGet("/deployments/{id}", (string id) => schema.GetDeployment(id) is { } found
-                ? Results.Json(AdminJson.DetailedDeployment(found.Deployment, found.Services, options))
+                ? Json(AdminJson.DetailedDeployment(found.Deployment, found.Services, options))
                 : DeploymentNotFound(id));
             group.MapDelete("/deployments/{id}", (string id, bool? force) => DeleteDeployment(schema, id, force));
 
-            group.MapGet("/services", () => Results.Json(new JsonObject
+            group.MapGet("/services", () => Json(new JsonObject
             {
                 ["services"] = new JsonArray([.. schema.Services.Select(s => (JsonNode)ServiceJson(schema, s, options))]),
             }));
-            group.MapGet("/services/{name}", (string name) => schema.TryGetService(name, out var s) ? Results.Json(ServiceJson(schema, s, options)) : ServiceNotFound(name));
+            group.MapGet("/services/{name}", (string name) => schema.TryGetService(name, out var s) ? Json(ServiceJson(schema, s, options)) : ServiceNotFound(name));
             group.MapPatch("/services/{name}", (string name, HttpContext http) => ModifyServiceAsync(http, name, schema, options));
             group.MapGet("/services/{name}/handlers", (string name) => schema.TryGetService(name, out var s)
-                ? Results.Json(new JsonObject { ["handlers"] = ServiceJson(schema, s, options)["handlers"]!.DeepClone() })
+                ? Json(new JsonObject { ["handlers"] = ServiceJson(schema, s, options)["handlers"]!.DeepClone() })
                 : ServiceNotFound(name));
             group.MapGet("/services/{name}/handlers/{handler}", (string name, string handler) => !schema.TryGetService(name, out var s) ? ServiceNotFound(name)
-                : s.Handlers.TryGetValue(handler, out var h) ? Results.Json(AdminJson.Handler(h, s, RequestResponse(schema, s)))
+                : s.Handlers.TryGetValue(handler, out var h) ? Json(AdminJson.Handler(h, s, RequestResponse(schema, s)))
                 : Error(404, $"The requested handler '{handler}' on service '{name}' does not exist"));
 
             group.MapPatch("/invocations/{id}/{action}", (string id, string action, CancellationToken ct) => ControlAsync(runtime, id, action, ct));
@@ -183,7 +183,7 @@ public static class AdminEndpoints
         }
 
         http.Response.Headers.Location = $"deployments/{registration.Deployment.Id}";
-        return Results.Json(AdminJson.Registered(registration.Deployment, registration.Services, options), statusCode: status);
+        return Json(AdminJson.Registered(registration.Deployment, registration.Services, options), statusCode: status);
     }
 
     private static async Task<IResult> ModifyServiceAsync(HttpContext http, string name, SchemaRegistry schema, AdminOptions options)
@@ -210,7 +210,7 @@ public static class AdminEndpoints
         {
             ModifyOutcome.NotFound => ServiceNotFound(name),
             ModifyOutcome.NotAWorkflow => Error(400, $"modifying retention time for service type {updated.Type} is unsupported: workflow_completion_retention applies to workflows only; '{name}' is a {updated.Type}."),
-            _ => Results.Json(ServiceJson(schema, updated, options)),
+            _ => Json(ServiceJson(schema, updated, options)),
         };
     }
 
@@ -342,7 +342,9 @@ public static class AdminEndpoints
         };
     }
 
+    private static IResult Json(JsonNode body, int statusCode = 200) => Results.Json(body, Ingress.IngressEndpoints.ReadableJson, statusCode: statusCode);
+
     /// <summary>An error as Restate's admin API answers it: <c>{"message", "restate_code"}</c>.</summary>
     public static IResult Error(int status, string message, string? restateCode = null) =>
-        Results.Json(new JsonObject { ["message"] = message, ["restate_code"] = restateCode }, statusCode: status);
+        Json(new JsonObject { ["message"] = message, ["restate_code"] = restateCode }, statusCode: status);
 }

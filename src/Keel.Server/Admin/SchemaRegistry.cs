@@ -61,6 +61,10 @@ public sealed class SchemaRegistry : ISchemaView
         _path = Path.Combine(dataDirectory, "schema.json");
         var loaded = File.Exists(_path) ? JsonSerializer.Deserialize<SchemaDocument>(File.ReadAllText(_path), Json) ?? new() : new();
         _document = loaded.Revisions is null ? Upgrade(loaded) : loaded;
+        if (_document.Deployments.Any(d => !DeploymentIds.TryParse(d.Id, out _)))
+        {
+            Replace(RenameDeployments(_document));
+        }
     }
 
     public sealed record SchemaDocument
@@ -72,6 +76,41 @@ public sealed class SchemaRegistry : ISchemaView
 
         /// <summary>Each deployment's own services, by deployment id then service name. Absent in documents written before it existed.</summary>
         public Dictionary<string, Dictionary<string, ServiceInfo>>? Revisions { get; init; }
+
+        /// <summary>Deployment ids of earlier Keel versions and the Restate-format ids that replaced them; the old ones still resolve.</summary>
+        public Dictionary<string, string>? Aliases { get; init; }
+    }
+
+    /// <summary>
+    /// Gives deployments whose ids are not in Restate's format (earlier Keel versions wrote <c>dp_</c> and
+    /// 22 digits without the scheme version) a Restate-format id, derived from the old one when it can
+    /// be decoded, and keeps the old id as an alias: invocations pinned to it keep their deployment.
+    /// </summary>
+    private static SchemaDocument RenameDeployments(SchemaDocument document)
+    {
+        var aliases = new Dictionary<string, string>(document.Aliases ?? [], StringComparer.Ordinal);
+        var renames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var deployment in document.Deployments.Where(d => !DeploymentIds.TryParse(d.Id, out _)))
+        {
+            var renamed = deployment.Id.Length == 25 && deployment.Id.StartsWith("dp_", StringComparison.Ordinal)
+                && Protocol.Ids.Base62.TryDecode(deployment.Id.AsSpan(3), out var value) && value >> 80 != 0
+                ? DeploymentIds.Format(value)
+                : DeploymentIds.New(deployment.CreatedAt);
+            renames[deployment.Id] = renamed;
+        }
+
+        foreach (var (old, renamed) in renames)
+        {
+            aliases[old] = renamed;
+        }
+
+        string Rename(string id) => renames.GetValueOrDefault(id, id);
+        var revisions = document.Revisions!.ToDictionary(
+            r => Rename(r.Key),
+            r => r.Value.ToDictionary(s => s.Key, s => s.Value with { DeploymentId = Rename(s.Value.DeploymentId) }, StringComparer.Ordinal),
+            StringComparer.Ordinal);
+        List<DeploymentInfo> deployments = [.. document.Deployments.Select(d => d with { Id = Rename(d.Id) })];
+        return new SchemaDocument { Deployments = deployments, Revisions = revisions, Services = ActiveIndex(deployments, revisions), Aliases = aliases };
     }
 
     /// <summary>A document of an older server had only the active revisions: those are what each deployment serves.</summary>
@@ -122,7 +161,8 @@ public sealed class SchemaRegistry : ISchemaView
 
         public bool TryGetDeployment(string deploymentId, out DeploymentInfo deployment)
         {
-            deployment = document.Deployments.FirstOrDefault(d => d.Id == deploymentId)!;
+            var id = document.Aliases?.GetValueOrDefault(deploymentId) ?? deploymentId;
+            deployment = document.Deployments.FirstOrDefault(d => d.Id == id)!;
             return deployment is not null;
         }
 
@@ -147,8 +187,9 @@ public sealed class SchemaRegistry : ISchemaView
     public (DeploymentInfo Deployment, IReadOnlyList<ServiceInfo> Services)? GetDeployment(string deploymentId)
     {
         var document = _document;
-        var deployment = document.Deployments.FirstOrDefault(d => d.Id == deploymentId);
-        return deployment is null ? null : (deployment, RevisionsOf(document, deploymentId));
+        var id = document.Aliases?.GetValueOrDefault(deploymentId) ?? deploymentId;
+        var deployment = document.Deployments.FirstOrDefault(d => d.Id == id);
+        return deployment is null ? null : (deployment, RevisionsOf(document, id));
     }
 
     /// <summary>
@@ -195,7 +236,7 @@ public sealed class SchemaRegistry : ISchemaView
             var result = existing is null ? RegistrationResult.Created : RegistrationResult.Overwritten;
             if (!dryRun)
             {
-                Replace(new SchemaDocument { Deployments = deployments, Revisions = revisions, Services = ActiveIndex(deployments, revisions) });
+                Replace(new SchemaDocument { Deployments = deployments, Revisions = revisions, Services = ActiveIndex(deployments, revisions), Aliases = current.Aliases });
             }
 
             return new Registration(result, deployment, [.. own.Values.OrderBy(s => s.Name, StringComparer.Ordinal)]);
@@ -247,6 +288,7 @@ public sealed class SchemaRegistry : ISchemaView
                 Deployments = current.Deployments,
                 Revisions = revisions,
                 Services = new Dictionary<string, ServiceInfo>(current.Services) { [service] = updated },
+                Aliases = current.Aliases,
             });
             return ModifyOutcome.Modified;
         }
@@ -262,6 +304,7 @@ public sealed class SchemaRegistry : ISchemaView
         lock (_gate)
         {
             var current = _document;
+            deploymentId = current.Aliases?.GetValueOrDefault(deploymentId) ?? deploymentId;
             if (current.Deployments.All(d => d.Id != deploymentId))
             {
                 return false;
@@ -270,7 +313,7 @@ public sealed class SchemaRegistry : ISchemaView
             List<DeploymentInfo> deployments = [.. current.Deployments.Where(d => d.Id != deploymentId)];
             var revisions = new Dictionary<string, Dictionary<string, ServiceInfo>>(current.Revisions!);
             revisions.Remove(deploymentId);
-            Replace(new SchemaDocument { Deployments = deployments, Revisions = revisions, Services = ActiveIndex(deployments, revisions) });
+            Replace(new SchemaDocument { Deployments = deployments, Revisions = revisions, Services = ActiveIndex(deployments, revisions), Aliases = current.Aliases });
             return true;
         }
     }

@@ -85,3 +85,44 @@ public class DeploymentsTests
         Assert.False(new SchemaRegistry(host.DataDirectory).TryGetDeployment(second, out _));
     }
 }
+
+public class SchemaUpgradeTests
+{
+    [Fact]
+    public void Deployment_ids_of_earlier_versions_get_restate_ids_and_still_resolve()
+    {
+        var directory = Directory.CreateTempSubdirectory("keel-admin-upgrade-").FullName;
+        try
+        {
+            // What an earlier Keel wrote: no revisions per deployment, ids without the scheme version.
+            var oldId = "dp_" + Keel.Protocol.Ids.Base62.Encode(((UInt128)1_764_000_000_000UL << 80) | 12345, 22);
+            File.WriteAllText(Path.Combine(directory, "schema.json"), """
+                {"Deployments":[{"Id":"OLD","Uri":"http://127.0.0.1:9080/","Mode":0,"HttpVersion":0,"MinProtocolVersion":5,"MaxProtocolVersion":6,
+                  "AdditionalHeaders":{},"SdkVersion":null,"CreatedAt":"2025-11-24T16:00:00+00:00"}],
+                 "Services":{"Greeter":{"Name":"Greeter","Type":0,"DeploymentId":"OLD","Revision":1,
+                  "Handlers":{"greet":{"Name":"greet","Kind":2}}}}}
+                """.Replace("OLD", oldId, StringComparison.Ordinal));
+
+            var schema = new SchemaRegistry(directory);
+
+            var id = schema.Deployments.Single().Id;
+            Assert.True(DeploymentIds.TryParse(id, out var ulid));
+            Assert.Equal(1_764_000_000_000UL, (ulong)(ulid >> 80));
+            Assert.True(schema.TryGetService("Greeter", out var greeter));
+            Assert.Equal((id, 1), (greeter.DeploymentId, greeter.Revision));
+            Assert.True(schema.TryGetDeployment(oldId, out var pinned));
+            Assert.Equal(id, pinned.Id);
+            Assert.Equal("Greeter", schema.ServicesOf(id).Single().Name);
+
+            var reloaded = new SchemaRegistry(directory);
+            Assert.Equal(id, reloaded.Deployments.Single().Id);
+            Assert.True(reloaded.TryGetDeployment(oldId, out _));
+            Assert.True(reloaded.RemoveDeployment(oldId));
+            Assert.Empty(reloaded.Deployments);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}

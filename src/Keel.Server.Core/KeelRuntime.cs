@@ -111,6 +111,13 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
         }
     }
 
+    /// <summary>
+    /// The introspection tables as of now, read from a storage snapshot outside the partitions' loops
+    /// (SQL queries run on it while invocations go on).
+    /// </summary>
+    public Introspection.IIntrospectionSnapshot OpenIntrospection() =>
+        new Introspection.StoreIntrospection((_store ?? throw new InvalidOperationException("The runtime is not started.")).OpenSnapshot(), _schema);
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_processors is not null)

@@ -139,6 +139,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             if (c.Tables.LockHolder(record.Service, record.Key!) is not null)
             {
                 record.Phase = InvocationPhase.Inboxed;
+                record.InboxedAt = c.Now;
                 record.InboxSequence = c.Tables.Enqueue(record.Service, record.Key!, record.Id);
                 c.Tables.PutInvocation(record);
                 return;
@@ -174,6 +175,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         record.Attempt++;
         record.Phase = InvocationPhase.Invoked;
         record.ModifiedAt = c.Now;
+        record.LastStartAt = c.Now;
         record.NextRetryAt = null;
         record.WaitingCompletions = [];
         record.WaitingSignals = [];

@@ -229,6 +229,29 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     public Task<ControlResult> PurgeAsync(InvocationId id, CancellationToken cancellationToken) =>
         Control(id, new PendingRequest(false), p => new PartitionCommand.Purge(id, p), cancellationToken);
 
+    public Task<ControlResult> PurgeJournalAsync(InvocationId id, CancellationToken cancellationToken) =>
+        Control(id, new PendingRequest(false), p => new PartitionCommand.PurgeJournal(id, p), cancellationToken);
+
+    public Task<ControlResult> PauseAsync(InvocationId id, CancellationToken cancellationToken) =>
+        Control(id, new PendingRequest(false), p => new PartitionCommand.Pause(id, p), cancellationToken);
+
+    public Task<ControlResult> ResumeAsync(InvocationId id, ResumeDeployment deployment, CancellationToken cancellationToken) =>
+        Control(id, new PendingRequest(false), p => new PartitionCommand.Resume(id, deployment, p), cancellationToken);
+
+    /// <summary>The new invocation lives in the same partition as the old one (it has the same target), with a fresh id.</summary>
+    public Task<ControlResult> RestartAsNewAsync(InvocationId id, CancellationToken cancellationToken)
+    {
+        var newId = new InvocationId(id.PartitionKey, InvocationId.New().Uuid);
+        return Control(id, new PendingRequest(false), p => new PartitionCommand.RestartAsNew(id, newId, p), cancellationToken);
+    }
+
+    public async Task<ControlResult> ReplaceStateAsync(string service, string key, string? expectedVersion, IReadOnlyDictionary<string, byte[]> newState, CancellationToken cancellationToken)
+    {
+        var pending = new PendingRequest(false);
+        Offer(OwnerOfKey(PartitionMap.KeyOf(service, key)), new PartitionCommand.ReplaceState(service, key, expectedVersion, newState, pending));
+        return (ControlResult)await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<ControlResult> Control(InvocationId id, PendingRequest pending, Func<PendingRequest, PartitionCommand> command, CancellationToken cancellationToken)
     {
         Offer(OwnerOfKey(id.PartitionKey), command(pending));

@@ -50,6 +50,11 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             case PartitionCommand.Cancel cancel: OnCancel(c, cancel); break;
             case PartitionCommand.Kill kill: OnKill(c, kill); break;
             case PartitionCommand.Purge purge: OnPurge(c, purge); break;
+            case PartitionCommand.PurgeJournal purge: OnPurgeJournal(c, purge); break;
+            case PartitionCommand.Pause pause: OnPause(c, pause); break;
+            case PartitionCommand.Resume resume: OnResume(c, resume); break;
+            case PartitionCommand.RestartAsNew restart: OnRestartAsNew(c, restart); break;
+            case PartitionCommand.ReplaceState replace: OnReplaceState(c, replace); break;
             case PartitionCommand.GetOutput query: OnGetOutput(c, query); break;
             case PartitionCommand.Recover: OnRecover(c); break;
             case PartitionCommand.Cleanup cleanup: OnCleanup(c, cleanup); break;

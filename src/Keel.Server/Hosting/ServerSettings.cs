@@ -97,14 +97,15 @@ public sealed record ServerSettings
             EnableProtocolV7 = values.TryGetValue("enableProtocolV7", out var v7) && bool.TryParse(v7, out var on) && on,
             DefaultRetention = Duration(values, "defaultRetention", defaults.DefaultRetention),
             CleanupInterval = Duration(values, "cleanupInterval", defaults.CleanupInterval),
-            DefaultJournalRetention = Duration(values, "defaultJournalRetention", defaults.DefaultJournalRetention),
+            DefaultJournalRetention = Duration(values, "defaultJournalRetention", defaults.DefaultJournalRetention, allowZero: true),
         };
     }
 
-    private static TimeSpan Duration(Dictionary<string, string> values, string key, TimeSpan fallback) =>
+    private static TimeSpan Duration(Dictionary<string, string> values, string key, TimeSpan fallback, bool allowZero = false) =>
         !values.TryGetValue(key, out var text) ? fallback
+        : allowZero && text.Trim() == "0" ? TimeSpan.Zero
         : Ingress.Durations.TryParse(text, out var duration) && duration > TimeSpan.Zero ? duration
-        : throw new ArgumentException($"'{key}' must be a positive duration such as 30s, 5m, 1h or 1d 12h, got '{text}'.");
+        : throw new ArgumentException($"'{key}' must be a {(allowZero ? "" : "positive ")}duration such as {(allowZero ? "0, " : "")}30s, 5m, 1h or 1d 12h, got '{text}'.");
 
     private static int Int(Dictionary<string, string> values, string key, int fallback) =>
         !values.TryGetValue(key, out var text) ? fallback

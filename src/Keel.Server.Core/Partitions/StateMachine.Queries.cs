@@ -75,7 +75,7 @@ public sealed partial class StateMachine
         record.JournalRetainUntil = null;
     }
 
-    /// <summary>Deletes a completed invocation: status, its kept journal, the idempotency or workflow-id mapping that pointed at it, a workflow's promises.</summary>
+    /// <summary>Deletes a completed invocation: status, its kept journal, the idempotency or workflow-id mapping that pointed at it, a workflow's promises and state.</summary>
     private static void Forget(ApplyContext c, InvocationRecord record)
     {
         DropKeptJournal(c, record);
@@ -87,8 +87,10 @@ public sealed partial class StateMachine
 
         if (record.HandlerKind == Protocol.Manifest.HandlerType.Workflow)
         {
+            // The workflow id may run again: nothing of the previous run (output, promises, state) remains.
             c.Tables.DeleteIdempotent(Keys.WorkflowRun(record.Service, record.Key));
             c.Tables.DeletePromises(record.Service, record.Key ?? string.Empty);
+            c.Tables.ClearAllState(record.Service, record.Key ?? string.Empty);
         }
         else if (record.IdempotencyKey is { } ik)
         {

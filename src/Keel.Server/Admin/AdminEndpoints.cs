@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Keel.Protocol.Ids;
 using Keel.Server.Contracts;
 using Keel.Server.Hosting;
 using Keel.Server.Ingress;
@@ -73,8 +72,8 @@ public static class AdminEndpoints
                 : s.Handlers.TryGetValue(handler, out var h) ? Json(AdminJson.Handler(h, s, RequestResponse(schema, s)))
                 : Error(404, $"The requested handler '{handler}' on service '{name}' does not exist"));
 
-            group.MapPatch("/invocations/{id}/{action}", (string id, string action, CancellationToken ct) => ControlAsync(runtime, id, action, ct));
-            group.MapDelete("/invocations/{id}", (string id, string? mode, CancellationToken ct) => ControlAsync(runtime, id, (mode ?? "cancel").ToLowerInvariant(), ct));
+            InvocationEndpoints.Map(group, runtime);
+            StateEndpoints.Map(group, schema, runtime);
         }
     }
 
@@ -316,31 +315,6 @@ public static class AdminEndpoints
 
     private static bool IsHeaderName(string name) =>
         name.Length > 0 && name.All(c => c < 0x7f && (char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)));
-
-    private static async Task<IResult> ControlAsync(IRuntimeApi runtime, string id, string action, CancellationToken ct)
-    {
-        if (!InvocationId.TryParse(id, out var invocationId))
-        {
-            return Error(400, $"'{id}' is not an invocation id");
-        }
-
-        ControlResult result = action switch
-        {
-            "cancel" => await runtime.CancelAsync(invocationId, ct),
-            "kill" => await runtime.KillAsync(invocationId, ct),
-            "purge" => await runtime.PurgeAsync(invocationId, ct),
-            _ => new ControlResult((ControlStatus)(-1)),
-        };
-        return result.Status switch
-        {
-            ControlStatus.Done => Results.Ok(),
-            ControlStatus.Appended => Results.StatusCode(202),
-            ControlStatus.NotFound => Error(404, $"Invocation {id} not found"),
-            ControlStatus.AlreadyCompleted => Error(409, $"Invocation {id} is already completed"),
-            ControlStatus.NotCompleted => Error(409, $"Invocation {id} is not completed yet: cancel or kill it first"),
-            _ => Error(404, $"Unknown action '{action}'"),
-        };
-    }
 
     private static IResult Json(JsonNode body, int statusCode = 200) => Results.Json(body, Ingress.IngressEndpoints.ReadableJson, statusCode: statusCode);
 

@@ -111,7 +111,7 @@ internal static class AdminJson
             json["workflow_completion_retention"] = Durations.Format(s.WorkflowCompletionRetention ?? defaults.CompletionRetention);
         }
 
-        if ((s.JournalRetention ?? (options.JournalRetention > TimeSpan.Zero ? options.JournalRetention : null)) is { } journal)
+        if ((s.JournalRetention ?? (defaults.DefaultJournalRetention > TimeSpan.Zero ? defaults.DefaultJournalRetention : null)) is { } journal)
         {
             json["journal_retention"] = Durations.Format(journal);
         }

@@ -9,11 +9,8 @@ public sealed record AdminOptions
     /// <summary>The ingress base URL (<c>http://host:port/</c>) <c>/version</c> advertises; null when unknown.</summary>
     public string? IngressUrl { get; init; }
 
-    /// <summary>The runtime defaults (retention of completed invocations, timeouts, retry policy).</summary>
+    /// <summary>The runtime defaults (retention of completed invocations and of their journals, timeouts, retry policy).</summary>
     public RuntimeOptions Runtime { get; init; } = new() { DataDirectory = string.Empty };
-
-    /// <summary>How long journals are kept after completion when nothing else is set (Restate 1.7's default is one day).</summary>
-    public TimeSpan JournalRetention { get; init; } = TimeSpan.FromDays(1);
 
     /// <summary>The options of the server started with <paramref name="settings"/>.</summary>
     public static AdminOptions From(ServerSettings settings)
@@ -22,7 +19,12 @@ public sealed record AdminOptions
         return new AdminOptions
         {
             IngressUrl = IngressUrlOf(settings.BindAddress, settings.IngressPort),
-            Runtime = new RuntimeOptions { DataDirectory = settings.DataDirectory, CompletionRetention = settings.DefaultRetention },
+            Runtime = new RuntimeOptions
+            {
+                DataDirectory = settings.DataDirectory,
+                CompletionRetention = settings.DefaultRetention,
+                DefaultJournalRetention = settings.DefaultJournalRetention,
+            },
         };
     }
 

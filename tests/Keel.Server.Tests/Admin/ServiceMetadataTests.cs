@@ -88,7 +88,10 @@ public class ServiceMetadataTests
     [Fact]
     public async Task Defaults_follow_the_server_settings()
     {
-        var options = new AdminOptions { Runtime = new RuntimeOptions { DataDirectory = "unused", CompletionRetention = TimeSpan.FromHours(12), RetryMaxAttempts = 0 } };
+        var options = new AdminOptions
+        {
+            Runtime = new RuntimeOptions { DataDirectory = "unused", CompletionRetention = TimeSpan.FromHours(12), RetryMaxAttempts = 0, DefaultJournalRetention = TimeSpan.Zero },
+        };
         await using var host = await AdminHost.StartAsync(options: options);
         await using var endpoint = await ManifestEndpoint.StartAsync(Manifests.Of(Manifests.Signup()));
         await host.RegisterAsync(endpoint.Uri);
@@ -97,6 +100,7 @@ public class ServiceMetadataTests
 
         Assert.Equal(("12h", "12h"), ((string)service["idempotency_retention"]!, (string)service["workflow_completion_retention"]!));
         Assert.Null(service["retry_policy"]!["max_attempts"]);
+        Assert.False(service.AsObject().ContainsKey("journal_retention"));
     }
 
     [Fact]

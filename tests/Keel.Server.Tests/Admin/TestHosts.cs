@@ -245,6 +245,17 @@ internal sealed class FakeRuntime : IRuntimeApi
     public Task<ControlResult> KillAsync(InvocationId id, CancellationToken cancellationToken) => Task.FromResult(new ControlResult(ControlStatus.NotFound));
 
     public Task<ControlResult> PurgeAsync(InvocationId id, CancellationToken cancellationToken) => Task.FromResult(new ControlResult(ControlStatus.NotFound));
+
+    public Task<ControlResult> PurgeJournalAsync(InvocationId id, CancellationToken cancellationToken) => Task.FromResult(new ControlResult(ControlStatus.NotFound));
+
+    public Task<ControlResult> PauseAsync(InvocationId id, CancellationToken cancellationToken) => Task.FromResult(new ControlResult(ControlStatus.NotFound));
+
+    public Task<ControlResult> ResumeAsync(InvocationId id, ResumeDeployment deployment, CancellationToken cancellationToken) => Task.FromResult(new ControlResult(ControlStatus.NotFound));
+
+    public Task<ControlResult> RestartAsNewAsync(InvocationId id, CancellationToken cancellationToken) => Task.FromResult(new ControlResult(ControlStatus.NotFound));
+
+    public Task<ControlResult> ReplaceStateAsync(string service, string key, string? expectedVersion, IReadOnlyDictionary<string, byte[]> newState, CancellationToken cancellationToken) =>
+        Task.FromResult(new ControlResult(ControlStatus.NotFound));
 }
 
 internal static class JsonText

@@ -117,6 +117,10 @@ public static class Durations
         {
             negative = body[0] == '-';
             body = body[1..].TrimStart();
+            if (body.Length == 0)
+            {
+                return "expected a number after the sign";
+            }
         }
 
         string? error;

@@ -50,6 +50,8 @@ public class DurationsTests
     [InlineData("-PT5S", "negative")]
     [InlineData("soon", "expected a number")]
     [InlineData("", "empty")]
+    [InlineData("-", "after the sign")]
+    [InlineData("1d,2h", "unexpected ',2h'")]
     [InlineData("10", "no unit")]
     [InlineData("10 fortnights", "unknown unit")]
     [InlineData("1s 1h", "largest to the smallest")]

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Keel.Server.Query;
 
@@ -43,6 +42,12 @@ public static class QueryEndpoints
         {
             return;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Reading the snapshot failed, or anything else unforeseen: still a JSON error the CLI can show.
+            await WriteErrorAsync(context.Response, StatusCodes.Status500InternalServerError, e.Message, cancellationToken).ConfigureAwait(false);
+            return;
+        }
 
         using (result)
         {
@@ -74,7 +79,6 @@ public static class QueryEndpoints
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
                 // The status line is out: cut the connection rather than let a partial body pass for a whole one.
-                context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
                 context.Abort();
             }
         }

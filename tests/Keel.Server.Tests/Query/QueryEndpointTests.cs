@@ -11,16 +11,20 @@ using Microsoft.Extensions.Logging;
 
 namespace Keel.Server.Tests.Query;
 
-/// <summary><c>POST /query</c> over HTTP, on a real Kestrel listening on a free loopback port.</summary>
-public sealed class QueryEndpointTests : IAsyncLifetime
+/// <summary>A minimal Kestrel app serving <c>POST /query</c> on a free loopback port.</summary>
+internal sealed class QueryServer : IAsyncDisposable
 {
-    private readonly QueryFixture _fixture = new();
-    private WebApplication? _app;
-    private HttpClient? _client;
+    private readonly WebApplication _app;
 
-    private HttpClient Client => _client!;
+    private QueryServer(WebApplication app, HttpClient client)
+    {
+        _app = app;
+        Client = client;
+    }
 
-    public async Task InitializeAsync()
+    public HttpClient Client { get; }
+
+    public static async Task<QueryServer> StartAsync(QueryEngine engine)
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -32,19 +36,35 @@ public sealed class QueryEndpointTests : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        _app = builder.Build();
-        QueryEndpoints.Map(_app, $"*:{port}", _fixture.Engine);
-        await _app.StartAsync();
-        _client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var app = builder.Build();
+        QueryEndpoints.Map(app, $"*:{port}", engine);
+        await app.StartAsync();
+        return new QueryServer(app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
     }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary><c>POST /query</c> over HTTP, on a real Kestrel.</summary>
+public sealed class QueryEndpointTests : IAsyncLifetime
+{
+    private readonly QueryFixture _fixture = new();
+    private QueryServer? _server;
+
+    private HttpClient Client => _server!.Client;
+
+    public async Task InitializeAsync() => _server = await QueryServer.StartAsync(_fixture.Engine);
 
     public async Task DisposeAsync()
     {
-        _client?.Dispose();
-        if (_app is not null)
+        if (_server is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await _server.DisposeAsync();
         }
 
         _fixture.Dispose();
@@ -155,5 +175,15 @@ public sealed class QueryEndpointTests : IAsyncLifetime
         var (_, batches) = QueryFixture.ReadArrow(await arrow.Content.ReadAsByteArrayAsync());
         Assert.Equal(50000, batches.Sum(b => b.Length));
         Assert.Equal("row 49999", ((StringArray)batches[^1].Column(1)).GetString(batches[^1].Length - 1));
+    }
+
+    [Fact]
+    public async Task A_failing_snapshot_is_a_500_with_a_json_message()
+    {
+        using var failing = new QueryEngine(() => throw new IOException("storage is gone"), () => [], () => []);
+        await using var server = await QueryServer.StartAsync(failing);
+        using var response = await server.Client.PostAsync("/v4/query", new StringContent(Body("SELECT * FROM sys_journal"), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("""{"message":"storage is gone"}""", await response.Content.ReadAsStringAsync());
     }
 }

@@ -220,6 +220,18 @@ public sealed class QueryEngineTests : IDisposable
         Assert.Single(fixture.Snapshots);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Cancelling_a_running_query_interrupts_it()
+    {
+        using var cancel = new CancellationTokenSource();
+        var running = _fixture.Engine.ExecuteAsync("SELECT sum(hash(range)) FROM range(1000000000000)", cancel.Token);
+        cancel.CancelAfter(TimeSpan.FromMilliseconds(100));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+
+        // Its place is free again.
+        Assert.Equal("""{"rows":[{"n":1}]}""", await _fixture.JsonText("SELECT 1 AS n"));
+    }
+
     [Fact]
     public async Task A_cancelled_request_runs_nothing()
     {

@@ -26,6 +26,7 @@ public sealed class QueryEngine : IDisposable
     private readonly Func<IReadOnlyList<DeploymentRow>> _deployments;
     private readonly SemaphoreSlim _slots;
     private readonly string _connectionString;
+    private readonly int _niceness;
 
     public QueryEngine(
         Func<IIntrospectionSnapshot> snapshot,
@@ -43,6 +44,7 @@ public sealed class QueryEngine : IDisposable
         _services = services;
         _deployments = deployments;
         _slots = new SemaphoreSlim(options.MaxConcurrentQueries, options.MaxConcurrentQueries);
+        _niceness = Math.Clamp(options.Niceness, 0, 19);
 
         // Settings fixed when the database opens: its thread pool never grows past the limit and it loads
         // no extension. (File access is switched off right after opening, see Run.)
@@ -62,7 +64,8 @@ public sealed class QueryEngine : IDisposable
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // A thread of its own: loading and running block, and must hold no thread-pool thread meanwhile.
+            // A thread of its own, at a lower priority: loading and running block, and must hold no
+            // thread-pool thread meanwhile. (With one DuckDB thread, DuckDB works on this thread only.)
             return await Task.Factory.StartNew(
                 () => Run(prepared, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
@@ -77,6 +80,7 @@ public sealed class QueryEngine : IDisposable
 
     private QueryResult Run(PreparedSql prepared, CancellationToken cancellationToken)
     {
+        QueryThreadPriority.TryLower(_niceness);
         var connection = new DuckDBConnection(_connectionString);
         DuckDBCommand? command = null;
         try

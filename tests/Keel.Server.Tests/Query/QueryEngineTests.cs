@@ -201,6 +201,30 @@ public sealed class QueryEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Queries_run_on_a_thread_of_their_own_at_a_lower_priority()
+    {
+        int? niceness = null;
+        var threadPool = false;
+        using var engine = new QueryEngine(
+            () =>
+            {
+                // The snapshot is opened on the query's thread: look at that thread's scheduling.
+                niceness = int.Parse(File.ReadAllText("/proc/thread-self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[16], System.Globalization.CultureInfo.InvariantCulture);
+                threadPool = Thread.CurrentThread.IsThreadPoolThread;
+                return new FakeSnapshot(new TestData());
+            },
+            () => [],
+            () => [],
+            new QueryEngineOptions { Niceness = 7 });
+        using (await engine.ExecuteAsync("SELECT * FROM sys_journal", CancellationToken.None))
+        {
+        }
+
+        Assert.False(threadPool);
+        Assert.True(niceness >= 7, $"niceness {niceness}");
+    }
+
+    [Fact]
     public async Task Queries_beyond_the_limit_wait_for_a_running_one_to_finish()
     {
         using var fixture = new QueryFixture(options: new QueryEngineOptions { MaxConcurrentQueries = 1 });

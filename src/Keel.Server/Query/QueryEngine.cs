@@ -83,6 +83,7 @@ public sealed class QueryEngine : IDisposable
         QueryThreadPriority.TryLower(_niceness);
         var connection = new DuckDBConnection(_connectionString);
         DuckDBCommand? command = null;
+        DuckDBDataReader? reader = null;
         try
         {
             connection.Open();
@@ -95,7 +96,6 @@ public sealed class QueryEngine : IDisposable
 
             command = connection.CreateCommand();
             command.CommandText = prepared.Text;
-            DuckDBDataReader reader;
             using (cancellationToken.Register(static c => ((DuckDBCommand)c!).Cancel(), command))
             {
                 reader = command.ExecuteReader();
@@ -105,6 +105,7 @@ public sealed class QueryEngine : IDisposable
         }
         catch (Exception e)
         {
+            reader?.Dispose();
             command?.Dispose();
             connection.Dispose();
             cancellationToken.ThrowIfCancellationRequested();

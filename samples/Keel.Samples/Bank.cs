@@ -5,10 +5,12 @@ namespace Keel.Samples;
 public sealed record Transfer(string To, long Amount);
 
 /// <summary>
-/// Seed: a deadlock. Account A's exclusive <c>Pay</c> calls B, whose <c>Pay</c> calls A back: A's
-/// lock is held, so the call waits in A's inbox forever. Unblock it by cancelling (or killing) the
-/// first invocation from the CLI: <c>restate invocations cancel &lt;id&gt;</c>; the cancelled call
-/// surfaces as a 409 terminal error that the handler can compensate.
+/// Seed: a deadlock. Alice's exclusive <c>Pay</c> asks Bob to <c>Receive</c> the money; Bob's
+/// <c>Receive</c> asks Alice to <c>Confirm</c> it. Alice's lock is held by <c>Pay</c>, so <c>Confirm</c>
+/// waits in Alice's inbox while <c>Pay</c> waits for <c>Receive</c>: neither finishes on its own.
+/// Unblock it by cancelling (or killing) the payment from the CLI
+/// (<c>restate invocations cancel &lt;id&gt;</c>): the cancellation flows down the call chain
+/// (<c>Receive</c>, then the queued <c>Confirm</c>) and <c>Pay</c> sees a 409 terminal error it compensates.
 /// </summary>
 [VirtualObject]
 public sealed class Bank
@@ -20,7 +22,7 @@ public sealed class Bank
     {
         try
         {
-            await ctx.Object<BankClient>(transfer.To).Pay(new Transfer(ctx.Key, transfer.Amount));
+            await ctx.Object<BankClient>(transfer.To).Receive(new Transfer(ctx.Key, transfer.Amount));
             ctx.Set(Balance, await ctx.GetAsync(Balance) - transfer.Amount);
             return "paid";
         }
@@ -29,6 +31,18 @@ public sealed class Bank
             return "cancelled: nothing was paid";
         }
     }
+
+    /// <summary>Credits the amount once the payer (<see cref="Transfer.To"/> here) confirms it.</summary>
+    [Handler]
+    public async Task<string> Receive(IObjectContext ctx, Transfer payment)
+    {
+        await ctx.Object<BankClient>(payment.To).Confirm(new Transfer(ctx.Key, payment.Amount));
+        ctx.Set(Balance, await ctx.GetAsync(Balance) + payment.Amount);
+        return "received";
+    }
+
+    [Handler]
+    public Task<string> Confirm(IObjectContext ctx, Transfer transfer) => Task.FromResult($"confirmed {transfer.Amount} to {transfer.To}");
 
     [Handler, Shared]
     public async Task<long> GetBalance(ISharedObjectContext ctx) => await ctx.GetAsync(Balance);

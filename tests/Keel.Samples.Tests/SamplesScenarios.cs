@@ -7,17 +7,20 @@ using Microsoft.AspNetCore.Builder;
 
 namespace Keel.Samples.Tests;
 
-public sealed class SamplesEnvironment : IAsyncLifetime
+/// <summary>The sample services on an endpoint in this process, registered with a server.</summary>
+public abstract class SamplesEnvironment : IAsyncLifetime
 {
     private WebApplication? _endpoint;
 
-    public RestateServerProcess Server { get; private set; } = null!;
+    public IServerProcess Server { get; private set; } = null!;
 
     public IngressClient Ingress { get; private set; } = null!;
 
+    protected abstract Task<IServerProcess> StartServerAsync();
+
     public async Task InitializeAsync()
     {
-        Server = await RestateServerProcess.StartAsync();
+        Server = await StartServerAsync();
         var port = FreePort.Next();
         _endpoint = KeelEndpoint.Build([], IPAddress.Loopback, port, requestResponse: false, k => SampleServices.Register(k));
         await _endpoint.StartAsync();
@@ -38,7 +41,23 @@ public sealed class SamplesEnvironment : IAsyncLifetime
     }
 }
 
-public sealed class SamplesOnRestate(SamplesEnvironment env) : IClassFixture<SamplesEnvironment>
+public sealed class RestateSamplesEnvironment : SamplesEnvironment
+{
+    protected override async Task<IServerProcess> StartServerAsync() => await RestateServerProcess.StartAsync();
+}
+
+public sealed class KeelSamplesEnvironment : SamplesEnvironment
+{
+    protected override async Task<IServerProcess> StartServerAsync() => await KeelServerProcess.StartAsync();
+}
+
+/// <summary>The samples on the official Restate server.</summary>
+public sealed class SamplesOnRestate(RestateSamplesEnvironment env) : SamplesScenarios(env), IClassFixture<RestateSamplesEnvironment>;
+
+/// <summary>The same scenarios on the Keel server.</summary>
+public sealed class SamplesOnKeel(KeelSamplesEnvironment env) : SamplesScenarios(env), IClassFixture<KeelSamplesEnvironment>;
+
+public abstract class SamplesScenarios(SamplesEnvironment env)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
@@ -85,7 +104,7 @@ public sealed class SamplesOnRestate(SamplesEnvironment env) : IClassFixture<Sam
         var b = "b-" + Guid.NewGuid().ToString("N");
         var pay = await env.Ingress.SendAsync($"/Bank/{a}/pay", new { to = b, amount = 10 });
 
-        // B's call back into A is queued behind A's lock: A cannot finish on its own.
+        // B's call back into A (Confirm) is queued behind A's lock: A cannot finish on its own.
         var stuck = await env.Ingress.GetAsync($"/restate/invocation/{pay.InvocationId}/output");
         Assert.Equal((HttpStatusCode)470, stuck.Status);
 
@@ -105,5 +124,10 @@ public sealed class SamplesOnRestate(SamplesEnvironment env) : IClassFixture<Sam
 
         Assert.Equal("cancelled: nothing was paid", (await env.Ingress.GetAsync($"/restate/invocation/{pay.InvocationId}/output")).Json.GetString());
         Assert.Equal(0, (await env.Ingress.CallAsync($"/Bank/{a}/getBalance")).Json.GetInt64());
+        Assert.Equal(0, (await env.Ingress.CallAsync($"/Bank/{b}/getBalance")).Json.GetInt64());
+
+        // Both keys serve exclusive handlers again (their locks are free).
+        Assert.Equal($"confirmed 5 to {b}", (await env.Ingress.CallAsync($"/Bank/{a}/confirm", new { to = b, amount = 5 })).Json.GetString());
+        Assert.Equal($"confirmed 5 to {a}", (await env.Ingress.CallAsync($"/Bank/{b}/confirm", new { to = a, amount = 5 })).Json.GetString());
     }
 }

@@ -41,6 +41,36 @@ public static partial class CliOutput
     public static IReadOnlyList<string> PlainLines(string output) =>
         Parse(output).OfType<LineBlock>().Select(b => b.Text.Trim()).Where(l => l.Length > 0).ToList();
 
+    /// <summary>
+    /// The whole output as lines: a table row becomes its cells joined with " | " (a multi-line cell's lines joined
+    /// with " / "), a table header likewise; other lines are trimmed; empty lines are dropped.
+    /// </summary>
+    public static IReadOnlyList<string> Flatten(string output)
+    {
+        var lines = new List<string>();
+        foreach (var block in Parse(output))
+        {
+            if (block is TableBlock table)
+            {
+                if (table.Table.Header.Count > 0)
+                {
+                    lines.Add(Row(table.Table.Header));
+                }
+
+                lines.AddRange(table.Table.Rows.Select(Row));
+            }
+            else if (block is LineBlock line && line.Text.Trim() is { Length: > 0 } text)
+            {
+                lines.Add(text);
+            }
+        }
+
+        return lines;
+    }
+
+    /// <summary>A table row as one line: its cells joined with " | ", a multi-line cell's lines with " / ".</summary>
+    public static string Row(IEnumerable<string> cells) => string.Join(" | ", (cells ?? []).Select(c => c.Replace("\n", " / ", StringComparison.Ordinal)));
+
     /// <summary>The entries of `invocations list` (also the "Recent invocations" of `services status`).</summary>
     public static IReadOnlyList<CliInvocation> Invocations(string output)
     {
@@ -67,7 +97,8 @@ public static partial class CliOutput
 
     /// <summary>
     /// Replaces what legitimately differs between two servers running the same scenario: invocation and deployment ids,
-    /// generated idempotency keys, timestamps, human durations ("2 seconds and 130 ms", "now"), query timings, the
+    /// generated idempotency keys, timestamps, human durations ("2 seconds and 130 ms", "now") and the wording that
+    /// depends on them, query timings, the
     /// given URLs (by their role) and other loopback ports. Collapses runs of spaces and trims every line.
     /// Compact configuration durations ("1d", "500ms") are kept: they are values to compare.
     /// </summary>
@@ -87,6 +118,9 @@ public static partial class CliOutput
         s = HumanDuration().Replace(s, "<duration>");
         s = NowAgo().Replace(s, "<duration> ago");
         s = QueryTook().Replace(s, "took <duration>");
+
+        // Past a few seconds the CLI words the age of a suspended invocation differently: the same fact.
+        s = s.Replace("(<duration>. The key will not be released until this invocation is complete)", "(<duration> ago)", StringComparison.Ordinal);
         s = Ulid().Replace(s, "<ulid>");
         s = LoopbackPort().Replace(s, "127.0.0.1:<port>");
         s = Spaces().Replace(s, " ");

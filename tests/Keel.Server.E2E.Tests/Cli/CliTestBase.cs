@@ -92,7 +92,7 @@ public abstract class CliTestBase(CliServers servers)
     protected static List<string> Sorted(IEnumerable<string> lines) => [.. lines.Order(StringComparer.Ordinal)];
 
     /// <summary>A table row as one line: its cells joined with " | " (a multi-line cell's lines with " / ").</summary>
-    protected static string Line(IEnumerable<string> cells) => string.Join(" | ", cells.Select(c => c.Replace("\n", " / ", StringComparison.Ordinal)));
+    protected static string Line(IEnumerable<string> cells) => CliOutput.Row(cells);
 
     /// <summary>Every "label | value" row of every table, in order (the CLI prints its key-value blocks as tables).</summary>
     protected static List<string> KeyValueLines(string output) =>

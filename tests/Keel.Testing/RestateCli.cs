@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Keel.Testing;
 
@@ -8,11 +9,15 @@ public sealed record CliResult(IReadOnlyList<string> Arguments, int ExitCode, st
 {
     public bool Succeeded => ExitCode == 0;
 
+    /// <summary>For a failed run: the HTTP exchanges of the same command run again with -vvv (which request failed how).</summary>
+    public string Diagnostics { get; init; } = string.Empty;
+
     /// <summary>Throws <see cref="RestateCliException"/> unless the CLI exited with 0.</summary>
     public CliResult EnsureSuccess() => Succeeded ? this : throw new RestateCliException(this);
 
     public override string ToString() =>
-        $"restate {string.Join(' ', Arguments)} exited with {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+        $"restate {string.Join(' ', Arguments)} exited with {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}"
+        + (Diagnostics.Length > 0 ? $"\n--- HTTP exchanges (run again with -vvv) ---\n{Diagnostics}" : string.Empty);
 }
 
 /// <summary>The CLI failed: a test must stop there (not retry), with the CLI's own words in the message.</summary>
@@ -34,7 +39,7 @@ public sealed class RestateCliException : Exception
 /// Every run passes <c>--table-style borders</c>: tables then have explicit cell separators, which
 /// <see cref="CliOutput"/> parses.
 /// </summary>
-public sealed class RestateCli : IDisposable
+public sealed partial class RestateCli : IDisposable
 {
     private static readonly string[] InheritedVariablesToDrop =
         ["RESTATE_HOST", "RESTATE_AUTH_TOKEN", "RESTATE_ENVIRONMENT", "RESTATE_CLI_CONFIG_HOME", "RESTATE_ADMIN_URL", "CI"];
@@ -52,10 +57,40 @@ public sealed class RestateCli : IDisposable
 
     public Task<CliResult> RunAsync(params string[] arguments) => RunAsync((IEnumerable<string>)arguments);
 
+    /// <summary>
+    /// Runs the CLI. When it fails, runs the same command again with -vvv and keeps the CLI's own log of its HTTP
+    /// requests and responses in <see cref="CliResult.Diagnostics"/>: the CLI's error messages do not say which call
+    /// failed. (The test has failed by then; repeating the command cannot hide anything.)
+    /// </summary>
     public async Task<CliResult> RunAsync(IEnumerable<string> arguments)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var args = arguments.ToList();
+        var result = await RunOnceAsync(args);
+        if (result.Succeeded)
+        {
+            return result;
+        }
+
+        var verbose = await RunOnceAsync(["-vvv", .. args]);
+        var exchanges = verbose.Stderr.Split('\n')
+            .Where(l => l.Contains("restate_cli::clients", StringComparison.Ordinal) || l.Contains("Failed to parse", StringComparison.Ordinal))
+            .Select(l => LogPrefix().Replace(l, string.Empty))
+            .Select(l => l.Length > 600 ? l[..600] + " …" : l);
+        var distinct = new List<string>();
+        foreach (var line in exchanges)
+        {
+            if (distinct.Count == 0 || distinct[^1] != line)
+            {
+                distinct.Add(line);
+            }
+        }
+
+        return result with { Diagnostics = string.Join('\n', distinct) };
+    }
+
+    private async Task<CliResult> RunOnceAsync(List<string> args)
+    {
         var start = new ProcessStartInfo(RepoPaths.RestateCliBinary)
         {
             RedirectStandardInput = true,
@@ -103,6 +138,9 @@ public sealed class RestateCli : IDisposable
 
         return new CliResult(args, process.ExitCode, CliOutput.StripAnsi(await stdout), CliOutput.StripAnsi(await stderr));
     }
+
+    [GeneratedRegex(@"^\S+Z\s+(TRACE|DEBUG|INFO|WARN|ERROR)\s+")]
+    private static partial Regex LogPrefix();
 
     public void Dispose()
     {

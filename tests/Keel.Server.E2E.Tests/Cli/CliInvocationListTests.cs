@@ -88,18 +88,24 @@ public sealed class CliInvocationListTests(CliServers servers) : CliTestBase(ser
         AssertSameAsRestate(reference?.Shapes, subject.Shapes, "invocations list --status paused,suspended: the fixture's entries (normalized)");
     }
 
+    /// <summary>
+    /// Sleeper holds only the fixture's invocations; A also the deadlock tests' ones, which those tests leave all
+    /// completed (so out of this listing).
+    /// </summary>
     [Theory]
-    [InlineData(ServerKind.Restate)]
-    [InlineData(ServerKind.Keel)]
-    public async Task Invocations_list_filters_by_service(ServerKind kind)
+    [InlineData(ServerKind.Restate, "A")]
+    [InlineData(ServerKind.Keel, "A")]
+    [InlineData(ServerKind.Restate, "Sleeper")]
+    [InlineData(ServerKind.Keel, "Sleeper")]
+    public async Task Invocations_list_filters_by_service(ServerKind kind, string service)
     {
-        var expected = Unfinished.Where(s => s.StartsWith("Sleeper/", StringComparison.Ordinal)).ToList();
+        var expected = Unfinished.Where(s => s.StartsWith(service + "/", StringComparison.Ordinal)).ToList();
         var (subject, reference) = await OnServerAndReferenceAsync(kind, side =>
-            ListFixtureAsync(side, ["--service", "Sleeper"], s => s.SequenceEqual(expected), onlyFixture: false));
-        AssertLines(expected, subject.Summaries, "invocations list --service Sleeper");
-        Assert.StartsWith("Showing 3/3 invocations.", subject.Footer, StringComparison.Ordinal);
-        AssertSameAsRestate(reference?.Shapes, subject.Shapes, "invocations list --service Sleeper (normalized)");
-        AssertSameAsRestate(reference is null ? null : [reference.Footer], [subject.Footer], "invocations list --service Sleeper: the footer");
+            ListFixtureAsync(side, ["--service", service], s => s.SequenceEqual(expected), onlyFixture: false));
+        AssertLines(expected, subject.Summaries, $"invocations list --service {service}");
+        Assert.StartsWith($"Showing {expected.Count}/{expected.Count} invocations.", subject.Footer, StringComparison.Ordinal);
+        AssertSameAsRestate(reference?.Shapes, subject.Shapes, $"invocations list --service {service} (normalized)");
+        AssertSameAsRestate(reference is null ? null : [reference.Footer], [subject.Footer], $"invocations list --service {service}: the footer");
     }
 
     [Theory]

@@ -11,7 +11,7 @@ namespace Keel.Server.E2E.Tests.Cli;
 [Collection(CliCollection.Name)]
 public abstract class CliTestBase(CliServers servers)
 {
-    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     protected CliServers Servers => servers;
 

@@ -14,6 +14,9 @@ using Keel.Testing;
 //         [--seed-concurrency 64] [--timer-delay 7d] [--retention <seconds>] [--servers keel,restate]
 //                        seeds completed invocations (idempotent calls, retained) and pending timers
 //                        (delayed sends), then RSS, open-loop p99/max latency and restart-to-first-answer.
+//   query [--completed 100000] [--rate 500] [--steady-seconds 30] [--servers keel,restate]
+//                        seeds completed invocations, then open-loop p99 alone and while full-table
+//                        SQL queries (POST /query over sys_invocation) run back to back.
 //   soak [minutes] [--concurrency 64] [--window 5] [--out DIR] [--servers keel,restate]
 //                        closed-loop sends + calls at saturation per server, per-window CSV and PNG
 //                        (bench/plot-soak.sh, gnuplot); 30 minutes per server by default.
@@ -26,13 +29,16 @@ switch (options.Mode)
     case "scale":
         await ScaleBenchmark.RunAsync(options);
         return;
+    case "query":
+        await QueryBenchmark.RunAsync(options);
+        return;
     case "soak":
         await SoakBenchmark.RunAsync(options);
         return;
     case "sdk":
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{options.Mode}': sdk, server, scale or soak.");
+        Console.Error.WriteLine($"Unknown mode '{options.Mode}': sdk, server, scale, query or soak.");
         Environment.Exit(2);
         break;
 }

@@ -111,6 +111,13 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
         }
     }
 
+    /// <summary>
+    /// The introspection tables as of now, read from a storage snapshot outside the partitions' loops
+    /// (SQL queries run on it while invocations go on).
+    /// </summary>
+    public Introspection.IIntrospectionSnapshot OpenIntrospection() =>
+        new Introspection.StoreIntrospection((_store ?? throw new InvalidOperationException("The runtime is not started.")).OpenSnapshot(), _schema);
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_processors is not null)
@@ -221,6 +228,29 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
 
     public Task<ControlResult> PurgeAsync(InvocationId id, CancellationToken cancellationToken) =>
         Control(id, new PendingRequest(false), p => new PartitionCommand.Purge(id, p), cancellationToken);
+
+    public Task<ControlResult> PurgeJournalAsync(InvocationId id, CancellationToken cancellationToken) =>
+        Control(id, new PendingRequest(false), p => new PartitionCommand.PurgeJournal(id, p), cancellationToken);
+
+    public Task<ControlResult> PauseAsync(InvocationId id, CancellationToken cancellationToken) =>
+        Control(id, new PendingRequest(false), p => new PartitionCommand.Pause(id, p), cancellationToken);
+
+    public Task<ControlResult> ResumeAsync(InvocationId id, ResumeDeployment deployment, CancellationToken cancellationToken) =>
+        Control(id, new PendingRequest(false), p => new PartitionCommand.Resume(id, deployment, p), cancellationToken);
+
+    /// <summary>The new invocation lives in the same partition as the old one (it has the same target), with a fresh id.</summary>
+    public Task<ControlResult> RestartAsNewAsync(InvocationId id, CancellationToken cancellationToken)
+    {
+        var newId = new InvocationId(id.PartitionKey, InvocationId.New().Uuid);
+        return Control(id, new PendingRequest(false), p => new PartitionCommand.RestartAsNew(id, newId, p), cancellationToken);
+    }
+
+    public async Task<ControlResult> ReplaceStateAsync(string service, string key, string? expectedVersion, IReadOnlyDictionary<string, byte[]> newState, CancellationToken cancellationToken)
+    {
+        var pending = new PendingRequest(false);
+        Offer(OwnerOfKey(PartitionMap.KeyOf(service, key)), new PartitionCommand.ReplaceState(service, key, expectedVersion, newState, pending));
+        return (ControlResult)await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     private async Task<ControlResult> Control(InvocationId id, PendingRequest pending, Func<PendingRequest, PartitionCommand> command, CancellationToken cancellationToken)
     {

@@ -33,6 +33,12 @@ public sealed record RuntimeOptions
     public TimeSpan CompletionRetention { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>
+    /// How long a completed invocation's journal stays readable (SQL introspection, the CLI's
+    /// describe) unless its handler or service sets its own; zero deletes it at completion.
+    /// </summary>
+    public TimeSpan DefaultJournalRetention { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>
     /// When this many attempts wait for a free invoker slot, new ingress requests are refused (429)
     /// until the deployments catch up: accepted work is durable anyway, but a backlog without bound
     /// would grow memory and latency without bound.

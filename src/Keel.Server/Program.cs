@@ -46,6 +46,7 @@ var runtime = new KeelRuntime(new RuntimeOptions
     Partitions = settings.Partitions,
     MaxProtocolVersion = settings.EnableProtocolV7 ? 7 : 6,
     CompletionRetention = settings.DefaultRetention,
+    DefaultJournalRetention = settings.DefaultJournalRetention,
     Processor = new Keel.Server.Partitions.ProcessorOptions { CleanupInterval = settings.CleanupInterval },
 }, schema, invoker, TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>());
 invoker.Sink = runtime;

@@ -171,15 +171,19 @@ public class StateMachineTests
     public void Completed_workflow_is_kept_for_its_retention_then_forgotten()
     {
         var run = Submit("Signup", "run", "wf-2", send: true);
-        Effect(run, 1, new OutputCommandMessage { Value = new Value { Content = ByteString.CopyFromUtf8("\"done\"") } });
+        Effect(run, 1, new SetStateCommandMessage { Key = ByteString.CopyFromUtf8("email"), Value = new Value { Content = ByteString.CopyFromUtf8("\"a@b\"") } });
+        Effect(run, 2, new OutputCommandMessage { Value = new Value { Content = ByteString.CopyFromUtf8("\"done\"") } });
         Apply(new PartitionCommand.Effect(new InvokerEffect.Ended(run.Id, run.Attempt)));
 
         Apply(new PartitionCommand.Cleanup(), Now.AddHours(23));
         var within = Apply(Commands.Submit(new InvocationRequest("Signup", "run", "wf-2", ReadOnlyMemory<byte>.Empty, [], null, true)));
         Assert.Equal(SubmitStatus.PreviouslyAccepted, ((SubmitResult)within.OfType<PartitionAction.Reply>().Single().Value).Status);
 
+        Assert.Single(new Tables(new Transaction(_store)).AllState("Signup", "wf-2"));
+
         Apply(new PartitionCommand.Cleanup(), Now.AddHours(25));
         Assert.Null(new Tables(new Transaction(_store)).GetInvocation(run.Id));
+        Assert.Empty(new Tables(new Transaction(_store)).AllState("Signup", "wf-2"));
         var after = Apply(Commands.Submit(new InvocationRequest("Signup", "run", "wf-2", ReadOnlyMemory<byte>.Empty, [], null, true)));
         Assert.Equal(SubmitStatus.Accepted, ((SubmitResult)after.OfType<PartitionAction.Reply>().Single().Value).Status);
     }

@@ -9,6 +9,9 @@ public sealed record KeelServerOptions
 
     /// <summary>Reuse a data directory (restart tests); a fresh temp one by default.</summary>
     public string? DataDirectory { get; init; }
+
+    /// <summary>More server flags, e.g. <c>--cleanup-interval 200ms</c>.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 }
 
 /// <summary>The Keel server (the built src/Keel.Server) as a child process on loopback and free ports.</summary>
@@ -57,7 +60,7 @@ public sealed class KeelServerProcess : IServerProcess
     private async Task LaunchAsync()
     {
         string[] args = ["--data-dir", DataDirectory, "--ingress-port", IngressPort.ToString(CultureInfo.InvariantCulture), "--admin-port", AdminPort.ToString(CultureInfo.InvariantCulture)];
-        var start = new ProcessStartInfo("dotnet", [ServerDll(), .. args, .. _options.EnableProtocolV7 ? new[] { "--enable-protocol-v7" } : []]);
+        var start = new ProcessStartInfo("dotnet", [ServerDll(), .. args, .. _options.EnableProtocolV7 ? new[] { "--enable-protocol-v7" } : [], .. _options.ExtraArguments]);
         _process = ProcessLogs.Start(start, LogFile);
         await ServerProcesses.WaitUntilHealthyAsync(_process, LogFile, AdminUrl, IngressUrl, "the Keel server");
     }

@@ -26,6 +26,38 @@ public interface IRuntimeApi
     Task<ControlResult> KillAsync(InvocationId id, CancellationToken cancellationToken);
 
     Task<ControlResult> PurgeAsync(InvocationId id, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a completed invocation's journal, keeping its status and result.</summary>
+    Task<ControlResult> PurgeJournalAsync(InvocationId id, CancellationToken cancellationToken);
+
+    /// <summary>Stops the running attempt (or the backoff, or the suspension) and keeps the invocation paused until resumed.</summary>
+    Task<ControlResult> PauseAsync(InvocationId id, CancellationToken cancellationToken);
+
+    /// <summary>Starts a new attempt of a paused, suspended or backing-off invocation now, on its deployment or another one.</summary>
+    Task<ControlResult> ResumeAsync(InvocationId id, ResumeDeployment deployment, CancellationToken cancellationToken);
+
+    /// <summary>Starts a new invocation with the input of a completed one (its journal must still be kept).</summary>
+    Task<ControlResult> RestartAsNewAsync(InvocationId id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces an object's (or workflow's) whole state, if it is not locked by a running invocation and,
+    /// when <paramref name="expectedVersion"/> is given, if the state is still that version.
+    /// </summary>
+    Task<ControlResult> ReplaceStateAsync(string service, string key, string? expectedVersion, IReadOnlyDictionary<string, byte[]> newState, CancellationToken cancellationToken);
+}
+
+/// <summary>Which deployment a resumed invocation runs on.</summary>
+public abstract record ResumeDeployment
+{
+    private ResumeDeployment() { }
+
+    /// <summary>The one it is pinned to (the default).</summary>
+    public sealed record Keep : ResumeDeployment;
+
+    /// <summary>The deployment its service is registered on now.</summary>
+    public sealed record Latest : ResumeDeployment;
+
+    public sealed record Specific(string DeploymentId) : ResumeDeployment;
 }
 
 /// <summary>An invocation to create, from the ingress.</summary>
@@ -98,6 +130,28 @@ public enum ControlStatus
 
     /// <summary>The operation needs a completed invocation (purge) and this one is still running.</summary>
     NotCompleted,
+
+    /// <summary>Pause: it was paused already (nothing changed).</summary>
+    AlreadyPaused,
+
+    /// <summary>Pause: it is waiting in an inbox or for its execution time, not running.</summary>
+    NotRunning,
+
+    /// <summary>Resume or restart: it has not started yet (inboxed or scheduled).</summary>
+    NotStarted,
+
+    /// <summary>The operation does not apply to this kind of invocation (restarting a workflow's run).</summary>
+    Unsupported,
+
+    /// <summary>Restart: the completed invocation's journal (its input) is no longer kept.</summary>
+    InputGone,
+
+    /// <summary>The deployment named is unknown, or cannot run this invocation (see the message).</summary>
+    BadDeployment,
+
+    /// <summary>State: the object key is locked by a running invocation, or its state changed since it was read.</summary>
+    Conflict,
 }
 
-public sealed record ControlResult(ControlStatus Status);
+/// <summary>The outcome of an operator action; <paramref name="NewId"/> for restart-as-new; <paramref name="Message"/> explains a refusal.</summary>
+public sealed record ControlResult(ControlStatus Status, InvocationId? NewId = null, string? Message = null);

@@ -75,6 +75,19 @@ public sealed record InvocationRecord
 
     public DateTimeOffset? NextRetryAt { get; set; }
 
+    /// <summary>When the latest attempt started.</summary>
+    public DateTimeOffset? LastStartAt { get; set; }
+
+    /// <summary>When it last entered its key's inbox.</summary>
+    public DateTimeOffset? InboxedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>Completed with its journal kept (journal retention): until when, and how many entries.</summary>
+    public DateTimeOffset? JournalRetainUntil { get; set; }
+
+    public uint KeptJournalLength { get; set; }
+
     public bool IsKeyed => ServiceType != ServiceType.Service;
 
     public bool IsExclusive => ServiceType == ServiceType.VirtualObject ? HandlerKind != HandlerType.Shared : HandlerKind == HandlerType.Workflow;

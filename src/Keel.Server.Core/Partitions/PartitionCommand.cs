@@ -26,6 +26,17 @@ public abstract record PartitionCommand
 
     public sealed record Kill(InvocationId Id, object Reply) : PartitionCommand;
 
+    public sealed record PurgeJournal(InvocationId Id, object Reply) : PartitionCommand;
+
+    public sealed record Pause(InvocationId Id, object Reply) : PartitionCommand;
+
+    public sealed record Resume(InvocationId Id, ResumeDeployment Deployment, object Reply) : PartitionCommand;
+
+    /// <summary>Restart a completed invocation as <paramref name="NewId"/> (chosen by the shell, in the same partition).</summary>
+    public sealed record RestartAsNew(InvocationId Id, InvocationId NewId, object Reply) : PartitionCommand;
+
+    public sealed record ReplaceState(string Service, string Key, string? ExpectedVersion, IReadOnlyDictionary<string, byte[]> NewState, object Reply) : PartitionCommand;
+
     /// <summary>An operation handed over from another partition (durably kept in its outbox until acknowledged).</summary>
     public sealed record Deliver(int Source, ulong Seq, RemoteOp Op) : PartitionCommand;
 

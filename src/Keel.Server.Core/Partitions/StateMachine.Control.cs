@@ -6,7 +6,7 @@ using Keel.Server.Model;
 
 namespace Keel.Server.Partitions;
 
-/// <summary>Cancel and kill: how an operator (or another handler) unblocks a deadlock.</summary>
+/// <summary>Cancel and kill: how an operator (or another handler) unblocks a deadlock. Both work on paused invocations too.</summary>
 public sealed partial class StateMachine
 {
     private void OnCancel(ApplyContext c, PartitionCommand.Cancel cancel) =>
@@ -40,6 +40,13 @@ public sealed partial class StateMachine
                 return ControlStatus.Done;
             default:
                 Notify(c, record, MessageType.SignalNotification, new NotificationTemplate { SignalId = 1, Void = new Unit() });
+                if (record.Phase is InvocationPhase.Paused or InvocationPhase.BackingOff)
+                {
+                    // Nothing would run the handler to see the cancellation: run it now.
+                    record.FailedAttempts = 0;
+                    StartAttempt(c, record);
+                }
+
                 return ControlStatus.Appended;
         }
     }

@@ -120,16 +120,32 @@ public sealed partial class StateMachine
     private void Complete(ApplyContext c, InvocationRecord record, ResultRecord result)
     {
         var journalLength = record.JournalLength;
+        var (retention, journalRetention) = RetentionOf(c, record);
         record.Phase = InvocationPhase.Completed;
         record.Result = result;
         record.ModifiedAt = c.Now;
+        record.CompletedAt = c.Now;
         record.NextRetryAt = null;
-        record.RetainUntil = c.Now + RetentionOf(c, record);
+        record.RetainUntil = c.Now + retention;
         record.JournalLength = 0;
         record.CommandCount = 0;
-        c.Tables.PutInvocation(record);
         c.Tables.AddRetention(record.RetainUntil.Value, record.Id);
-        c.Tables.DeleteJournal(record.Id, journalLength);
+        if (journalRetention > TimeSpan.Zero)
+        {
+            // The journal stays readable (introspection) for its retention; cleanup deletes it then.
+            record.KeptJournalLength = journalLength;
+            record.JournalRetainUntil = c.Now + journalRetention;
+            if (record.JournalRetainUntil != record.RetainUntil)
+            {
+                c.Tables.AddRetention(record.JournalRetainUntil.Value, record.Id);
+            }
+        }
+        else
+        {
+            c.Tables.DeleteJournal(record.Id, journalLength);
+        }
+
+        c.Tables.PutInvocation(record);
         c.Actions.Add(new PartitionAction.Completed(record.Id, ToResult(result)));
 
         var callers = record.AttachedCallers.ToList();
@@ -155,19 +171,33 @@ public sealed partial class StateMachine
         }
     }
 
-    /// <summary>How long a completed invocation stays reachable: the workflow's or the service's setting, else the server default.</summary>
-    private TimeSpan RetentionOf(ApplyContext c, InvocationRecord record)
+    /// <summary>
+    /// How long a completed invocation stays reachable and how long its journal is kept: the
+    /// handler's setting, else its service's (an operator's PATCH or the manifest), else the server
+    /// default. A workflow's run is kept for its completion retention, an idempotent request for its
+    /// idempotency retention; those cap the journal's. Other invocations stay as long as their journal
+    /// does, and at least the server's default completion retention (attach and output by id).
+    /// </summary>
+    private (TimeSpan Retention, TimeSpan JournalRetention) RetentionOf(ApplyContext c, InvocationRecord record)
     {
-        if (!c.Schema.TryGetService(record.Service, out var service))
+        c.Schema.TryGetHandler(record.Service, record.Handler, out var service, out var handler);
+        var journal = handler?.JournalRetention ?? service?.JournalRetention ?? options.DefaultJournalRetention;
+        if (record.HandlerKind == Protocol.Manifest.HandlerType.Workflow)
         {
-            return options.CompletionRetention;
+            var retention = handler?.WorkflowCompletionRetention ?? service?.WorkflowCompletionRetention ?? options.CompletionRetention;
+            return (retention, Min(journal, retention));
         }
 
-        return record.HandlerKind == Protocol.Manifest.HandlerType.Workflow
-            ? service.WorkflowCompletionRetention ?? options.CompletionRetention
-            : record.IdempotencyKey is not null ? service.IdempotencyRetention ?? options.CompletionRetention
-            : options.CompletionRetention;
+        if (record.IdempotencyKey is not null)
+        {
+            var retention = handler?.IdempotencyRetention ?? service?.IdempotencyRetention ?? options.CompletionRetention;
+            return (retention, Min(journal, retention));
+        }
+
+        return (journal > options.CompletionRetention ? journal : options.CompletionRetention, journal);
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private void Fail(ApplyContext c, InvocationRecord record, ushort code, string message) =>
         Complete(c, record, ResultRecord.Fail(code, message));

@@ -40,9 +40,19 @@ public sealed partial class StateMachine
         foreach (var (id, indexKey) in expired.Take(cleanup.Limit))
         {
             c.Tables.DeleteIndexEntry(Table.Retention, indexKey);
-            if (c.Tables.GetInvocation(id) is { Phase: InvocationPhase.Completed } record && record.RetainUntil <= c.Now)
+            if (c.Tables.GetInvocation(id) is not { Phase: InvocationPhase.Completed } record)
+            {
+                continue;
+            }
+
+            if (record.RetainUntil <= c.Now)
             {
                 Forget(c, record);
+            }
+            else if (record.JournalRetainUntil <= c.Now)
+            {
+                DropKeptJournal(c, record);
+                c.Tables.PutInvocation(record);
             }
         }
 
@@ -52,9 +62,23 @@ public sealed partial class StateMachine
         }
     }
 
-    /// <summary>Deletes a completed invocation: status, the idempotency or workflow-id mapping that pointed at it, a workflow's promises.</summary>
+    /// <summary>Deletes the journal a completed invocation kept for its journal retention.</summary>
+    private static void DropKeptJournal(ApplyContext c, InvocationRecord record)
+    {
+        c.Tables.DeleteJournal(record.Id, record.KeptJournalLength);
+        if (record.JournalRetainUntil is { } until && until != record.RetainUntil)
+        {
+            c.Tables.RemoveRetention(until, record.Id);
+        }
+
+        record.KeptJournalLength = 0;
+        record.JournalRetainUntil = null;
+    }
+
+    /// <summary>Deletes a completed invocation: status, its kept journal, the idempotency or workflow-id mapping that pointed at it, a workflow's promises and state.</summary>
     private static void Forget(ApplyContext c, InvocationRecord record)
     {
+        DropKeptJournal(c, record);
         c.Tables.DeleteInvocation(record.Id);
         if (record.RetainUntil is { } until)
         {
@@ -63,8 +87,10 @@ public sealed partial class StateMachine
 
         if (record.HandlerKind == Protocol.Manifest.HandlerType.Workflow)
         {
+            // The workflow id may run again: nothing of the previous run (output, promises, state) remains.
             c.Tables.DeleteIdempotent(Keys.WorkflowRun(record.Service, record.Key));
             c.Tables.DeletePromises(record.Service, record.Key ?? string.Empty);
+            c.Tables.ClearAllState(record.Service, record.Key ?? string.Empty);
         }
         else if (record.IdempotencyKey is { } ik)
         {

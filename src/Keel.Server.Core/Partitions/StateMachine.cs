@@ -50,6 +50,11 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             case PartitionCommand.Cancel cancel: OnCancel(c, cancel); break;
             case PartitionCommand.Kill kill: OnKill(c, kill); break;
             case PartitionCommand.Purge purge: OnPurge(c, purge); break;
+            case PartitionCommand.PurgeJournal purge: OnPurgeJournal(c, purge); break;
+            case PartitionCommand.Pause pause: OnPause(c, pause); break;
+            case PartitionCommand.Resume resume: OnResume(c, resume); break;
+            case PartitionCommand.RestartAsNew restart: OnRestartAsNew(c, restart); break;
+            case PartitionCommand.ReplaceState replace: OnReplaceState(c, replace); break;
             case PartitionCommand.GetOutput query: OnGetOutput(c, query); break;
             case PartitionCommand.Recover: OnRecover(c); break;
             case PartitionCommand.Cleanup cleanup: OnCleanup(c, cleanup); break;
@@ -139,6 +144,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             if (c.Tables.LockHolder(record.Service, record.Key!) is not null)
             {
                 record.Phase = InvocationPhase.Inboxed;
+                record.InboxedAt = c.Now;
                 record.InboxSequence = c.Tables.Enqueue(record.Service, record.Key!, record.Id);
                 c.Tables.PutInvocation(record);
                 return;
@@ -174,6 +180,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         record.Attempt++;
         record.Phase = InvocationPhase.Invoked;
         record.ModifiedAt = c.Now;
+        record.LastStartAt = c.Now;
         record.NextRetryAt = null;
         record.WaitingCompletions = [];
         record.WaitingSignals = [];

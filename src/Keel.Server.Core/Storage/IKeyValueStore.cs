@@ -40,6 +40,21 @@ public interface IKeyValueStore : IDisposable
 
     /// <summary>Applies every write atomically and durably (fsync) before returning; throws if it cannot.</summary>
     void Commit(IReadOnlyList<WriteOp> writes);
+
+    /// <summary>
+    /// A read-only view of everything committed so far, unaffected by later commits (introspection
+    /// reads from it on its own thread while the partitions go on writing). Dispose releases it.
+    /// </summary>
+    IStoreSnapshot OpenSnapshot();
+}
+
+/// <summary>The store as it was when the snapshot was taken.</summary>
+public interface IStoreSnapshot : IDisposable
+{
+    byte[]? Get(Table table, ReadOnlySpan<byte> key);
+
+    /// <summary>Entries with <paramref name="from"/> ≤ key &lt; <paramref name="to"/> (no upper bound when null), in key order, read lazily.</summary>
+    IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to);
 }
 
 /// <summary>A put (value not null) or a delete.</summary>

@@ -62,7 +62,7 @@ public static class Keys
         var builder = new KeyBuilder(PartitionMap.KeyOf(service, key ?? string.Empty));
         builder.Text(service);
         builder.Text(key ?? string.Empty);
-        builder.Text("\u0001workflow-run");
+        builder.Text(WorkflowRunMarker);
         return builder.ToArray();
     }
 
@@ -134,6 +134,28 @@ public static class Keys
 
     /// <summary>A global (not partitioned) setting.</summary>
     public static byte[] Meta(string name) => Encoding.UTF8.GetBytes(name);
+
+    /// <summary>
+    /// Reads back the length-prefixed text parts of a key built from a partition key and texts
+    /// (object, state, inbox, idempotency and promise keys): up to <paramref name="count"/> parts, and
+    /// where the rest of the key begins. Introspection uses it; the partitions never need to.
+    /// </summary>
+    public static (string[] Parts, int End) ReadTexts(ReadOnlySpan<byte> key, int count)
+    {
+        var parts = new string[count];
+        var offset = 8;
+        for (var i = 0; i < count; i++)
+        {
+            var size = BinaryPrimitives.ReadInt32BigEndian(key[offset..]);
+            parts[i] = Encoding.UTF8.GetString(key.Slice(offset + 4, size));
+            offset += 4 + size;
+        }
+
+        return (parts, offset);
+    }
+
+    /// <summary>The third part of a workflow's run deduplication key (see <see cref="WorkflowRun"/>).</summary>
+    public const string WorkflowRunMarker = "\u0001workflow-run";
 
     private static byte[] TimeBound(ulong rangeStart, DateTimeOffset at)
     {

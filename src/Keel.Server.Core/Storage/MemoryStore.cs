@@ -54,6 +54,34 @@ public sealed class MemoryStore : IKeyValueStore
         }
     }
 
+    public IStoreSnapshot OpenSnapshot()
+    {
+        lock (_gate)
+        {
+            var copy = new MemoryStore();
+            foreach (var (table, entries) in _tables)
+            {
+                foreach (var (key, value) in entries)
+                {
+                    copy._tables[table][key] = value;
+                }
+            }
+
+            return new Snapshot(copy);
+        }
+    }
+
+    private sealed class Snapshot(MemoryStore copy) : IStoreSnapshot
+    {
+        public byte[]? Get(Table table, ReadOnlySpan<byte> key) => copy.Get(table, key);
+
+        public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to) => copy.Scan(table, from, to);
+
+        public void Dispose()
+        {
+        }
+    }
+
     /// <summary>Every entry of every table (tests compare whole stores).</summary>
     public IReadOnlyList<(Table Table, byte[] Key, byte[] Value)> Dump()
     {

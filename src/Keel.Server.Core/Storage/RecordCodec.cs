@@ -65,6 +65,27 @@ public static class RecordCodec
             s.NextRetryAt = next.ToUnixTimeMilliseconds();
         }
 
+        if (r.LastStartAt is { } started)
+        {
+            s.LastStartAt = started.ToUnixTimeMilliseconds();
+        }
+
+        if (r.InboxedAt is { } inboxed)
+        {
+            s.InboxedAt = inboxed.ToUnixTimeMilliseconds();
+        }
+
+        if (r.CompletedAt is { } completed)
+        {
+            s.CompletedAt = completed.ToUnixTimeMilliseconds();
+        }
+
+        if (r.JournalRetainUntil is { } journalUntil)
+        {
+            s.JournalRetainUntil = journalUntil.ToUnixTimeMilliseconds();
+        }
+
+        s.KeptJournalLength = r.KeptJournalLength;
         if (r.LastFailure is { } f)
         {
             s.LastFailure = new Failure { Code = f.Code, Message = f.Message, RelatedCommandName = f.RelatedCommandName ?? string.Empty, Attempt = f.Attempt };
@@ -132,6 +153,11 @@ public static class RecordCodec
             InboxSequence = s.InboxSequence,
             ModifiedAt = DateTimeOffset.FromUnixTimeMilliseconds(s.ModifiedAt),
             NextRetryAt = s.HasNextRetryAt ? DateTimeOffset.FromUnixTimeMilliseconds(s.NextRetryAt) : null,
+            LastStartAt = s.HasLastStartAt ? DateTimeOffset.FromUnixTimeMilliseconds(s.LastStartAt) : null,
+            InboxedAt = s.HasInboxedAt ? DateTimeOffset.FromUnixTimeMilliseconds(s.InboxedAt) : null,
+            CompletedAt = s.HasCompletedAt ? DateTimeOffset.FromUnixTimeMilliseconds(s.CompletedAt) : null,
+            JournalRetainUntil = s.HasJournalRetainUntil ? DateTimeOffset.FromUnixTimeMilliseconds(s.JournalRetainUntil) : null,
+            KeptJournalLength = s.KeptJournalLength,
         };
     }
 

@@ -38,13 +38,20 @@ public sealed class RocksDbStore : IKeyValueStore
 
     public byte[]? Get(Table table, ReadOnlySpan<byte> key) => _db.Get(key.ToArray(), _families[table]);
 
-    public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to)
+    public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to) => Scan(table, from, to, snapshot: null);
+
+    private IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to, Snapshot? snapshot)
     {
         // An upper bound lets RocksDB stop at the range's end instead of reading past it.
         var readOptions = new ReadOptions();
         if (to is not null)
         {
             readOptions.SetIterateUpperBound(to);
+        }
+
+        if (snapshot is not null)
+        {
+            readOptions.SetSnapshot(snapshot);
         }
 
         using var iterator = _db.NewIterator(_families[table], readOptions);
@@ -58,6 +65,20 @@ public sealed class RocksDbStore : IKeyValueStore
 
             yield return KeyValuePair.Create(key, iterator.Value());
         }
+    }
+
+    public IStoreSnapshot OpenSnapshot() => new StoreSnapshot(this, _db.CreateSnapshot());
+
+    /// <summary>A RocksDB snapshot: reads see the database as of its creation, without blocking writers.</summary>
+    private sealed class StoreSnapshot(RocksDbStore store, Snapshot snapshot) : IStoreSnapshot
+    {
+        private readonly ReadOptions _read = new ReadOptions().SetSnapshot(snapshot);
+
+        public byte[]? Get(Table table, ReadOnlySpan<byte> key) => store._db.Get(key.ToArray(), store._families[table], _read);
+
+        public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to) => store.Scan(table, from, to, snapshot);
+
+        public void Dispose() => snapshot.Dispose();
     }
 
     public void Commit(IReadOnlyList<WriteOp> writes)

@@ -36,8 +36,8 @@ public static class AdminEndpoints
                 : Error(404, $"Deployment {id} not found"));
             group.MapGet("/services", () => Results.Json(new JsonObject { ["services"] = new JsonArray([.. schema.Services.Select(s => (JsonNode)AdminJson.Service(s))]) }));
             group.MapGet("/services/{name}", (string name) => schema.TryGetService(name, out var s) ? Results.Json(AdminJson.Service(s)) : Error(404, $"Service {name} not found"));
-            group.MapPatch("/invocations/{id}/{action}", (string id, string action, CancellationToken ct) => ControlAsync(runtime, id, action, ct));
-            group.MapDelete("/invocations/{id}", (string id, string? mode, CancellationToken ct) => ControlAsync(runtime, id, (mode ?? "cancel").ToLowerInvariant(), ct));
+            InvocationEndpoints.Map(group, runtime);
+            StateEndpoints.Map(group, schema, runtime);
         }
     }
 
@@ -75,31 +75,6 @@ public static class AdminEndpoints
         var changed = schema.Register(deployment, services);
         var registered = services.Select(s => schema.TryGetService(s.Name, out var stored) ? stored : s).ToList();
         return Results.Json(AdminJson.Registered(deployment, registered), statusCode: changed && existing is null ? 201 : 200);
-    }
-
-    private static async Task<IResult> ControlAsync(IRuntimeApi runtime, string id, string action, CancellationToken ct)
-    {
-        if (!InvocationId.TryParse(id, out var invocationId))
-        {
-            return Error(400, $"'{id}' is not an invocation id");
-        }
-
-        ControlResult result = action switch
-        {
-            "cancel" => await runtime.CancelAsync(invocationId, ct),
-            "kill" => await runtime.KillAsync(invocationId, ct),
-            "purge" => await runtime.PurgeAsync(invocationId, ct),
-            _ => new ControlResult((ControlStatus)(-1)),
-        };
-        return result.Status switch
-        {
-            ControlStatus.Done => Results.Ok(),
-            ControlStatus.Appended => Results.StatusCode(202),
-            ControlStatus.NotFound => Error(404, $"Invocation {id} not found"),
-            ControlStatus.AlreadyCompleted => Error(409, $"Invocation {id} is already completed"),
-            ControlStatus.NotCompleted => Error(409, $"Invocation {id} is not completed yet: cancel or kill it first"),
-            _ => Error(404, $"Unknown action '{action}'"),
-        };
     }
 
     private static string NewDeploymentId()

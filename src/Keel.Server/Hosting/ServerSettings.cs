@@ -19,6 +19,9 @@ public sealed record ServerSettings
     /// <summary>How long completed invocations stay reachable when their service sets no retention.</summary>
     public TimeSpan DefaultRetention { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>How long a completed invocation's journal stays readable when its service sets no journal retention (0: deleted at once).</summary>
+    public TimeSpan DefaultJournalRetention { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary>How often each partition looks for completed invocations past their retention.</summary>
     public TimeSpan CleanupInterval { get; init; } = TimeSpan.FromMinutes(1);
 
@@ -32,6 +35,7 @@ public sealed record ServerSettings
         ("--enable-protocol-v7", "KEEL_ENABLE_PROTOCOL_V7", "enableProtocolV7"),
         ("--default-retention", "KEEL_DEFAULT_RETENTION", "defaultRetention"),
         ("--cleanup-interval", "KEEL_CLEANUP_INTERVAL", "cleanupInterval"),
+        ("--default-journal-retention", "KEEL_DEFAULT_JOURNAL_RETENTION", "defaultJournalRetention"),
     ];
 
     /// <exception cref="ArgumentException">An unknown flag or a malformed value, with a message for the user.</exception>
@@ -93,13 +97,15 @@ public sealed record ServerSettings
             EnableProtocolV7 = values.TryGetValue("enableProtocolV7", out var v7) && bool.TryParse(v7, out var on) && on,
             DefaultRetention = Duration(values, "defaultRetention", defaults.DefaultRetention),
             CleanupInterval = Duration(values, "cleanupInterval", defaults.CleanupInterval),
+            DefaultJournalRetention = Duration(values, "defaultJournalRetention", defaults.DefaultJournalRetention, allowZero: true),
         };
     }
 
-    private static TimeSpan Duration(Dictionary<string, string> values, string key, TimeSpan fallback) =>
+    private static TimeSpan Duration(Dictionary<string, string> values, string key, TimeSpan fallback, bool allowZero = false) =>
         !values.TryGetValue(key, out var text) ? fallback
+        : allowZero && text.Trim() == "0" ? TimeSpan.Zero
         : Ingress.Durations.TryParse(text, out var duration) && duration > TimeSpan.Zero ? duration
-        : throw new ArgumentException($"'{key}' must be a positive duration such as 30s, 5m, 1h or 1d 12h, got '{text}'.");
+        : throw new ArgumentException($"'{key}' must be a {(allowZero ? "" : "positive ")}duration such as {(allowZero ? "0, " : "")}30s, 5m, 1h or 1d 12h, got '{text}'.");
 
     private static int Int(Dictionary<string, string> values, string key, int fallback) =>
         !values.TryGetValue(key, out var text) ? fallback

@@ -156,6 +156,8 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
             Interlocked.Increment(ref _commits);
         }
 
+        public IStoreSnapshot OpenSnapshot() => Inner.OpenSnapshot();
+
         public void Dispose() => _open.Dispose();
     }
 

@@ -17,8 +17,8 @@ public class ServerSettingsTests
     [Fact]
     public void Retention_and_cleanup_interval_come_from_flags_over_the_environment()
     {
-        var settings = ServerSettings.Load(["--default-retention", "1d 12h"], Env(("KEEL_DEFAULT_RETENTION", "5m"), ("KEEL_CLEANUP_INTERVAL", "10s")));
-        Assert.Equal((TimeSpan.FromHours(36), TimeSpan.FromSeconds(10)), (settings.DefaultRetention, settings.CleanupInterval));
+        var settings = ServerSettings.Load(["--default-retention", "1d 12h", "--default-journal-retention", "0"], Env(("KEEL_DEFAULT_RETENTION", "5m"), ("KEEL_CLEANUP_INTERVAL", "10s")));
+        Assert.Equal((TimeSpan.FromHours(36), TimeSpan.FromSeconds(10), TimeSpan.Zero), (settings.DefaultRetention, settings.CleanupInterval, settings.DefaultJournalRetention));
     }
 
     [Theory]

@@ -1,0 +1,185 @@
+using System.Buffers.Binary;
+using Keel.Protocol.Ids;
+using Keel.Protocol.Manifest;
+using Keel.Server.Contracts;
+using Keel.Server.Model;
+using Keel.Server.Storage;
+
+namespace Keel.Server.Introspection;
+
+/// <summary>
+/// The introspection tables read from one storage snapshot (all partitions at the same moment), on
+/// the caller's thread: nothing here goes through a partition's loop, so queries never hold up
+/// invocations. Each table is a full scan of its storage table, decoded lazily row by row.
+/// </summary>
+public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView schema) : IIntrospectionSnapshot
+{
+    private static readonly byte[] Start = [];
+
+    public IEnumerable<InvocationRow> Invocations()
+    {
+        foreach (var (key, value) in snapshot.Scan(Table.Status, Start, null))
+        {
+            var id = InvocationId.FromBytes(key);
+            yield return RowOf(RecordCodec.DecodeInvocation(id, value));
+        }
+    }
+
+    private InvocationRow RowOf(InvocationRecord r)
+    {
+        var deployment = r.DeploymentId is { } pinned && schema.TryGetDeployment(pinned, out var d) ? d : null;
+        var caller = r.CallerId is { } callerId && InvocationId.TryParse(callerId, out var callerInvocation)
+            && snapshot.Get(Table.Status, Keys.Invocation(callerInvocation)) is { } callerBytes
+            ? RecordCodec.DecodeInvocation(callerInvocation, callerBytes)
+            : null;
+        var completed = r.Phase == InvocationPhase.Completed;
+        return new InvocationRow
+        {
+            Id = r.Id.ToString(),
+            PartitionKey = r.Id.PartitionKey,
+            Target = TargetOf(r.Service, r.Key, r.Handler),
+            TargetServiceName = r.Service,
+            TargetServiceKey = r.Key,
+            TargetHandlerName = r.Handler,
+            TargetServiceTy = ServiceTypeName(r.ServiceType),
+            IdempotencyKey = r.IdempotencyKey,
+            InvokedBy = r.CallerId is null ? "ingress" : "service",
+            InvokedById = r.CallerId,
+            InvokedByServiceName = caller?.Service,
+            InvokedByTarget = caller is null ? null : TargetOf(caller.Service, caller.Key, caller.Handler),
+            Status = StatusName(r.Phase),
+            InFlight = r.Phase == InvocationPhase.Invoked,
+            RetryCount = (ulong)Math.Max(r.FailedAttempts, (int)r.RetryCountSinceLastStoredEntry),
+            PinnedDeploymentId = r.DeploymentId,
+            PinnedServiceProtocolVersion = r.ProtocolVersion > 0 ? (uint)r.ProtocolVersion : null,
+            LastAttemptDeploymentId = r.Attempt > 0 ? r.DeploymentId : null,
+            LastAttemptServer = r.Attempt > 0 ? deployment?.SdkVersion : null,
+            LastStartAt = r.LastStartAt?.UtcDateTime,
+            NextRetryAt = r.Phase == InvocationPhase.BackingOff ? r.NextRetryAt?.UtcDateTime : null,
+            LastFailure = completed ? null : r.LastFailure?.ToString(),
+            LastFailureErrorCode = completed ? null : r.LastFailure?.Code,
+            LastFailureRelatedEntryIndex = completed ? null : r.LastFailure?.RelatedCommandIndex,
+            LastFailureRelatedEntryName = completed ? null : r.LastFailure?.RelatedCommandName,
+            LastFailureRelatedEntryType = completed || r.LastFailure?.RelatedCommandType is not { } type
+                ? null
+                : JournalRows.EntryTypeName((Protocol.Framing.MessageType)type),
+            CompletionResult = r.Result is { } result ? result.Success ? "success" : "failure" : null,
+            CompletionFailure = r.Result is { Success: false } failure ? $"[{failure.Code}] {failure.Message}" : null,
+            CreatedAt = r.CreatedAt.UtcDateTime,
+            ModifiedAt = r.ModifiedAt.UtcDateTime,
+            InboxedAt = r.InboxedAt?.UtcDateTime,
+            ScheduledAt = r.ExecutionTime is null ? null : r.CreatedAt.UtcDateTime,
+            ScheduledStartAt = r.ExecutionTime?.UtcDateTime,
+            RunningAt = r.LastStartAt?.UtcDateTime,
+            CompletedAt = r.CompletedAt?.UtcDateTime,
+            JournalSize = completed ? r.KeptJournalLength : r.JournalLength,
+            JournalCommandsSize = r.CommandCount,
+            CompletionRetentionMs = completed && r.RetainUntil is { } until && r.CompletedAt is { } at ? (ulong)Math.Max(0, (until - at).TotalMilliseconds) : null,
+            JournalRetentionMs = completed && r.JournalRetainUntil is { } journalUntil && r.CompletedAt is { } end ? (ulong)Math.Max(0, (journalUntil - end).TotalMilliseconds) : null,
+        };
+    }
+
+    public IEnumerable<JournalRow> Journal()
+    {
+        InvocationId? current = null;
+        var entries = new List<(uint, byte[])>();
+        foreach (var (key, value) in snapshot.Scan(Table.Journal, Start, null))
+        {
+            var id = InvocationId.FromBytes(key.AsSpan(0, InvocationId.ByteLength));
+            if (current is { } previous && previous != id)
+            {
+                foreach (var row in JournalRows.Of(previous, entries))
+                {
+                    yield return row;
+                }
+
+                entries.Clear();
+            }
+
+            current = id;
+            entries.Add((BinaryPrimitives.ReadUInt32BigEndian(key.AsSpan(InvocationId.ByteLength)), value));
+        }
+
+        if (current is { } last)
+        {
+            foreach (var row in JournalRows.Of(last, entries))
+            {
+                yield return row;
+            }
+        }
+    }
+
+    public IEnumerable<StateRow> State()
+    {
+        foreach (var (key, value) in snapshot.Scan(Table.State, Start, null))
+        {
+            var (parts, end) = Keys.ReadTexts(key, 2);
+            yield return new StateRow(Keys.PartitionKeyOf(key), parts[0], parts[1], System.Text.Encoding.UTF8.GetString(key.AsSpan(end)), value);
+        }
+    }
+
+    public IEnumerable<InboxRow> Inbox()
+    {
+        foreach (var (key, value) in snapshot.Scan(Table.Inbox, Start, null))
+        {
+            var (parts, end) = Keys.ReadTexts(key, 2);
+            var id = InvocationId.FromBytes(value);
+            var created = snapshot.Get(Table.Status, Keys.Invocation(id)) is { } bytes ? RecordCodec.DecodeInvocation(id, bytes).CreatedAt : DateTimeOffset.UnixEpoch;
+            yield return new InboxRow(Keys.PartitionKeyOf(key), parts[0], parts[1], id.ToString(), BinaryPrimitives.ReadUInt64BigEndian(key.AsSpan(end)), created.UtcDateTime);
+        }
+    }
+
+    public IEnumerable<PromiseRow> Promises()
+    {
+        foreach (var (key, value) in snapshot.Scan(Table.Promises, Start, null))
+        {
+            var (parts, end) = Keys.ReadTexts(key, 3);
+            if (end != key.Length)
+            {
+                continue; // a listener waiting on the promise, not the promise itself
+            }
+
+            var result = RecordCodec.DecodePromise(value);
+            yield return new PromiseRow(Keys.PartitionKeyOf(key), parts[0], parts[1], parts[2], true,
+                result.Success ? result.Value ?? [] : null, result.Success ? null : result.Code, result.Success ? null : result.Message);
+        }
+    }
+
+    public IEnumerable<IdempotencyRow> Idempotency()
+    {
+        foreach (var (key, value) in snapshot.Scan(Table.Idempotency, Start, null))
+        {
+            var (parts, _) = Keys.ReadTexts(key, 3);
+            if (parts[2] == Keys.WorkflowRunMarker)
+            {
+                continue; // a workflow's run, deduplicated by its workflow id rather than a key
+            }
+
+            var (withKey, _) = Keys.ReadTexts(key, 4);
+            yield return new IdempotencyRow(Keys.PartitionKeyOf(key), withKey[0], withKey[1].Length == 0 ? null : withKey[1], withKey[2], withKey[3],
+                InvocationId.FromBytes(value).ToString());
+        }
+    }
+
+    public void Dispose() => snapshot.Dispose();
+
+    public static string TargetOf(string service, string? key, string handler) => key is null ? $"{service}/{handler}" : $"{service}/{key}/{handler}";
+
+    public static string ServiceTypeName(ServiceType type) => type switch
+    {
+        ServiceType.VirtualObject => "virtual_object",
+        ServiceType.Workflow => "workflow",
+        _ => "service",
+    };
+
+    /// <summary>The stored status vocabulary: a backing-off invocation is <c>invoked</c> with no attempt in flight.</summary>
+    public static string StatusName(InvocationPhase phase) => phase switch
+    {
+        InvocationPhase.Scheduled => "scheduled",
+        InvocationPhase.Inboxed => "inboxed",
+        InvocationPhase.Suspended => "suspended",
+        InvocationPhase.Paused => "paused",
+        InvocationPhase.Completed => "completed",
+        _ => "invoked",
+    };
+}

@@ -43,9 +43,11 @@ public static partial class CliOutput
 
     /// <summary>
     /// The whole output as lines: a table row becomes its cells joined with " | " (a multi-line cell's lines joined
-    /// with " / "), a table header likewise; other lines are trimmed; empty lines are dropped.
+    /// with " / "), a table header likewise; other lines are trimmed; empty lines are dropped. With
+    /// <paramref name="sortRows"/>, each table's rows are sorted: for tables the CLI fills from a hash map, whose order
+    /// changes from one run of the CLI to the next.
     /// </summary>
-    public static IReadOnlyList<string> Flatten(string output)
+    public static IReadOnlyList<string> Flatten(string output, bool sortRows = false)
     {
         var lines = new List<string>();
         foreach (var block in Parse(output))
@@ -57,7 +59,8 @@ public static partial class CliOutput
                     lines.Add(Row(table.Table.Header));
                 }
 
-                lines.AddRange(table.Table.Rows.Select(Row));
+                var rows = table.Table.Rows.Select(Row);
+                lines.AddRange(sortRows ? rows.Order(StringComparer.Ordinal) : rows);
             }
             else if (block is LineBlock line && line.Text.Trim() is { Length: > 0 } text)
             {

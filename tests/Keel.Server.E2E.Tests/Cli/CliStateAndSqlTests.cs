@@ -1,11 +1,23 @@
+using System.Text.RegularExpressions;
 using Keel.Testing;
 
 namespace Keel.Server.E2E.Tests.Cli;
 
 /// <summary>`restate state get | patch | clear` and `restate sql --json`.</summary>
-public sealed class CliStateAndSqlTests(CliServers servers) : CliTestBase(servers)
+public sealed partial class CliStateAndSqlTests(CliServers servers) : CliTestBase(servers)
 {
     private sealed record Lines(List<string> Expected, List<string> Normalized);
+
+    /// <summary>
+    /// A state command's output with each table's rows sorted and the "[k1, k2]" key lists sorted: the CLI lists state
+    /// keys in the order of a hash map or of the SQL rows (no ORDER BY), neither of which says anything of the server.
+    /// </summary>
+    private static List<string> StateOutput(CliSide side, CliResult result) =>
+        [.. side.Normalize(CliOutput.Flatten(result.Stdout, sortRows: true).Concat(CliOutput.PlainLines(result.Stderr))
+            .Select(l => KeyList().Replace(l, m => "[" + string.Join(", ", m.Groups[1].Value.Split(", ").Order(StringComparer.Ordinal)) + "]")))];
+
+    [GeneratedRegex(@"\[([^\]]*)\]")]
+    private static partial Regex KeyList();
 
     /// <summary>The KEY | VALUE rows of `state get`, sorted ("(no state table)" when it printed none).</summary>
     private static async Task<List<string>> StateAsync(CliSide side, string service, string key)
@@ -31,9 +43,9 @@ public sealed class CliStateAndSqlTests(CliServers servers) : CliTestBase(server
     {
         var (subject, reference) = await OnServerAndReferenceAsync(kind, async side =>
         {
-            var lines = CliOutput.Flatten((await side.RunAsync("state", "get", "Profile", "alice")).Stdout).ToList();
-            var state = await StateAsync(side, "Profile", "alice");
-            return new Lines(state, [.. side.Normalize(lines.Where(l => !l.StartsWith("name |", StringComparison.Ordinal) && !l.StartsWith("visits |", StringComparison.Ordinal))), .. state]);
+            var result = await side.RunAsync("state", "get", "Profile", "alice");
+            var table = CliOutput.Tables(result.Stdout).FirstOrDefault(t => t.Header.SequenceEqual(["KEY", "VALUE"]));
+            return new Lines(table is null ? ["(no state table)"] : Sorted(table.Rows.Select(Line)), StateOutput(side, result));
         });
 
         AssertLines(["name | \"alice\"", "visits | 3"], subject.Expected, "state get Profile alice");
@@ -53,8 +65,7 @@ public sealed class CliStateAndSqlTests(CliServers servers) : CliTestBase(server
             var patched = await side.RunAsync("state", "patch", "Profile", key, "--patch", patch, "--yes");
             var state = await SettleAsync(() => StateAsync(side, "Profile", key), s => s.Count == 3);
             var visits = await ReadAsync(side, key, "visits");
-            var output = CliOutput.Flatten(patched.Stdout).Concat(CliOutput.PlainLines(patched.Stderr)).ToList();
-            return new Lines([.. state, "visits read by the object: " + visits], [.. side.Normalize(output)]);
+            return new Lines([.. state, "visits read by the object: " + visits], StateOutput(side, patched));
         });
 
         AssertLines(["city | \"Oslo\"", "name | \"bob\"", "visits | 7", "visits read by the object: 7"], subject.Expected, "state patch, then state get and the object's own read");
@@ -74,10 +85,9 @@ public sealed class CliStateAndSqlTests(CliServers servers) : CliTestBase(server
             var cleared = await side.RunAsync("state", "clear", $"Profile/{key}", "--yes");
             var after = await SettleAsync(() => StateAsync(side, "Profile", key), s => s.Count == 0);
             var name = await ReadAsync(side, key, "name");
-            var output = CliOutput.Flatten(cleared.Stdout).Concat(CliOutput.PlainLines(cleared.Stderr)).ToList();
             return new Lines(
                 [.. before.Select(l => "before: " + l), $"after: {after.Count} entries", "name read by the object: " + name],
-                [.. side.Normalize(output)]);
+                StateOutput(side, cleared));
         });
 
         AssertLines(["before: name | \"carol\"", "before: visits | 2", "after: 0 entries", "name read by the object: null"], subject.Expected, "state clear, then state get and the object's own read");

@@ -4,6 +4,7 @@ using Keel.Server.Admin;
 using Keel.Server.Hosting;
 using Keel.Server.Ingress;
 using Keel.Server.Invoker;
+using Keel.Server.Query;
 
 var startup = System.Diagnostics.Stopwatch.StartNew();
 ServerSettings settings;
@@ -62,7 +63,14 @@ runtime.Failed += failure =>
 app.UseRuntimeErrorMapping();
 
 IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime);
-AdminEndpoints.Map(app, $"*:{settings.AdminPort}", schema, new DiscoveryClient(), runtime);
+AdminEndpoints.Map(app, settings, schema, new DiscoveryClient(), runtime);
+
+// SQL introspection reads a storage snapshot on its own threads, never inside a partition's loop.
+using var queries = new QueryEngine(
+    runtime.OpenIntrospection,
+    () => [.. schema.Services.Select(ServiceRow.From)],
+    () => [.. schema.Deployments.Select(d => DeploymentRow.From(d, schema.ServicesOf(d.Id)))]);
+QueryEndpoints.Map(app, $"*:{settings.AdminPort}", queries);
 
 try
 {

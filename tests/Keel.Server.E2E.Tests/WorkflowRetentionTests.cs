@@ -65,6 +65,7 @@ public sealed class WorkflowRetentionTests : IAsyncLifetime
         Assert.Equal("null", (await after.CallAsync($"/BlockAndWaitWorkflow/{id}/getState")).Body);
 
         Assert.Equal(HttpStatusCode.Accepted, (await after.SendAsync($"/BlockAndWaitWorkflow/{id}/run", "second")).Status);
-        Assert.Equal("\"second\"", (await after.CallAsync($"/BlockAndWaitWorkflow/{id}/getState")).Body);
+        await Eventually.UntilAsync(async () => (await after.CallAsync($"/BlockAndWaitWorkflow/{id}/getState")).Body == "\"second\"",
+            TimeSpan.FromSeconds(30), "the new run of the same workflow id to store its input");
     }
 }

@@ -33,7 +33,9 @@ public sealed record ServiceInfo(
     TimeSpan? AbortTimeout = null,
     bool EnableLazyState = false,
     RetryPolicySettings? RetryPolicy = null,
-    TimeSpan? JournalRetention = null);
+    TimeSpan? JournalRetention = null,
+    string? Documentation = null,
+    IReadOnlyDictionary<string, string>? Metadata = null);
 
 /// <summary>A handler; <see cref="Kind"/> is already normalised (object default = exclusive, workflow default = shared).</summary>
 public sealed record HandlerInfo(
@@ -48,7 +50,9 @@ public sealed record HandlerInfo(
     RetryPolicySettings? RetryPolicy = null,
     TimeSpan? IdempotencyRetention = null,
     TimeSpan? JournalRetention = null,
-    TimeSpan? WorkflowCompletionRetention = null);
+    TimeSpan? WorkflowCompletionRetention = null,
+    string? Documentation = null,
+    IReadOnlyDictionary<string, string>? Metadata = null);
 
 /// <summary>What the server does once an invocation has used up its retry attempts.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<OnMaxAttempts>))]
@@ -115,7 +119,8 @@ public sealed record DeploymentInfo(
     int MaxProtocolVersion,
     IReadOnlyDictionary<string, string> AdditionalHeaders,
     string? SdkVersion,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    IReadOnlyDictionary<string, string>? Metadata = null)
 {
     /// <summary>The version a new invocation pins: min(deployment max, allowed max), if the ranges overlap.</summary>
     public ServiceProtocolVersion PickVersion(int maxAllowed) =>

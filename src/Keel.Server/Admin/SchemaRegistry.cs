@@ -4,10 +4,49 @@ using Keel.Server.Contracts;
 
 namespace Keel.Server.Admin;
 
+/// <summary>How a registration ended.</summary>
+public enum RegistrationResult
+{
+    /// <summary>A new deployment.</summary>
+    Created,
+
+    /// <summary>A deployment with the same address existed and was kept as it is (no force).</summary>
+    Unchanged,
+
+    /// <summary>A deployment with the same address existed and was replaced in place, keeping its id (force).</summary>
+    Overwritten,
+}
+
+/// <summary>The outcome of a registration: the deployment and its services as registered (or as they would be, for a dry run).</summary>
+public sealed record Registration(RegistrationResult Result, DeploymentInfo Deployment, IReadOnlyList<ServiceInfo> Services);
+
+/// <summary>What a <c>PATCH /services/{name}</c> changes; null members stay as they are.</summary>
+public sealed record ServiceChanges(
+    bool? Public = null,
+    TimeSpan? IdempotencyRetention = null,
+    TimeSpan? WorkflowCompletionRetention = null,
+    TimeSpan? JournalRetention = null,
+    TimeSpan? InactivityTimeout = null,
+    TimeSpan? AbortTimeout = null)
+{
+    public bool IsEmpty => this == new ServiceChanges();
+}
+
+public enum ModifyOutcome
+{
+    Modified,
+    NotFound,
+
+    /// <summary>A workflow completion retention was given for a service that is not a workflow.</summary>
+    NotAWorkflow,
+}
+
 /// <summary>
-/// Registered deployments and their services, persisted as one JSON document in the data directory
-/// (written to a temp file, fsync'd, then renamed, so a crash leaves the old or the new version).
-/// The latest registration of a service wins.
+/// Registered deployments, each with its own revision of the services it serves, and the active
+/// revision of every service (the one new invocations use: the highest revision of any deployment).
+/// Persisted as one JSON document in the data directory, written to a temp file, fsync'd, then
+/// renamed, so a crash leaves the old or the new version. A document is never changed, only
+/// replaced, so readers need no lock.
 /// </summary>
 public sealed class SchemaRegistry : ISchemaView
 {
@@ -20,26 +59,86 @@ public sealed class SchemaRegistry : ISchemaView
     {
         Directory.CreateDirectory(dataDirectory);
         _path = Path.Combine(dataDirectory, "schema.json");
-        _document = File.Exists(_path) ? JsonSerializer.Deserialize<SchemaDocument>(File.ReadAllText(_path), Json) ?? new() : new();
+        var loaded = File.Exists(_path) ? JsonSerializer.Deserialize<SchemaDocument>(File.ReadAllText(_path), Json) ?? new() : new();
+        _document = loaded.Revisions is null ? Upgrade(loaded) : loaded;
+        if (_document.Deployments.Any(d => !DeploymentIds.TryParse(d.Id, out _)))
+        {
+            Replace(RenameDeployments(_document));
+        }
     }
 
     public sealed record SchemaDocument
     {
         public List<DeploymentInfo> Deployments { get; init; } = [];
+
+        /// <summary>The active revision of each service, by name (derived from <see cref="Revisions"/>).</summary>
         public Dictionary<string, ServiceInfo> Services { get; init; } = [];
+
+        /// <summary>Each deployment's own services, by deployment id then service name. Absent in documents written before it existed.</summary>
+        public Dictionary<string, Dictionary<string, ServiceInfo>>? Revisions { get; init; }
+
+        /// <summary>Deployment ids of earlier Keel versions and the Restate-format ids that replaced them; the old ones still resolve.</summary>
+        public Dictionary<string, string>? Aliases { get; init; }
     }
 
-    public IReadOnlyList<DeploymentInfo> Deployments
+    /// <summary>
+    /// Gives deployments whose ids are not in Restate's format (earlier Keel versions wrote <c>dp_</c> and
+    /// 22 digits without the scheme version) a Restate-format id, derived from the old one when it can
+    /// be decoded, and keeps the old id as an alias: invocations pinned to it keep their deployment.
+    /// </summary>
+    private static SchemaDocument RenameDeployments(SchemaDocument document)
     {
-        get { lock (_gate) { return [.. _document.Deployments]; } }
+        var aliases = new Dictionary<string, string>(document.Aliases ?? [], StringComparer.Ordinal);
+        var renames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var deployment in document.Deployments.Where(d => !DeploymentIds.TryParse(d.Id, out _)))
+        {
+            var renamed = deployment.Id.Length == 25 && deployment.Id.StartsWith("dp_", StringComparison.Ordinal)
+                && Protocol.Ids.Base62.TryDecode(deployment.Id.AsSpan(3), out var value) && value >> 80 != 0
+                ? DeploymentIds.Format(value)
+                : DeploymentIds.New(deployment.CreatedAt);
+            renames[deployment.Id] = renamed;
+        }
+
+        foreach (var (old, renamed) in renames)
+        {
+            aliases[old] = renamed;
+        }
+
+        string Rename(string id) => renames.GetValueOrDefault(id, id);
+        var revisions = document.Revisions!.ToDictionary(
+            r => Rename(r.Key),
+            r => r.Value.ToDictionary(s => s.Key, s => s.Value with { DeploymentId = Rename(s.Value.DeploymentId) }, StringComparer.Ordinal),
+            StringComparer.Ordinal);
+        List<DeploymentInfo> deployments = [.. document.Deployments.Select(d => d with { Id = Rename(d.Id) })];
+        return new SchemaDocument { Deployments = deployments, Revisions = revisions, Services = ActiveIndex(deployments, revisions), Aliases = aliases };
     }
 
-    public IReadOnlyList<ServiceInfo> Services
+    /// <summary>A document of an older server had only the active revisions: those are what each deployment serves.</summary>
+    private static SchemaDocument Upgrade(SchemaDocument old)
     {
-        get { lock (_gate) { return [.. _document.Services.Values.OrderBy(s => s.Name, StringComparer.Ordinal)]; } }
+        var revisions = old.Deployments.ToDictionary(d => d.Id, _ => new Dictionary<string, ServiceInfo>());
+        foreach (var service in old.Services.Values)
+        {
+            if (revisions.TryGetValue(service.DeploymentId, out var own))
+            {
+                own[service.Name] = service;
+            }
+        }
+
+        return old with { Revisions = revisions, Services = ActiveIndex(old.Deployments, revisions) };
     }
 
-    // Lookups read the current document without a lock: a document is never changed, only replaced.
+    public IReadOnlyList<DeploymentInfo> Deployments => [.. _document.Deployments];
+
+    /// <summary>The active revision of every service, by name.</summary>
+    public IReadOnlyList<ServiceInfo> Services => [.. _document.Services.Values.OrderBy(s => s.Name, StringComparer.Ordinal)];
+
+    /// <summary>The services of one deployment as it registered them (a draining deployment keeps its older revisions).</summary>
+    public IReadOnlyList<ServiceInfo> ServicesOf(string deploymentId) => RevisionsOf(_document, deploymentId);
+
+    private static List<ServiceInfo> RevisionsOf(SchemaDocument document, string deploymentId) =>
+        document.Revisions!.TryGetValue(deploymentId, out var own) ? [.. own.Values.OrderBy(s => s.Name, StringComparer.Ordinal)] : [];
+
     public bool TryGetService(string service, out ServiceInfo info) => new SchemaSnapshot(_document).TryGetService(service, out info);
 
     public bool TryGetHandler(string service, string handler, out ServiceInfo serviceInfo, out HandlerInfo handlerInfo) =>
@@ -62,72 +161,209 @@ public sealed class SchemaRegistry : ISchemaView
 
         public bool TryGetDeployment(string deploymentId, out DeploymentInfo deployment)
         {
-            deployment = document.Deployments.FirstOrDefault(d => d.Id == deploymentId)!;
+            var id = document.Aliases?.GetValueOrDefault(deploymentId) ?? deploymentId;
+            deployment = document.Deployments.FirstOrDefault(d => d.Id == id)!;
             return deployment is not null;
         }
 
         public ISchemaView Snapshot() => this;
     }
 
-    /// <summary>Adds (or replaces, same URI) a deployment with its services; returns whether anything changed.</summary>
-    public bool Register(DeploymentInfo deployment, IReadOnlyList<ServiceInfo> services)
+    /// <summary>
+    /// The deployment registered at the same address: same host, port and path (the scheme and the
+    /// additional headers do not count), the most recent one if there are several.
+    /// </summary>
+    public DeploymentInfo? FindByAddress(Uri uri) => FindByAddress(_document, uri);
+
+    private static DeploymentInfo? FindByAddress(SchemaDocument document, Uri uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        return document.Deployments
+            .Where(d => string.Equals(d.Uri.Authority, uri.Authority, StringComparison.OrdinalIgnoreCase) && d.Uri.AbsolutePath == uri.AbsolutePath)
+            .MaxBy(d => d.CreatedAt);
+    }
+
+    /// <summary>The deployment with this id and its own services, if it is registered.</summary>
+    public (DeploymentInfo Deployment, IReadOnlyList<ServiceInfo> Services)? GetDeployment(string deploymentId)
+    {
+        var document = _document;
+        var id = document.Aliases?.GetValueOrDefault(deploymentId) ?? deploymentId;
+        var deployment = document.Deployments.FirstOrDefault(d => d.Id == id);
+        return deployment is null ? null : (deployment, RevisionsOf(document, id));
+    }
+
+    /// <summary>
+    /// Registers <paramref name="proposed"/> with the services of its manifest. A deployment already
+    /// registered at the same address is kept as it is (<see cref="RegistrationResult.Unchanged"/>),
+    /// or with <paramref name="overwrite"/> replaced in place under its id. Each service gets the
+    /// next revision, taken from its manifest only: settings an operator changed on the previous
+    /// revision do not carry over. A service that changes its type (service, object, workflow) is
+    /// refused with 409 unless <paramref name="allowBreaking"/>. A dry run computes the answer and
+    /// changes nothing.
+    /// </summary>
+    /// <exception cref="ManifestException">A breaking change was not allowed.</exception>
+    public Registration Register(DeploymentInfo proposed, IReadOnlyList<ServiceInfo> services, bool overwrite, bool allowBreaking, bool dryRun)
+    {
+        ArgumentNullException.ThrowIfNull(proposed);
+        ArgumentNullException.ThrowIfNull(services);
+        lock (_gate)
+        {
+            var current = _document;
+            var existing = FindByAddress(current, proposed.Uri);
+            if (existing is not null && !overwrite)
+            {
+                return new Registration(RegistrationResult.Unchanged, existing, RevisionsOf(current, existing.Id));
+            }
+
+            var deployment = proposed with { Id = existing?.Id ?? proposed.Id };
+            var own = new Dictionary<string, ServiceInfo>(StringComparer.Ordinal);
+            foreach (var service in services)
+            {
+                current.Services.TryGetValue(service.Name, out var previous);
+                if (previous is not null && previous.Type != service.Type && !allowBreaking && !overwrite)
+                {
+                    throw new ManifestException(
+                        $"Service '{service.Name}' would change its type from {previous.Type} to {service.Type}. The type of a service cannot change between revisions: "
+                        + "its existing invocations and state assume the old type. Register with breaking (restate CLI: --breaking) or force to accept the change anyway.",
+                        409, "META0006");
+                }
+
+                own[service.Name] = service with { DeploymentId = deployment.Id, Revision = (previous?.Revision ?? 0) + 1 };
+            }
+
+            var revisions = new Dictionary<string, Dictionary<string, ServiceInfo>>(current.Revisions!) { [deployment.Id] = own };
+            List<DeploymentInfo> deployments = [.. current.Deployments.Where(d => d.Id != deployment.Id), deployment];
+            var result = existing is null ? RegistrationResult.Created : RegistrationResult.Overwritten;
+            if (!dryRun)
+            {
+                Replace(new SchemaDocument { Deployments = deployments, Revisions = revisions, Services = ActiveIndex(deployments, revisions), Aliases = current.Aliases });
+            }
+
+            return new Registration(result, deployment, [.. own.Values.OrderBy(s => s.Name, StringComparer.Ordinal)]);
+        }
+    }
+
+    /// <summary>
+    /// Applies an operator's changes to the active revision of <paramref name="service"/>; nothing
+    /// changes unless the outcome is <see cref="ModifyOutcome.Modified"/>.
+    /// </summary>
+    public ModifyOutcome Modify(string service, ServiceChanges changes, out ServiceInfo updated)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        lock (_gate)
+        {
+            var current = _document;
+            if (!current.Services.TryGetValue(service, out updated!))
+            {
+                return ModifyOutcome.NotFound;
+            }
+
+            if (changes.WorkflowCompletionRetention is not null && updated.Type != ServiceType.Workflow)
+            {
+                return ModifyOutcome.NotAWorkflow;
+            }
+
+            if (changes.IsEmpty)
+            {
+                return ModifyOutcome.Modified;
+            }
+
+            updated = updated with
+            {
+                Public = changes.Public ?? updated.Public,
+                IdempotencyRetention = changes.IdempotencyRetention ?? updated.IdempotencyRetention,
+                WorkflowCompletionRetention = changes.WorkflowCompletionRetention ?? updated.WorkflowCompletionRetention,
+                JournalRetention = changes.JournalRetention ?? updated.JournalRetention,
+                InactivityTimeout = changes.InactivityTimeout ?? updated.InactivityTimeout,
+                AbortTimeout = changes.AbortTimeout ?? updated.AbortTimeout,
+            };
+            var revisions = new Dictionary<string, Dictionary<string, ServiceInfo>>(current.Revisions!);
+            if (revisions.TryGetValue(updated.DeploymentId, out var own))
+            {
+                revisions[updated.DeploymentId] = new Dictionary<string, ServiceInfo>(own) { [service] = updated };
+            }
+
+            Replace(new SchemaDocument
+            {
+                Deployments = current.Deployments,
+                Revisions = revisions,
+                Services = new Dictionary<string, ServiceInfo>(current.Services) { [service] = updated },
+                Aliases = current.Aliases,
+            });
+            return ModifyOutcome.Modified;
+        }
+    }
+
+    /// <summary>
+    /// Forgets a deployment and its revisions. A service it served as the active revision falls back to
+    /// the highest revision another deployment still serves, or disappears. Invocations pinned to it
+    /// can no longer run. False if there is no such deployment.
+    /// </summary>
+    public bool RemoveDeployment(string deploymentId)
     {
         lock (_gate)
         {
-            var existing = _document.Deployments.FirstOrDefault(d => d.Uri == deployment.Uri);
-            var unchanged = existing is not null && services.All(s => _document.Services.TryGetValue(s.Name, out var known)
-                && known.DeploymentId == existing.Id && known.Handlers.Keys.Order().SequenceEqual(s.Handlers.Keys.Order()));
-            if (unchanged)
+            var current = _document;
+            deploymentId = current.Aliases?.GetValueOrDefault(deploymentId) ?? deploymentId;
+            if (current.Deployments.All(d => d.Id != deploymentId))
             {
                 return false;
             }
 
-            var next = new SchemaDocument
-            {
-                Deployments = [.. _document.Deployments.Where(d => d.Uri != deployment.Uri), deployment],
-                Services = new Dictionary<string, ServiceInfo>(_document.Services),
-            };
-            foreach (var service in services)
-            {
-                var revision = next.Services.TryGetValue(service.Name, out var old) ? old.Revision + 1 : 1;
-                next.Services[service.Name] = service with { DeploymentId = deployment.Id, Revision = revision };
-            }
-
-            Persist(next);
-            _document = next;
+            List<DeploymentInfo> deployments = [.. current.Deployments.Where(d => d.Id != deploymentId)];
+            var revisions = new Dictionary<string, Dictionary<string, ServiceInfo>>(current.Revisions!);
+            revisions.Remove(deploymentId);
+            Replace(new SchemaDocument { Deployments = deployments, Revisions = revisions, Services = ActiveIndex(deployments, revisions), Aliases = current.Aliases });
             return true;
         }
     }
 
-    public DeploymentInfo? FindByUri(Uri uri)
+    /// <summary>For each service name, the highest revision any deployment serves (the later deployment on a tie).</summary>
+    private static Dictionary<string, ServiceInfo> ActiveIndex(IEnumerable<DeploymentInfo> deployments, Dictionary<string, Dictionary<string, ServiceInfo>> revisions)
     {
-        lock (_gate)
+        var active = new Dictionary<string, ServiceInfo>(StringComparer.Ordinal);
+        foreach (var deployment in deployments)
         {
-            return _document.Deployments.FirstOrDefault(d => d.Uri == uri);
+            if (!revisions.TryGetValue(deployment.Id, out var own))
+            {
+                continue;
+            }
+
+            foreach (var service in own.Values)
+            {
+                if (!active.TryGetValue(service.Name, out var known) || known.Revision <= service.Revision)
+                {
+                    active[service.Name] = service;
+                }
+            }
         }
+
+        return active;
     }
 
-    private void Persist(SchemaDocument document)
+    private void Replace(SchemaDocument next)
     {
         var temp = _path + ".tmp";
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(file, document, Json);
+            JsonSerializer.Serialize(file, next, Json);
             file.Flush(flushToDisk: true);
         }
 
         File.Move(temp, _path, overwrite: true);
+        _document = next;
     }
 
-    /// <summary>Turns a discovered manifest into service entries, normalising handler kinds; throws <see cref="ManifestException"/>.</summary>
-    public static List<ServiceInfo> ServicesOf(EndpointManifest manifest)
+    /// <summary>Turns a validated manifest into service entries (revision 0, no deployment yet), normalising handler kinds.</summary>
+    /// <exception cref="ManifestException">A handler kind does not fit its service type.</exception>
+    public static List<ServiceInfo> ServicesFromManifest(EndpointManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         return manifest.Services.Select(s => new ServiceInfo(
             s.Name, s.Ty, string.Empty,
             s.Handlers.ToDictionary(h => h.Name, h => new HandlerInfo(h.Name, ManifestValidator.KindOf(s.Ty, h), h.Input, h.Output, h.IngressPrivate != true,
                 Ms(h.InactivityTimeout), Ms(h.AbortTimeout), h.EnableLazyState, RetryPolicySettings.FromManifest(h),
-                Ms(h.IdempotencyRetention), Ms(h.JournalRetention), Ms(h.WorkflowCompletionRetention))),
+                Ms(h.IdempotencyRetention), Ms(h.JournalRetention), Ms(h.WorkflowCompletionRetention), h.Documentation, NonEmpty(h.Metadata))),
             0,
             s.IngressPrivate != true,
             Ms(s.IdempotencyRetention),
@@ -136,8 +372,12 @@ public sealed class SchemaRegistry : ISchemaView
             Ms(s.AbortTimeout),
             s.EnableLazyState == true,
             RetryPolicySettings.FromManifest(s),
-            Ms(s.JournalRetention))).ToList();
+            Ms(s.JournalRetention),
+            s.Documentation,
+            NonEmpty(s.Metadata))).ToList();
     }
+
+    private static IReadOnlyDictionary<string, string>? NonEmpty(IReadOnlyDictionary<string, string>? metadata) => metadata is { Count: > 0 } ? metadata : null;
 
     private static TimeSpan? Ms(long? milliseconds) => milliseconds is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
 }

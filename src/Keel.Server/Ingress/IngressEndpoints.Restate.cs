@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Keel.Protocol.Ids;
 using Keel.Server.Contracts;
@@ -14,7 +16,7 @@ public static partial class IngressEndpoints
         // /restate/awakeables/{id}/resolve|reject (alias /restate/a/...)
         if (s.Length == 4 && s[1] is "awakeables" or "a" && s[3] is "resolve" or "reject")
         {
-            if (!AwakeableId.TryParse(s[2], out var awakeable))
+            if (!TryParseAwakeable(s[2], out var awakeable))
             {
                 await IngressError(http, 400, $"'{s[2]}' is not an awakeable id.");
                 return;
@@ -71,6 +73,20 @@ public static partial class IngressEndpoints
         }
     }
 
+    /// <summary>An awakeable id, or false for anything else (ids with characters base64url does not have included).</summary>
+    private static bool TryParseAwakeable(string text, out AwakeableId id)
+    {
+        try
+        {
+            return AwakeableId.TryParse(text, out id);
+        }
+        catch (FormatException)
+        {
+            id = default;
+            return false;
+        }
+    }
+
     private static async Task WriteResult(HttpContext http, InvocationResult result, string? contentType)
     {
         switch (result)
@@ -100,11 +116,14 @@ public static partial class IngressEndpoints
         }
     }
 
+    /// <summary>JSON that keeps quotes and other punctuation of messages as they are (no \u0027 escapes).</summary>
+    internal static readonly JsonSerializerOptions ReadableJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static async Task IngressError(HttpContext http, int status, string message)
     {
         http.Response.StatusCode = status;
         http.Response.Headers["x-restate-error-source"] = "ingress";
         http.Response.ContentType = "application/json";
-        await http.Response.WriteAsync(new JsonObject { ["code"] = status, ["message"] = message, ["source"] = "ingress" }.ToJsonString());
+        await http.Response.WriteAsync(new JsonObject { ["code"] = status, ["message"] = message, ["source"] = "ingress" }.ToJsonString(ReadableJson));
     }
 }

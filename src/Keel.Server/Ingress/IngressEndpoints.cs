@@ -40,7 +40,8 @@ public static partial class IngressEndpoints
 
         if (segments.Length < 2 || !schema.TryGetService(segments[0], out var service))
         {
-            await IngressError(http, 404, $"Service '{(segments.Length > 0 ? segments[0] : string.Empty)}' not found.");
+            var name = segments.Length > 0 ? segments[0] : string.Empty;
+            await IngressError(http, 404, $"Service '{name}' not found.{CaseHint(schema, segments)}");
             return;
         }
 
@@ -56,7 +57,7 @@ public static partial class IngressEndpoints
         var handlerName = segments[expected - 1];
         if (!service.Handlers.TryGetValue(handlerName, out var handler))
         {
-            await IngressError(http, 404, $"Handler '{service.Name}/{handlerName}' not found.");
+            await IngressError(http, 404, $"Handler '{service.Name}/{handlerName}' not found.{CaseHint(schema, segments)}");
             return;
         }
 
@@ -129,5 +130,45 @@ public static partial class IngressEndpoints
         }
 
         await WriteResult(http, result.Result!, handler.Output?.ContentType);
+    }
+
+    /// <summary>
+    /// " Did you mean /Checkout/placeOrder?" when the path names a service and handler that exist
+    /// except for the case of their letters (names are case-sensitive); else nothing.
+    /// </summary>
+    private static string CaseHint(SchemaRegistry schema, string[] segments)
+    {
+        if (segments.Length < 2)
+        {
+            return string.Empty;
+        }
+
+        var service = schema.TryGetService(segments[0], out var exact)
+            ? exact
+            : schema.Services.FirstOrDefault(s => string.Equals(s.Name, segments[0], StringComparison.OrdinalIgnoreCase));
+        if (service is null)
+        {
+            return string.Empty;
+        }
+
+        var keyed = service.Type != ServiceType.Service;
+        var handlerIndex = keyed ? 2 : 1;
+        if (segments.Length <= handlerIndex)
+        {
+            return string.Empty;
+        }
+
+        var handler = service.Handlers.ContainsKey(segments[handlerIndex])
+            ? segments[handlerIndex]
+            : service.Handlers.Keys.FirstOrDefault(h => string.Equals(h, segments[handlerIndex], StringComparison.OrdinalIgnoreCase));
+        if (handler is null || (service.Name == segments[0] && handler == segments[handlerIndex]))
+        {
+            return string.Empty;
+        }
+
+        var fixedSegments = (string[])segments.Clone();
+        fixedSegments[0] = service.Name;
+        fixedSegments[handlerIndex] = handler;
+        return $" Did you mean /{string.Join('/', fixedSegments.Select(Uri.EscapeDataString))}? Service and handler names are case-sensitive.";
     }
 }

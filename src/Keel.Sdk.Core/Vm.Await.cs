@@ -8,6 +8,10 @@ public sealed partial class Vm
 {
     private readonly HashSet<uint> _cancelledChildren = [];
 
+    // Set once an await has seen the CANCEL signal, until it returns Cancelled: that await's outcome is
+    // decided (cancelled) even if its result arrives while it waits for child ids, so a replay agrees.
+    private bool _cancelling;
+
     public AwaitResult DoAwait(UnresolvedFuture future)
     {
         ArgumentNullException.ThrowIfNull(future);
@@ -19,16 +23,32 @@ public sealed partial class Vm
 
         while (true)
         {
-            if (Evaluate(future).Resolved)
+            if (!_cancelling && Evaluate(future).Resolved)
             {
                 return new AwaitResult.Completed();
             }
 
-            if (_options.ImplicitCancellation && _notifications.IsReady(NotificationId.Cancel))
+            if (_options.ImplicitCancellation && (_cancelling || _notifications.IsReady(NotificationId.Cancel)))
             {
-                CancelChildCalls();
-                _notifications.Take(NotificationId.Cancel, out _);
-                return new AwaitResult.Cancelled();
+                _cancelling = true;
+                // A child call made just before (or after) the cancel arrived may not know its
+                // invocation id yet: wait for it, or it would escape the cancellation and keep running.
+                var unknown = ChildCallsWithoutId();
+                if (unknown.Count == 0)
+                {
+                    CancelChildCalls();
+                    _notifications.Take(NotificationId.Cancel, out _);
+                    _cancelling = false;
+                    return new AwaitResult.Cancelled();
+                }
+
+                if (!_inputClosed)
+                {
+                    return new AwaitResult.WaitExternalProgress();
+                }
+
+                WriteSuspension(new UnresolvedFuture.Combinator(CombinatorKind.AllCompleted, [.. unknown.Select(h => new UnresolvedFuture.Single(h))]));
+                return new AwaitResult.Suspended();
             }
 
             if (_notifications.PromoteOne())
@@ -91,6 +111,26 @@ public sealed partial class Vm
         UnresolvedFuture.Combinator c => c.Children.SelectMany(Leaves),
         _ => [],
     };
+
+    /// <summary>Child calls not cancelled yet whose invocation id has not arrived (promoting notifications in order until it does).</summary>
+    private List<NotificationHandle> ChildCallsWithoutId()
+    {
+        var unknown = new List<NotificationHandle>();
+        foreach (var handle in _childCallIds)
+        {
+            var id = IdOf(handle);
+            while (!_notifications.IsReady(id) && _notifications.PromoteOne())
+            {
+            }
+
+            if (!_cancelledChildren.Contains(id.Index) && !_notifications.IsReady(id))
+            {
+                unknown.Add(handle);
+            }
+        }
+
+        return unknown;
+    }
 
     /// <summary>Sends CANCEL to every child call made so far whose invocation id is known.</summary>
     private void CancelChildCalls()

@@ -150,6 +150,41 @@ public class VmCallsAndAwaitTests
     }
 
     [Fact]
+    public void A_cancel_that_arrives_before_a_child_calls_id_waits_for_the_id_and_cancels_that_child_too()
+    {
+        var vm = new Vm(ServiceProtocolVersion.V6);
+        vm.NotifyInput(new VmTestCase().With(StartWith(1)).With(Input()).InputBytes);
+        vm.SysInput();
+        vm.NotifyInput(FrameEncoder.Encode(MessageType.SignalNotification, new NotificationTemplate { SignalId = 1, Void = new Unit() }));
+        var call = vm.SysCall(new CallTarget("Blocking", "block", "k"), ReadOnlyMemory<byte>.Empty);
+
+        // The call's id has not come back yet: the await is held, not answered "cancelled" without it.
+        Assert.IsType<AwaitResult.WaitExternalProgress>(vm.DoAwait(new UnresolvedFuture.Single(call.Result)));
+        vm.NotifyInput(FrameEncoder.Encode(MessageType.CallInvocationIdCompletion, new NotificationTemplate { CompletionId = 1, InvocationId = "inv_1late" }));
+        // Its result arriving meanwhile does not change the decision: this await was cancelled.
+        vm.NotifyInput(FrameEncoder.Encode(MessageType.CallCompletion, new NotificationTemplate { CompletionId = 2, Value = new Value() }));
+        Assert.IsType<AwaitResult.Cancelled>(vm.DoAwait(new UnresolvedFuture.Single(call.Result)));
+
+        var signal = Decode(vm.TakeOutput(), ServiceProtocolVersion.V6).OfType<SendSignalCommandMessage>().Single();
+        Assert.Equal(("inv_1late", 1u), (signal.TargetInvocationId, signal.Idx));
+    }
+
+    [Fact]
+    public void A_cancel_with_a_child_id_still_unknown_when_the_input_is_closed_suspends_on_the_id()
+    {
+        var vm = new Vm(ServiceProtocolVersion.V6);
+        vm.NotifyInput(new VmTestCase().With(StartWith(1)).With(Input()).InputBytes);
+        vm.SysInput();
+        vm.NotifyInput(FrameEncoder.Encode(MessageType.SignalNotification, new NotificationTemplate { SignalId = 1, Void = new Unit() }));
+        var call = vm.SysCall(new CallTarget("Blocking", "block", "k"), ReadOnlyMemory<byte>.Empty);
+        vm.NotifyInputClosed();
+
+        Assert.IsType<AwaitResult.Suspended>(vm.DoAwait(new UnresolvedFuture.Single(call.Result)));
+        var suspension = Decode(vm.TakeOutput(), ServiceProtocolVersion.V6).OfType<SuspensionMessageV6>().Single();
+        Assert.Contains(1u, suspension.WaitingCompletions);
+    }
+
+    [Fact]
     public void Awaiting_a_missing_result_while_commands_remain_is_a_mismatch()
     {
         var (_, output) = new VmTestCase()

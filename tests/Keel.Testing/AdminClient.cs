@@ -29,5 +29,20 @@ public sealed class AdminClient(Uri adminUrl) : IDisposable
         return response.StatusCode;
     }
 
+    /// <summary>A GET of the admin API: the status and the JSON body (null when the body is empty or not JSON).</summary>
+    public async Task<(HttpStatusCode Status, JsonElement? Body)> GetJsonAsync(string path)
+    {
+        using var response = await _http.GetAsync(new Uri(path, UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+        try
+        {
+            return (response.StatusCode, body.Length == 0 ? null : JsonDocument.Parse(body).RootElement.Clone());
+        }
+        catch (JsonException)
+        {
+            return (response.StatusCode, null);
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 }

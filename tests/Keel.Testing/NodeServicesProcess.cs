@@ -4,18 +4,23 @@ using System.Net.Sockets;
 
 namespace Keel.Testing;
 
-/// <summary>The TypeScript contract services (tests/oracles/services/contract.mjs) on a free port.</summary>
+/// <summary>
+/// TypeScript services from tests/oracles/services on a free port: the contract services (contract.mjs) by default,
+/// or another script of that folder with its own environment.
+/// </summary>
 public sealed class NodeServicesProcess : IAsyncDisposable
 {
-    private readonly bool _requestResponse;
+    private readonly string _script;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private Process _process;
 
-    private NodeServicesProcess(Process process, int port, string logFile, bool requestResponse)
+    private NodeServicesProcess(Process process, int port, string logFile, string script, IReadOnlyDictionary<string, string> environment)
     {
         _process = process;
         Port = port;
         LogFile = logFile;
-        _requestResponse = requestResponse;
+        _script = script;
+        _environment = environment;
     }
 
     public int Port { get; }
@@ -24,11 +29,17 @@ public sealed class NodeServicesProcess : IAsyncDisposable
 
     public Uri Url => new($"http://127.0.0.1:{Port}");
 
-    public static async Task<NodeServicesProcess> StartAsync(bool requestResponse = false)
+    /// <summary>The contract services; <paramref name="requestResponse"/> serves HTTP/1.1 request-response instead of h2c.</summary>
+    public static Task<NodeServicesProcess> StartAsync(bool requestResponse = false) =>
+        StartAsync("contract.mjs", requestResponse ? new Dictionary<string, string> { ["MODE"] = "request-response" } : new Dictionary<string, string>());
+
+    /// <summary>Another script of tests/oracles/services, with extra environment variables (PORT is set here).</summary>
+    public static async Task<NodeServicesProcess> StartAsync(string script, IReadOnlyDictionary<string, string> environment)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         var port = FreePort.Next();
         var log = Path.Combine(Directory.CreateTempSubdirectory("keel-node-").FullName, "node.log");
-        return new NodeServicesProcess(await LaunchAsync(port, log, requestResponse), port, log, requestResponse);
+        return new NodeServicesProcess(await LaunchAsync(script, environment, port, log), port, log, script, environment);
     }
 
     /// <summary>SIGKILL the endpoint (a crash mid-invocation), then start it again on the same port.</summary>
@@ -37,17 +48,18 @@ public sealed class NodeServicesProcess : IAsyncDisposable
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
-        _process = await LaunchAsync(Port, LogFile, _requestResponse);
+        _process = await LaunchAsync(_script, _environment, Port, LogFile);
     }
 
-    private static async Task<Process> LaunchAsync(int port, string log, bool requestResponse)
+    private static async Task<Process> LaunchAsync(string script, IReadOnlyDictionary<string, string> environment, int port, string log)
     {
-        var start = new ProcessStartInfo("node", [Path.Combine(RepoPaths.Root, "tests", "oracles", "services", "contract.mjs")]);
-        start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
-        if (requestResponse)
+        var start = new ProcessStartInfo("node", [Path.Combine(RepoPaths.Root, "tests", "oracles", "services", script)]);
+        foreach (var (key, value) in environment)
         {
-            start.Environment["MODE"] = "request-response";
+            start.Environment[key] = value;
         }
+
+        start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
 
         var process = ProcessLogs.Start(start, log);
         await Eventually.UntilAsync(async () =>

@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Keel.Protocol.Framing;
 using Keel.Protocol.Ids;
 using Keel.Protocol.Messages;
+using Keel.Server.Contracts;
 
 namespace Keel.Server.Introspection;
 
@@ -26,9 +27,12 @@ public static class JournalRows
     /// <summary>
     /// The rows of one journal, in index order. <paramref name="entries"/> are (index, stored value:
     /// 2-byte type + protocol message). A command counts as completed once its completion is in the
-    /// journal; a call's invoked id comes from its invocation-id notification.
+    /// journal; a call's invoked id comes from its invocation-id notification. Each row carries the
+    /// entry in Restate's JSON (<see cref="EntryJson"/>); <paramref name="schema"/>, when given, tells
+    /// the kinds of call targets there. An entry that does not decode still has its row, with what
+    /// could be read of it.
     /// </summary>
-    public static IEnumerable<JournalRow> Of(InvocationId id, IReadOnlyList<(uint Index, byte[] Value)> entries)
+    public static IEnumerable<JournalRow> Of(InvocationId id, IReadOnlyList<(uint Index, byte[] Value)> entries, ISchemaView? schema = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var completions = new HashSet<uint>();
@@ -36,9 +40,8 @@ public static class JournalRows
         foreach (var (_, value) in entries)
         {
             var type = TypeOf(value);
-            if (type.IsNotification() && type != MessageType.SignalNotification)
+            if (type.IsNotification() && type != MessageType.SignalNotification && TryParseNotification(value) is { } notification)
             {
-                var notification = NotificationTemplate.Parser.ParseFrom(value.AsSpan(2));
                 completions.Add(notification.CompletionId);
                 if (type == MessageType.CallInvocationIdCompletion)
                 {
@@ -51,17 +54,39 @@ public static class JournalRows
         foreach (var (index, value) in entries)
         {
             var type = TypeOf(value);
-            var payload = value.AsSpan(2);
             var row = new JournalRow
             {
                 Id = idText,
                 PartitionKey = id.PartitionKey,
                 Index = index,
                 EntryType = EntryTypeName(type),
-                Name = type.IsCommand() ? NameOf(payload) : null,
-                Raw = value[2..],
+                Raw = value.Length < 2 ? [] : value[2..],
+                EntryJson = value.Length < 2 ? null : EntryJson.Of(type, value.AsSpan(2), calledIds, schema),
             };
-            yield return type switch
+            yield return Detailed(row, type, value, completions, calledIds);
+        }
+    }
+
+    private static NotificationTemplate? TryParseNotification(byte[] value)
+    {
+        try
+        {
+            return NotificationTemplate.Parser.ParseFrom(value.AsSpan(2));
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The row with what its kind adds (name, completion, call target, wake-up time, promise); as it is if the entry does not decode.</summary>
+    private static JournalRow Detailed(JournalRow row, MessageType type, byte[] value, HashSet<uint> completions, Dictionary<uint, string> calledIds)
+    {
+        try
+        {
+            var payload = value.AsSpan(2);
+            row = row with { Name = type.IsCommand() ? NameOf(payload) : null };
+            return type switch
             {
                 MessageType.CallCommand => Call(row, CallCommandMessage.Parser.ParseFrom(payload), completions, calledIds),
                 MessageType.OneWayCallCommand => OneWayCall(row, OneWayCallCommandMessage.Parser.ParseFrom(payload), calledIds),
@@ -76,9 +101,13 @@ public static class JournalRows
                 _ => row with { Completed = type.IsNotification() },
             };
         }
+        catch (InvalidProtocolBufferException)
+        {
+            return row;
+        }
     }
 
-    private static MessageType TypeOf(byte[] value) => (MessageType)BinaryPrimitives.ReadUInt16BigEndian(value);
+    private static MessageType TypeOf(byte[] value) => value.Length < 2 ? (MessageType)0 : (MessageType)BinaryPrimitives.ReadUInt16BigEndian(value);
 
     private static JournalRow Call(JournalRow row, CallCommandMessage call, HashSet<uint> completions, Dictionary<uint, string> calledIds) => row with
     {

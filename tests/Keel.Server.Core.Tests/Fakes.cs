@@ -45,7 +45,16 @@ internal sealed class FakeSchema : ISchemaView
             throw failure;
         }
 
-        deployment = Deployment;
-        return deploymentId == Deployment.Id;
+        deployment = deploymentId == Deployment.Id ? Deployment : Deployment with { Id = deploymentId };
+        return deploymentId == Deployment.Id || _redeployed.Contains(deploymentId);
+    }
+
+    private readonly HashSet<string> _redeployed = [];
+
+    /// <summary>Registers the service again on a new deployment (same handlers), which becomes its current one.</summary>
+    public void Redeploy(string service, string deploymentId)
+    {
+        _redeployed.Add(deploymentId);
+        _services[service] = _services[service] with { DeploymentId = deploymentId };
     }
 }

@@ -159,7 +159,10 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
     /// <summary>Opens a new attempt: pins deployment and protocol version on the first one, sends the journal.</summary>
     private void StartAttempt(ApplyContext c, InvocationRecord record)
     {
-        if (record.DeploymentId is null)
+        // Until the SDK has journaled a command, nothing ties the invocation to a deployment: each
+        // attempt takes the service's current one, so registering a fixed deployment fixes a
+        // failing invocation (as in Restate).
+        if (record.DeploymentId is null || record.CommandCount <= 1)
         {
             if (!c.Schema.TryGetService(record.Service, out var service) || !c.Schema.TryGetDeployment(service.DeploymentId, out var pinned))
             {

@@ -193,7 +193,10 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
 
         // Timeouts: the handler's own setting, else its service's, else the server default.
         c.Schema.TryGetHandler(record.Service, record.Handler, out var serviceInfo, out var handlerInfo);
-        var inactivity = handlerInfo?.InactivityTimeout ?? serviceInfo?.InactivityTimeout ?? options.DefaultInactivityTimeout;
+        // A request-response deployment cannot be asked to suspend: unless set, no inactivity timeout
+        // applies and its attempts are bounded by the abort timeout alone.
+        var inactivity = handlerInfo?.InactivityTimeout ?? serviceInfo?.InactivityTimeout
+            ?? (deployment.Mode == ProtocolMode.RequestResponse ? TimeSpan.Zero : options.DefaultInactivityTimeout);
         var abort = handlerInfo?.AbortTimeout ?? serviceInfo?.AbortTimeout ?? options.DefaultAbortTimeout;
         var lazy = handlerInfo?.EnableLazyState ?? serviceInfo?.EnableLazyState ?? false;
         var eager = record.IsKeyed && !lazy

@@ -26,6 +26,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(command);
         tables.BeginCommand();
+        tables.Now = now;
         try
         {
             var context = new ApplyContext(tables, now, schemaSnapshot ?? schema, []);

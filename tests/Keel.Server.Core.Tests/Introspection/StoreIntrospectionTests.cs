@@ -82,6 +82,7 @@ public class StoreIntrospectionTests
         Assert.Equal(wake.UtcDateTime, journal[3].SleepWakeupAt);
         Assert.False(journal[3].Completed);
         Assert.All(journal, j => Assert.Equal(2u, j.Version));
+        Assert.All(journal, j => Assert.Equal(Now.UtcDateTime, j.AppendedAt));
 
         // The callee shows who called it.
         var callee = snapshot.Invocations().Single(i => i.Id == call.InvokedId);
@@ -122,6 +123,19 @@ public class StoreIntrospectionTests
 
         var only = Assert.Single(snapshot.Invocations());
         Assert.Equal((first.Id.ToString(), "invoked"), (only.Id, only.Status));
+    }
+
+    [Fact]
+    public void Journal_values_keep_their_append_time_and_older_values_without_it_still_read()
+    {
+        var at = Now.AddSeconds(3);
+        var (type, appended, payload) = JournalValue.Decode(JournalValue.Encode(MessageType.RunCommand, at, [1, 2, 3]));
+        Assert.Equal((MessageType.RunCommand, (DateTimeOffset?)at), (type, appended));
+        Assert.Equal([1, 2, 3], payload.ToArray());
+
+        var (legacyType, legacyTime, legacyPayload) = JournalValue.Decode([0x04, 0x11, 9]);
+        Assert.Equal((MessageType.RunCommand, (DateTimeOffset?)null), (legacyType, legacyTime));
+        Assert.Equal([9], legacyPayload.ToArray());
     }
 
     private void Apply(InvokeRequest attempt, uint index, IMessage command) =>

@@ -9,8 +9,11 @@ internal sealed class FakeSchema : ISchemaView
     private static readonly DeploymentInfo Deployment = new("dp_test", new Uri("http://127.0.0.1:1"), ProtocolMode.BidiStream,
         DeploymentHttpVersion.Http2PriorKnowledge, 5, 7, new Dictionary<string, string>(), "test", DateTimeOffset.UnixEpoch);
 
+    private static readonly DeploymentInfo RequestResponseDeployment = Deployment with { Id = "dp_rr", Mode = ProtocolMode.RequestResponse };
+
     private readonly Dictionary<string, ServiceInfo> _services = new()
     {
+        ["Batch"] = new("Batch", ServiceType.Service, RequestResponseDeployment.Id, new Dictionary<string, HandlerInfo> { ["run"] = new("run", HandlerType.Shared) }, 1),
         ["Greeter"] = Service("Greeter", ServiceType.Service, ("greet", HandlerType.Shared)),
         ["Counter"] = Service("Counter", ServiceType.VirtualObject, ("add", HandlerType.Exclusive), ("get", HandlerType.Shared)),
         ["Signup"] = Service("Signup", ServiceType.Workflow, ("run", HandlerType.Workflow), ("click", HandlerType.Shared)),
@@ -45,7 +48,17 @@ internal sealed class FakeSchema : ISchemaView
             throw failure;
         }
 
-        deployment = Deployment;
-        return deploymentId == Deployment.Id;
+        deployment = deploymentId == RequestResponseDeployment.Id ? RequestResponseDeployment
+            : deploymentId == Deployment.Id ? Deployment : Deployment with { Id = deploymentId };
+        return deploymentId == Deployment.Id || deploymentId == RequestResponseDeployment.Id || _redeployed.Contains(deploymentId);
+    }
+
+    private readonly HashSet<string> _redeployed = [];
+
+    /// <summary>Registers the service again on a new deployment (same handlers), which becomes its current one.</summary>
+    public void Redeploy(string service, string deploymentId)
+    {
+        _redeployed.Add(deploymentId);
+        _services[service] = _services[service] with { DeploymentId = deploymentId };
     }
 }

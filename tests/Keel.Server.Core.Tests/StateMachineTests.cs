@@ -232,5 +232,9 @@ public class StateMachineTests
         Assert.Null(attempt.EagerState);
         var defaults = Submit("Counter", "add", "k");
         Assert.Equal((TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(10)), (defaults.InactivityTimeout, defaults.AbortTimeout));
+
+        // A request-response deployment cannot be asked to suspend: by default only the abort timeout bounds it.
+        var requestResponse = Submit("Batch", "run");
+        Assert.Equal((TimeSpan.Zero, TimeSpan.FromMinutes(10)), (requestResponse.InactivityTimeout, requestResponse.AbortTimeout));
     }
 }

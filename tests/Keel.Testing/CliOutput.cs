@@ -130,6 +130,9 @@ public static partial class CliOutput
         return string.Join('\n', s.Split('\n').Select(l => l.Trim()));
     }
 
+    /// <summary>Whether the text is a whole ULID (26 Crockford base-32 characters), as Restate generates for idempotency keys.</summary>
+    public static bool IsUlid(string text) => text.Trim().Length == 26 && Ulid().IsMatch(text.Trim());
+
     /// <summary><see cref="Normalize"/> of each string.</summary>
     public static IReadOnlyList<string> Normalize(IEnumerable<string> texts, IReadOnlyDictionary<Uri, string>? urls = null) =>
         texts.Select(t => Normalize(t, urls)).ToList();

@@ -33,6 +33,12 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
             ? RecordCodec.DecodeInvocation(callerInvocation, callerBytes)
             : null;
         var completed = r.Phase == InvocationPhase.Completed;
+
+        // As Restate reports them: the last attempt's deployment and SDK only while an attempt runs or
+        // backs off; the pinned deployment once the SDK journaled something on it (before that a retry
+        // may still move to a newer deployment).
+        var attempting = r.Phase is InvocationPhase.Invoked or InvocationPhase.BackingOff;
+        var pinnedTo = completed || r.CommandCount > 1 ? r.DeploymentId : null;
         return new InvocationRow
         {
             Id = r.Id.ToString(),
@@ -50,13 +56,13 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
             Status = StatusName(r.Phase),
             InFlight = r.Phase == InvocationPhase.Invoked,
             RetryCount = (ulong)Math.Max(r.FailedAttempts, (int)r.RetryCountSinceLastStoredEntry),
-            PinnedDeploymentId = r.DeploymentId,
-            PinnedServiceProtocolVersion = r.ProtocolVersion > 0 ? (uint)r.ProtocolVersion : null,
-            LastAttemptDeploymentId = r.Attempt > 0 ? r.DeploymentId : null,
-            LastAttemptServer = r.Attempt > 0 ? deployment?.SdkVersion : null,
+            PinnedDeploymentId = pinnedTo,
+            PinnedServiceProtocolVersion = pinnedTo is not null && r.ProtocolVersion > 0 ? (uint)r.ProtocolVersion : null,
+            LastAttemptDeploymentId = attempting && r.Attempt > 0 ? r.DeploymentId : null,
+            LastAttemptServer = attempting && r.Attempt > 0 ? deployment?.SdkVersion : null,
             LastStartAt = r.LastStartAt?.UtcDateTime,
             NextRetryAt = r.Phase == InvocationPhase.BackingOff ? r.NextRetryAt?.UtcDateTime : null,
-            LastFailure = completed ? null : r.LastFailure?.ToString(),
+            LastFailure = completed ? null : r.LastFailure?.Describe(),
             LastFailureErrorCode = completed ? null : r.LastFailure?.Code,
             LastFailureRelatedEntryIndex = completed ? null : r.LastFailure?.RelatedCommandIndex,
             LastFailureRelatedEntryName = completed ? null : r.LastFailure?.RelatedCommandName,
@@ -83,6 +89,7 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
     {
         InvocationId? current = null;
         var entries = new List<(uint, byte[])>();
+        var appended = new Dictionary<uint, DateTime>();
         foreach (var (key, value) in snapshot.Scan(Table.Journal, Start, null))
         {
             var id = InvocationId.FromBytes(key.AsSpan(0, InvocationId.ByteLength));
@@ -90,24 +97,39 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
             {
                 foreach (var row in JournalRows.Of(previous, entries))
                 {
-                    yield return row;
+                    yield return WithTime(row, appended);
                 }
 
                 entries.Clear();
+                appended.Clear();
             }
 
             current = id;
-            entries.Add((BinaryPrimitives.ReadUInt32BigEndian(key.AsSpan(InvocationId.ByteLength)), value));
+            var index = BinaryPrimitives.ReadUInt32BigEndian(key.AsSpan(InvocationId.ByteLength));
+            var (type, at, payload) = JournalValue.Decode(value);
+            if (at is { } time)
+            {
+                appended[index] = time.UtcDateTime;
+            }
+
+            // JournalRows reads entries as their type followed by the protocol message.
+            var entry = new byte[2 + payload.Length];
+            BinaryPrimitives.WriteUInt16BigEndian(entry, (ushort)type);
+            payload.Span.CopyTo(entry.AsSpan(2));
+            entries.Add((index, entry));
         }
 
         if (current is { } last)
         {
             foreach (var row in JournalRows.Of(last, entries))
             {
-                yield return row;
+                yield return WithTime(row, appended);
             }
         }
     }
+
+    private static JournalRow WithTime(JournalRow row, Dictionary<uint, DateTime> appended) =>
+        appended.TryGetValue(row.Index, out var at) ? row with { AppendedAt = at } : row;
 
     public IEnumerable<StateRow> State()
     {

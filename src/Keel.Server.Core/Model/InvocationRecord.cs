@@ -94,9 +94,28 @@ public sealed record InvocationRecord
 }
 
 /// <summary>Why the last attempt failed, for operators (admin API, logs).</summary>
-public sealed record FailureInfo(uint Code, string Message, int Attempt, uint? RelatedCommandIndex = null, string? RelatedCommandName = null, uint? RelatedCommandType = null)
+public sealed record FailureInfo(uint Code, string Message, int Attempt, uint? RelatedCommandIndex = null, string? RelatedCommandName = null, uint? RelatedCommandType = null, string? Stacktrace = null)
 {
     public override string ToString() => $"[{Code}] {Message}";
+
+    /// <summary>As Restate shows a failure to operators: <c>[500 Internal] message</c>, then the SDK's stack trace on the next lines.</summary>
+    public string Describe()
+    {
+        var name = Code switch
+        {
+            400 => " Bad request",
+            404 => " Not found",
+            409 => " Aborted",
+            410 => " Gone",
+            415 => " Unsupported media type",
+            470 => " Not ready",
+            500 => " Internal",
+            570 => " Journal mismatch",
+            571 => " Protocol violation",
+            _ => string.Empty,
+        };
+        return string.IsNullOrEmpty(Stacktrace) ? $"[{Code}{name}] {Message}" : $"[{Code}{name}] {Message}\n{Stacktrace}";
+    }
 }
 
 /// <summary>

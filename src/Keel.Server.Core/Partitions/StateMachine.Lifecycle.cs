@@ -210,7 +210,7 @@ public sealed partial class StateMachine
     private void OnFailed(ApplyContext c, InvocationRecord record, AttemptFailure failure)
     {
         c.Actions.Add(new PartitionAction.Abort(record.Id, record.Attempt));
-        var info = new FailureInfo(failure.Code, failure.Message, record.Attempt, failure.RelatedCommandIndex, failure.RelatedCommandName, failure.RelatedCommandType);
+        var info = new FailureInfo(failure.Code, failure.Message, record.Attempt, failure.RelatedCommandIndex, failure.RelatedCommandName, failure.RelatedCommandType, failure.Stacktrace);
         record.LastFailure = info;
         record.ModifiedAt = c.Now;
         var target = Target(record);

@@ -26,6 +26,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(command);
         tables.BeginCommand();
+        tables.Now = now;
         try
         {
             var context = new ApplyContext(tables, now, schemaSnapshot ?? schema, []);
@@ -159,7 +160,10 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
     /// <summary>Opens a new attempt: pins deployment and protocol version on the first one, sends the journal.</summary>
     private void StartAttempt(ApplyContext c, InvocationRecord record)
     {
-        if (record.DeploymentId is null)
+        // Until the SDK has journaled a command, nothing ties the invocation to a deployment: each
+        // attempt takes the service's current one, so registering a fixed deployment fixes a
+        // failing invocation (as in Restate).
+        if (record.DeploymentId is null || record.CommandCount <= 1)
         {
             if (!c.Schema.TryGetService(record.Service, out var service) || !c.Schema.TryGetDeployment(service.DeploymentId, out var pinned))
             {
@@ -190,7 +194,10 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
 
         // Timeouts: the handler's own setting, else its service's, else the server default.
         c.Schema.TryGetHandler(record.Service, record.Handler, out var serviceInfo, out var handlerInfo);
-        var inactivity = handlerInfo?.InactivityTimeout ?? serviceInfo?.InactivityTimeout ?? options.DefaultInactivityTimeout;
+        // A request-response deployment cannot be asked to suspend: unless set, no inactivity timeout
+        // applies and its attempts are bounded by the abort timeout alone.
+        var inactivity = handlerInfo?.InactivityTimeout ?? serviceInfo?.InactivityTimeout
+            ?? (deployment.Mode == ProtocolMode.RequestResponse ? TimeSpan.Zero : options.DefaultInactivityTimeout);
         var abort = handlerInfo?.AbortTimeout ?? serviceInfo?.AbortTimeout ?? options.DefaultAbortTimeout;
         var lazy = handlerInfo?.EnableLazyState ?? serviceInfo?.EnableLazyState ?? false;
         var eager = record.IsKeyed && !lazy

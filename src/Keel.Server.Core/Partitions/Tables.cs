@@ -30,6 +30,9 @@ public sealed class Tables
 
     public Transaction Transaction => _tx;
 
+    /// <summary>The time of the command being applied (set by the state machine): journal entries keep when they were appended.</summary>
+    public DateTimeOffset Now { get; set; }
+
     public int Partition => _partition;
 
     public PartitionMap Map => _map;
@@ -145,10 +148,7 @@ public sealed class Tables
     public void AppendJournal(InvocationRecord record, MessageType type, ReadOnlySpan<byte> payload)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var bytes = new byte[2 + payload.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(bytes, (ushort)type);
-        payload.CopyTo(bytes.AsSpan(2));
-        Write(Table.Journal, Keys.JournalEntry(record.Id, record.JournalLength), bytes);
+        Write(Table.Journal, Keys.JournalEntry(record.Id, record.JournalLength), JournalValue.Encode(type, Now, payload));
         record.JournalLength++;
         if (type.IsCommand())
         {
@@ -185,7 +185,11 @@ public sealed class Tables
         return entries;
     }
 
-    private static JournalEntry Entry(byte[] bytes) => new((MessageType)BinaryPrimitives.ReadUInt16BigEndian(bytes), bytes.AsMemory(2));
+    private static JournalEntry Entry(byte[] bytes)
+    {
+        var (type, _, payload) = JournalValue.Decode(bytes);
+        return new JournalEntry(type, payload);
+    }
 
     public void DeleteJournal(InvocationId id, uint length)
     {

@@ -88,7 +88,7 @@ public static class RecordCodec
         s.KeptJournalLength = r.KeptJournalLength;
         if (r.LastFailure is { } f)
         {
-            s.LastFailure = new Failure { Code = f.Code, Message = f.Message, RelatedCommandName = f.RelatedCommandName ?? string.Empty, Attempt = f.Attempt };
+            s.LastFailure = new Failure { Code = f.Code, Message = f.Message, RelatedCommandName = f.RelatedCommandName ?? string.Empty, Attempt = f.Attempt, Stacktrace = f.Stacktrace ?? string.Empty };
             if (f.RelatedCommandIndex is { } index)
             {
                 s.LastFailure.RelatedCommandIndex = index;
@@ -143,7 +143,8 @@ public static class RecordCodec
             Result = FromProto(s.Result),
             LastFailure = s.LastFailure is { } f
                 ? new FailureInfo(f.Code, f.Message, f.Attempt, f.HasRelatedCommandIndex ? f.RelatedCommandIndex : null,
-                    f.RelatedCommandName.Length == 0 ? null : f.RelatedCommandName, f.HasRelatedCommandType ? f.RelatedCommandType : null)
+                    f.RelatedCommandName.Length == 0 ? null : f.RelatedCommandName, f.HasRelatedCommandType ? f.RelatedCommandType : null,
+                    f.Stacktrace.Length == 0 ? null : f.Stacktrace)
                 : null,
             RetainUntil = s.HasRetainUntil ? DateTimeOffset.FromUnixTimeMilliseconds(s.RetainUntil) : null,
             WaitingCompletions = [.. s.WaitingCompletions],

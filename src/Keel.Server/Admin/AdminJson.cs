@@ -116,7 +116,9 @@ internal static class AdminJson
             json["journal_retention"] = Durations.Format(journal);
         }
 
-        json["inactivity_timeout"] = Durations.Format(s.InactivityTimeout ?? defaults.DefaultInactivityTimeout);
+        // A request-response deployment cannot be asked to suspend, so by default no inactivity
+        // timeout applies to it (as Restate reports: 0s); its attempts are bounded by the abort timeout.
+        json["inactivity_timeout"] = Durations.Format(s.InactivityTimeout ?? (requestResponse ? TimeSpan.Zero : defaults.DefaultInactivityTimeout));
         json["abort_timeout"] = Durations.Format(s.AbortTimeout ?? defaults.DefaultAbortTimeout);
         json["enable_lazy_state"] = s.EnableLazyState;
 

@@ -26,7 +26,7 @@ public class StoreIntrospectionTests
         var queuedId = Assert.Single(queued.OfType<PartitionAction.Reply>()).Value is SubmitResult r ? r.Id : default;
         var failing = _h.Submit("Fragile", "once");
         _h.Apply(new PartitionCommand.Effect(new InvokerEffect.Failed(failing.Id, failing.Attempt,
-            new AttemptFailure(500, "boom", RelatedCommandIndex: 0, RelatedCommandName: "charge", RelatedCommandType: (uint)MessageType.RunCommand))), Now.AddSeconds(1));
+            new AttemptFailure(500, "boom", Stacktrace: "   at charge()", RelatedCommandIndex: 0, RelatedCommandName: "charge", RelatedCommandType: (uint)MessageType.RunCommand))), Now.AddSeconds(1));
         var done = _h.Submit("Greeter", "greet", idempotencyKey: "ik");
         _h.Finish(done, "\"hi\"", Now.AddSeconds(2));
 
@@ -36,19 +36,22 @@ public class StoreIntrospectionTests
         var holder = rows[running.Id.ToString()];
         Assert.Equal(("Counter/k/add", "virtual_object", "invoked", true), (holder.Target, holder.TargetServiceTy, holder.Status, holder.InFlight));
         Assert.Equal(Now.UtcDateTime, holder.LastStartAt);
-        Assert.Equal("dp_test", holder.PinnedDeploymentId);
-        Assert.Equal("test", holder.LastAttemptServer);
+        // Not pinned before the SDK journaled anything; the running attempt's deployment and SDK are shown.
+        Assert.Null(holder.PinnedDeploymentId);
+        Assert.Equal(("dp_test", "test"), (holder.LastAttemptDeploymentId, holder.LastAttemptServer));
 
         var inboxed = rows[queuedId.ToString()];
         Assert.Equal(("inboxed", false, (DateTime?)Now.UtcDateTime), (inboxed.Status, inboxed.InFlight, inboxed.InboxedAt));
 
         var backingOff = rows[failing.Id.ToString()];
         Assert.Equal(("invoked", false, 1UL), (backingOff.Status, backingOff.InFlight, backingOff.RetryCount));
-        Assert.Equal("[500] boom", backingOff.LastFailure);
+        Assert.Equal("[500 Internal] boom\n   at charge()", backingOff.LastFailure);
         Assert.Equal((500UL, 0UL, "charge", "Command: Run"), (backingOff.LastFailureErrorCode, backingOff.LastFailureRelatedEntryIndex, backingOff.LastFailureRelatedEntryName, backingOff.LastFailureRelatedEntryType));
         Assert.NotNull(backingOff.NextRetryAt);
 
         var completed = rows[done.Id.ToString()];
+        Assert.Equal("dp_test", completed.PinnedDeploymentId);
+        Assert.Null(completed.LastAttemptDeploymentId);
         Assert.Equal(("completed", "success", "ik", "Greeter/greet", "service"), (completed.Status, completed.CompletionResult, completed.IdempotencyKey, completed.Target, completed.TargetServiceTy));
         Assert.Equal(Now.AddSeconds(2).UtcDateTime, completed.CompletedAt);
         Assert.Equal(2u, completed.JournalSize);
@@ -79,6 +82,7 @@ public class StoreIntrospectionTests
         Assert.Equal(wake.UtcDateTime, journal[3].SleepWakeupAt);
         Assert.False(journal[3].Completed);
         Assert.All(journal, j => Assert.Equal(2u, j.Version));
+        Assert.All(journal, j => Assert.Equal(Now.UtcDateTime, j.AppendedAt));
 
         // The callee shows who called it.
         var callee = snapshot.Invocations().Single(i => i.Id == call.InvokedId);
@@ -119,6 +123,19 @@ public class StoreIntrospectionTests
 
         var only = Assert.Single(snapshot.Invocations());
         Assert.Equal((first.Id.ToString(), "invoked"), (only.Id, only.Status));
+    }
+
+    [Fact]
+    public void Journal_values_keep_their_append_time_and_older_values_without_it_still_read()
+    {
+        var at = Now.AddSeconds(3);
+        var (type, appended, payload) = JournalValue.Decode(JournalValue.Encode(MessageType.RunCommand, at, [1, 2, 3]));
+        Assert.Equal((MessageType.RunCommand, (DateTimeOffset?)at), (type, appended));
+        Assert.Equal([1, 2, 3], payload.ToArray());
+
+        var (legacyType, legacyTime, legacyPayload) = JournalValue.Decode([0x04, 0x11, 9]);
+        Assert.Equal((MessageType.RunCommand, (DateTimeOffset?)null), (legacyType, legacyTime));
+        Assert.Equal([9], legacyPayload.ToArray());
     }
 
     private void Apply(InvokeRequest attempt, uint index, IMessage command) =>

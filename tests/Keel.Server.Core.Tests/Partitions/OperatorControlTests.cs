@@ -171,5 +171,34 @@ public class OperatorControlTests
         Assert.Equal("47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU", StateMachine.StateVersion([]));
     }
 
+    [Fact]
+    public void A_retry_before_the_SDK_journaled_anything_takes_the_services_current_deployment()
+    {
+        var schema = new FakeSchema();
+        var machine = new StateMachine(schema, new RuntimeOptions { DataDirectory = "unused", Partitions = 1 });
+        var store = new MemoryStore();
+        List<PartitionAction> Run(PartitionCommand command)
+        {
+            var tx = new Transaction(store);
+            var result = machine.Apply(new Tables(tx), command, Now);
+            tx.Commit();
+            return result.Actions;
+        }
+
+        var first = Run(Commands.Submit(new InvocationRequest("Greeter", "greet", null, "1"u8.ToArray(), [], null, true))).OfType<PartitionAction.Invoke>().Single().Request;
+        Run(new PartitionCommand.Effect(new InvokerEffect.Failed(first.Id, first.Attempt, new AttemptFailure(500, "not deployed yet"))));
+        schema.Redeploy("Greeter", "dp_fixed");
+        var retry = Run(new PartitionCommand.TimerFired(store.Dump().Single(e => e.Table == Table.Timers).Key)).OfType<PartitionAction.Invoke>().Single().Request;
+        Assert.Equal("dp_fixed", retry.Deployment.Id);
+
+        // Once the SDK journaled a command, the invocation stays on that deployment.
+        Run(new PartitionCommand.Effect(new InvokerEffect.Command(retry.Id, retry.Attempt, 1,
+            new JournalEntry(MessageType.RunCommand, new RunCommandMessage { ResultCompletionId = 1 }.ToByteArray()), false)));
+        Run(new PartitionCommand.Effect(new InvokerEffect.Failed(retry.Id, retry.Attempt, new AttemptFailure(500, "again"))));
+        schema.Redeploy("Greeter", "dp_newer");
+        var third = Run(new PartitionCommand.TimerFired(store.Dump().Single(e => e.Table == Table.Timers).Key)).OfType<PartitionAction.Invoke>().Single().Request;
+        Assert.Equal("dp_fixed", third.Deployment.Id);
+    }
+
     private static Protocol.Ids.InvocationId NewId() => Protocol.Ids.InvocationId.New(0);
 }

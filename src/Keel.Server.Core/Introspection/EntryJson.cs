@@ -43,6 +43,11 @@ public static class EntryJson
     /// </summary>
     public static string? Of(MessageType type, ReadOnlySpan<byte> payload, IReadOnlyDictionary<uint, string>? calledIds = null, ISchemaView? schema = null)
     {
+        if (!type.IsCommand() && !type.IsNotification())
+        {
+            return null;
+        }
+
         try
         {
             var buffer = new ArrayBufferWriter<byte>(256);

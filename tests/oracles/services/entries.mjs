@@ -31,11 +31,12 @@ const getInvocationOutput = (ctx, id) => ctx.processCompletableEntry(16, () => {
 // invocation id + signal index): the same bytes after the prefix. Completing it targets an invocation that is over.
 const oldAwakeableId = (signalId) => "prom_1" + signalId.slice("sign_1".length);
 
-// Entries/<key>.commands runs through every command kind on its own key's state and on other invocations.
+// Entries/<key>.commands runs through every command kind on its own key's state and on other invocations;
+// {"oldAwakeable": false} leaves out completing an awakeable by an id of the older form.
 const entries = restate.object({
   name: "Entries",
   handlers: {
-    commands: async (ctx) => {
+    commands: async (ctx, options) => {
       const before = await ctx.get("missing");
       ctx.set("a", { x: 1 });
       const a = await ctx.get("a");
@@ -65,8 +66,10 @@ const entries = restate.object({
       const second = ctx.awakeable();
       ctx.rejectAwakeable(second.id, "refused");
       try { await second.promise; } catch { /* the failure is journaled */ }
-      const token = new TextDecoder().decode(await ctx.genericCall({ service: "Plain", method: "token", parameter: encode(null) }));
-      ctx.resolveAwakeable(oldAwakeableId(JSON.parse(token)), "old form");
+      if (options?.oldAwakeable !== false) {
+        const token = new TextDecoder().decode(await ctx.genericCall({ service: "Plain", method: "token", parameter: encode(null) }));
+        ctx.resolveAwakeable(oldAwakeableId(JSON.parse(token)), "old form");
+      }
       ctx.invocation(ctx.request().id).signal("go").resolve("ready");
       const signalled = await ctx.signal("go");
       ctx.invocation(ctx.request().id).signal("stop").reject("halt");

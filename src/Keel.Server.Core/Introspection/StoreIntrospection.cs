@@ -95,7 +95,7 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
             var id = InvocationId.FromBytes(key.AsSpan(0, InvocationId.ByteLength));
             if (current is { } previous && previous != id)
             {
-                foreach (var row in JournalRows.Of(previous, entries))
+                foreach (var row in JournalRows.Of(previous, entries, schema))
                 {
                     yield return WithTime(row, appended);
                 }
@@ -121,7 +121,7 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
 
         if (current is { } last)
         {
-            foreach (var row in JournalRows.Of(last, entries))
+            foreach (var row in JournalRows.Of(last, entries, schema))
             {
                 yield return WithTime(row, appended);
             }

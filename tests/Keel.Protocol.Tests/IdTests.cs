@@ -41,6 +41,16 @@ public class IdTests
         Assert.True(AwakeableId.TryParse(awakeable + "==", out _));
     }
 
+    [Theory]
+    [InlineData("sign_1")]
+    [InlineData("sign_1!!!!")]
+    [InlineData("sign_1STxC7Rw88bwBjlJXuZgAfbf08_R+gJWEAAAAEQ")]
+    [InlineData("sign_1STxC7Rw88bwBjlJXuZgAfbf08_R-gJWEAAAA")]
+    [InlineData("sign_1 STxC7Rw88bwBjlJXuZgAfbf08_R-gJWEAAAAEQ")]
+    [InlineData("sign_1STxC7Rw88bwBjlJXuZgAfbf08_R-gJWEAAAAEQSTxC7Rw88bwBjlJXuZgAfbf08_R-gJWEAAAAEQSTxC7Rw88bwBjlJXuZgAfbf08_R-gJWEAAAAEQ")]
+    [InlineData("prom_1STxC7Rw88bwBjlJXuZgAfbf08_R-gJWEAAAAEQ")]
+    public void Malformed_awakeable_ids_are_rejected_without_throwing(string text) => Assert.False(AwakeableId.TryParse(text, out _));
+
     [Fact]
     public void Deterministic_ids_depend_only_on_their_inputs()
     {

@@ -11,6 +11,10 @@ public readonly record struct AwakeableId(InvocationId InvocationId, uint Signal
 {
     public const string Prefix = "sign_1";
 
+    // base64url without padding; the decoder alone would skip whitespace.
+    private static readonly System.Buffers.SearchValues<char> Alphabet =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+
     public override string ToString()
     {
         Span<byte> raw = stackalloc byte[InvocationId.ByteLength + 4];
@@ -29,12 +33,26 @@ public readonly record struct AwakeableId(InvocationId InvocationId, uint Signal
 
         var body = text.AsSpan(Prefix.Length).TrimEnd('=');
         Span<byte> raw = stackalloc byte[64];
-        if (!Base64Url.TryDecodeFromChars(body, raw, out var written) || written != InvocationId.ByteLength + 4)
+        if (body.Length > 86 || body.ContainsAnyExcept(Alphabet) || !TryDecode(body, raw, out var written) || written != InvocationId.ByteLength + 4)
         {
             return false;
         }
 
         id = new AwakeableId(InvocationId.FromBytes(raw[..InvocationId.ByteLength]), BinaryPrimitives.ReadUInt32BigEndian(raw[InvocationId.ByteLength..]));
         return true;
+    }
+
+    // Some invalid inputs make the decoder throw rather than answer false: any of them is just "not an id".
+    private static bool TryDecode(ReadOnlySpan<char> body, Span<byte> raw, out int written)
+    {
+        try
+        {
+            return Base64Url.TryDecodeFromChars(body, raw, out written);
+        }
+        catch (FormatException)
+        {
+            written = 0;
+            return false;
+        }
     }
 }

@@ -138,7 +138,7 @@ public sealed partial class StateMachine
         var id = InvocationIds.ForChild(caller.Id, commandIndex, serviceName, handlerName, key, service.Type, handler.Kind, idempotencyKey);
         Send(c, id, new RemoteOp.CreateChild(id.ToString(), serviceName, handlerName, key, parameter.ToByteArray(),
             headers.Select(h => KeyValuePair.Create(h.Key, h.Value)).ToList(), idempotencyKey,
-            resultCompletion is null ? null : caller.Id.ToString(), resultCompletion, at));
+            caller.Id.ToString(), resultCompletion, at));
         return id.ToString();
     }
 

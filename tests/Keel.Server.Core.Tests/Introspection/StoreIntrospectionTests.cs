@@ -84,6 +84,16 @@ public class StoreIntrospectionTests
         Assert.All(journal, j => Assert.Equal(2u, j.Version));
         Assert.All(journal, j => Assert.Equal(Now.UtcDateTime, j.AppendedAt));
 
+        // A one-way send's target shows who sent it, too.
+        var send = _h.Apply(new PartitionCommand.Effect(new InvokerEffect.Command(caller.Id, caller.Attempt, 3, new JournalEntry(MessageType.OneWayCallCommand,
+            new OneWayCallCommandMessage { ServiceName = "Greeter", HandlerName = "greet", InvocationIdNotificationIdx = 4 }.ToByteArray()), false)));
+        var sentId = PartitionHarness.Pushed(send, MessageType.CallInvocationIdCompletion).InvocationId;
+        using (var later = Open())
+        {
+            var sent = later.Invocations().Single(i => i.Id == sentId);
+            Assert.Equal(("service", caller.Id.ToString()), (sent.InvokedBy, sent.InvokedById));
+        }
+
         // The callee shows who called it.
         var callee = snapshot.Invocations().Single(i => i.Id == call.InvokedId);
         Assert.Equal(("service", caller.Id.ToString(), "Greeter/greet", "Greeter"), (callee.InvokedBy, callee.InvokedById, callee.InvokedByTarget, callee.InvokedByServiceName));

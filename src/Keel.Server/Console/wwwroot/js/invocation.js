@@ -3,6 +3,7 @@
 import * as api from "./api.js";
 import { h, replace, badge, invocationLink, time, ago, table, notice, confirmAction } from "./dom.js";
 import { buildGraph, findCycle, describeCycle, callers, keyLabel } from "./calltree.js";
+import { normalizeJournal } from "./journal.js";
 import { poller } from "./poller.js";
 
 const ROW_COLUMNS = "id, target, target_service_name, target_service_key, target_handler_name, target_service_ty, status, invoked_by, invoked_by_id, invoked_by_target";
@@ -37,12 +38,16 @@ export function mount(view, id) {
   async function load() {
     try {
       services ??= await api.services().catch(() => []);
-      const [rows, entries, unfinished, calls] = await Promise.all([
+      const [rows, ownJournal, unfinished, waiting] = await Promise.all([
         api.query(`SELECT * FROM sys_invocation WHERE id = ${api.sql(id)}`),
         api.query(`SELECT "index", entry_type, name, completed, invoked_id, invoked_target, sleep_wakeup_at, promise_name, appended_at, entry_json FROM sys_journal WHERE id = ${api.sql(id)} ORDER BY "index"`),
         api.query(`SELECT ${ROW_COLUMNS} FROM sys_invocation WHERE status <> 'completed' LIMIT 10000`),
-        api.query("SELECT id, invoked_id, invoked_target FROM sys_journal WHERE entry_type = 'Command: Call' AND NOT completed AND invoked_id IS NOT NULL LIMIT 10000"),
+        // Calls and their completions in unfinished journals: an unanswered call is an edge of the call tree.
+        api.query("SELECT id, \"index\", entry_type, completed, invoked_id, invoked_target, entry_json FROM sys_journal "
+          + "WHERE (entry_type = 'Command: Call' OR entry_type LIKE 'Notification:%') AND id IN (SELECT id FROM sys_invocation WHERE status <> 'completed') LIMIT 50000"),
       ]);
+      const entries = normalizeJournal(ownJournal);
+      const calls = normalizeJournal(waiting).filter((e) => e.entry_type === "Command: Call" && e.completed === false && e.invoked_id);
       const invocation = rows[0];
       if (!invocation) {
         replace(header, notice("error", `No invocation ${id} (it may have been purged, or its retention ended).`));

@@ -71,6 +71,7 @@ using var queries = new QueryEngine(
     () => [.. schema.Services.Select(ServiceRow.From)],
     () => [.. schema.Deployments.Select(d => DeploymentRow.From(d, schema.ServicesOf(d.Id)))]);
 QueryEndpoints.Map(app, $"*:{settings.AdminPort}", queries);
+Keel.Server.WebConsole.ConsoleEndpoints.Map(app, $"*:{settings.AdminPort}");
 
 try
 {

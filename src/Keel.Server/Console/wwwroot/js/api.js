@@ -1,0 +1,66 @@
+// The admin API, and nothing else: SQL introspection (POST /query), services, deployments, invocation
+// controls and state. Relative URLs by default; `?admin=http://host:9070` points the console at another
+// server (which must then allow cross-origin requests from this page).
+
+const params = new URLSearchParams(window.location.search);
+export const adminBase = (params.get("admin") ?? "").replace(/\/+$/, "");
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function request(method, path, body, accept = "application/json") {
+  const headers = { accept };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(adminBase + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, `Cannot reach the admin API at ${adminBase || window.location.origin} (${e.message}).`);
+  }
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!response.ok) {
+    const message = (json && typeof json.message === "string" && json.message) || text || response.statusText;
+    throw new ApiError(response.status, `${response.status} ${response.statusText}: ${message}`);
+  }
+  return { status: response.status, statusText: response.statusText, json, text };
+}
+
+/** Runs one SQL statement; the rows as objects (null columns may be left out). */
+export async function query(sql) {
+  const { json } = await request("POST", "/query", { query: sql });
+  return json?.rows ?? [];
+}
+
+export const services = async () => (await request("GET", "/services")).json?.services ?? [];
+export const service = async (name) => (await request("GET", `/services/${encodeURIComponent(name)}`)).json;
+export const deployments = async () => (await request("GET", "/deployments")).json?.deployments ?? [];
+export const patchService = async (name, changes) => (await request("PATCH", `/services/${encodeURIComponent(name)}`, changes)).json;
+
+/** PATCH /invocations/{id}/{action}: the answer's status line (errors throw with the server's message). */
+export async function invocationAction(id, action) {
+  const answer = await request("PATCH", `/invocations/${encodeURIComponent(id)}/${action}`);
+  return `${action}: ${answer.status} ${answer.statusText || ""}`.trim();
+}
+
+/** Replaces one key's whole state: entries are {name: Uint8Array}. */
+export async function replaceState(serviceName, key, entries) {
+  const newState = {};
+  for (const [name, bytes] of Object.entries(entries)) newState[name] = Array.from(bytes);
+  const answer = await request("POST", `/services/${encodeURIComponent(serviceName)}/state`, { object_key: key, new_state: newState });
+  return answer.status;
+}
+
+/** A SQL string literal. */
+export const sql = (value) => `'${String(value).replaceAll("'", "''")}'`;
+
+export const isInvocationId = (id) => typeof id === "string" && /^inv_[0-9A-Za-z]+$/.test(id);

@@ -51,7 +51,8 @@ internal sealed class CliContext : IDisposable
     /// Asks before a change unless --yes. Without a terminal there is nobody to ask: that is a usage error, so a script
     /// that forgot --yes fails loudly rather than hanging or silently doing nothing.
     /// </summary>
-    public void Confirm(string question)
+    /// <param name="action">What is about to happen, e.g. "cancel inv_1…": the question and the error both say it.</param>
+    public void Confirm(string action)
     {
         if (Yes)
         {
@@ -60,10 +61,10 @@ internal sealed class CliContext : IDisposable
 
         if (!Interactive)
         {
-            throw CliException.Usage($"{question} needs confirmation: pass --yes (no terminal to ask on)");
+            throw CliException.Usage($"to {action}, pass --yes: there is no terminal to confirm on");
         }
 
-        if (!Out.Confirm(Markup.Escape(question), defaultValue: false))
+        if (!Out.Confirm(Markup.Escape(char.ToUpperInvariant(action[0]) + action[1..] + "?"), defaultValue: false))
         {
             throw new CliException("cancelled: nothing was changed");
         }

@@ -16,7 +16,9 @@ var parsed = root.Parse(args);
 // Parse errors are usage errors: one line and exit code 2, rather than System.CommandLine's help dump and 1.
 if (parsed.Errors.Count > 0)
 {
-    await Console.Error.WriteLineAsync($"error: {parsed.Errors[0].Message} (see keel --help)");
+    // An unrecognized word says more than the "required command" error it also causes.
+    var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+    await Console.Error.WriteLineAsync($"error: {error.Message} (see keel --help)");
     return ExitCodes.Usage;
 }
 

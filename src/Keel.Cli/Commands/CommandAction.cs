@@ -44,7 +44,9 @@ internal static class CommandAction
 
     private static int Fail(string message, int code)
     {
-        Console.Error.WriteLine($"error: {message}");
+        // One line, whatever the server's message looks like (SQL errors come with a caret diagram).
+        var oneLine = string.Join(' ', message.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Console.Error.WriteLine($"error: {oneLine}");
         return code;
     }
 }

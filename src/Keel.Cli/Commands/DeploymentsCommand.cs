@@ -134,7 +134,7 @@ internal static class DeploymentsCommand
                 throw new CliException($"deployment {deploymentId} serves the latest revision of {string.Join(", ", serving)}: pass --force to remove it anyway");
             }
 
-            c.Confirm($"Remove deployment {deploymentId} ({Endpoint(deployment)})?");
+            c.Confirm($"remove deployment {deploymentId} ({Endpoint(deployment)})");
             await c.Admin.RequireAsync(HttpMethod.Delete, path + "?force=true", null, c.Cancellation);
             if (c.Json)
             {

@@ -45,7 +45,7 @@ internal static class InvocationActionCommand
                 return ExitCodes.Ok;
             }
 
-            c.Confirm(selected.Count == 1 ? $"{Capitalized(action)} {selected[0]}?" : $"{Capitalized(action)} {selected.Count} invocations of {selector}?");
+            c.Confirm(selected.Count == 1 ? $"{action} {selected[0]}" : $"{action} {selected.Count} invocations" + (selector is null ? string.Empty : $" of {selector}"));
             var outcomes = c.Interactive && !c.Yes && selected.Count > 1
                 ? await WithProgressAsync(c, action, selected)
                 : await RunAllAsync(c, action, selected, () => { });

@@ -94,7 +94,7 @@ internal static class StateCommand
             }
             else
             {
-                c.Confirm($"Clear all {state.Count} state entries of {o}/{k}?");
+                c.Confirm($"clear all {state.Count} state entries of {o}/{k}");
                 state.Clear();
             }
 

@@ -24,7 +24,7 @@ internal static class InvocationsDescribeCommand
             var invocationId = InvocationIds.Require(c.Get(id)!);
             var row = await FindAsync(c, invocationId) ?? throw new CliException($"no invocation {invocationId} on {c.Admin.BaseUrl}");
             var journal = await c.Admin.QueryAsync(
-                "SELECT index, entry_type, name, completed, invoked_id, invoked_target, sleep_wakeup_at, promise_name, appended_at " +
+                "SELECT index, entry_type, name, completed, invoked_id, invoked_target, sleep_wakeup_at, promise_name, appended_at, entry_json " +
                 $"FROM sys_journal WHERE id = {Sql.Literal(invocationId)} ORDER BY index", c.Cancellation);
             var callers = await CallersAsync(c, row);
             var (chain, cycle) = row.Completed ? ([], false) : (await WaitGraph.LoadAsync(c.Admin, c.Cancellation)).ChainFrom(invocationId);
@@ -121,9 +121,9 @@ internal static class InvocationsDescribeCommand
     private static string Detail(JsonElement e)
     {
         var parts = new List<string>();
-        if (e.Str("invoked_target") is { } target)
+        if (JournalCalls.CalleeOf(e) is (var callee, { } target))
         {
-            parts.Add($"→ {target}" + (e.Str("invoked_id") is { } callee ? $" ({callee})" : string.Empty));
+            parts.Add($"→ {target}" + (callee is null ? string.Empty : $" ({callee})"));
         }
 
         if (e.Str("sleep_wakeup_at") is { } wake)

@@ -141,7 +141,7 @@ internal static class ServicesCommand
         handler.Str("ty") ?? (service.Str("ty") == "Service" ? "Service" : "Exclusive");
 
     private static JsonArray Handlers(JsonElement s) =>
-        new([.. s.Array("handlers").Select(h => (JsonNode)new JsonObject { ["name"] = h.Str("name"), ["kind"] = Kind(s, h) })]);
+        new([.. s.Array("handlers").OrderBy(h => h.Str("name"), StringComparer.Ordinal).Select(h => (JsonNode)new JsonObject { ["name"] = h.Str("name"), ["kind"] = Kind(s, h) })]);
 
     private static JsonObject SettingsJson(JsonElement s)
     {

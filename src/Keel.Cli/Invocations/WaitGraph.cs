@@ -31,13 +31,13 @@ internal sealed class WaitGraph
 
         // Calls: only journals of unfinished invocations matter; one query for all of them.
         var calls = await admin.QueryAsync(
-            "SELECT j.id, j.index, j.entry_type, j.invoked_id, j.invoked_target, j.appended_at FROM sys_journal j " +
-            "WHERE j.invoked_id IS NOT NULL AND j.id IN (SELECT id FROM sys_invocation WHERE status <> 'completed') ORDER BY j.id, j.index", ct);
+            "SELECT id, index, invoked_id, invoked_target, appended_at, entry_json FROM sys_journal " +
+            $"WHERE {JournalCalls.CallEntries} AND id IN (SELECT id FROM sys_invocation WHERE status <> 'completed')", ct);
         foreach (var call in calls)
         {
-            var (caller, callee) = (call.Str("id"), call.Str("invoked_id"));
-            if (caller is null || callee is null || (call.Str("entry_type") ?? string.Empty).Contains("OneWay", StringComparison.Ordinal)
-                || !unfinished.TryGetValue(caller, out var from) || !unfinished.TryGetValue(callee, out var to))
+            var caller = call.Str("id");
+            var (callee, _) = JournalCalls.CalleeOf(call);
+            if (caller is null || callee is null || !unfinished.TryGetValue(caller, out var from) || !unfinished.TryGetValue(callee, out var to))
             {
                 continue;
             }

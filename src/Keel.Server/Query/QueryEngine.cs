@@ -96,9 +96,20 @@ public sealed class QueryEngine : IDisposable
 
             command = connection.CreateCommand();
             command.CommandText = prepared.Text;
-            using (cancellationToken.Register(static c => ((DuckDBCommand)c!).Cancel(), command))
+            // DuckDB forgets an interrupt that arrives before the statement starts running, so a
+            // cancellation keeps interrupting until the statement has returned.
+            using var running = new CancellationTokenSource();
+            var registration = cancellationToken.Register(() => _ = InterruptUntilDoneAsync(command, running.Token));
+            try
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 reader = command.ExecuteReader();
+            }
+            finally
+            {
+                // Disposing the registration waits for a callback under way: none starts afterwards.
+                registration.Dispose();
+                running.Cancel();
             }
 
             return new QueryResult(connection, command, reader, () => _slots.Release());
@@ -116,6 +127,26 @@ public sealed class QueryEngine : IDisposable
             }
 
             throw;
+        }
+    }
+
+    private static async Task InterruptUntilDoneAsync(DuckDBCommand command, CancellationToken done)
+    {
+        try
+        {
+            while (!done.IsCancellationRequested)
+            {
+                command.Cancel();
+                await Task.Delay(TimeSpan.FromMilliseconds(20), done).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The statement returned: nothing left to interrupt.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed as the statement returned.
         }
     }
 

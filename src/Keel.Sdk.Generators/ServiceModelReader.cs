@@ -26,12 +26,31 @@ namespace Keel.Sdk.Generators
                     continue;
                 }
 
+                // Static, non-public and generic handlers are never registered by the runtime: HandlerAnalyzer
+                // reports them (KEEL006–008); they get no client method.
+                if (method.IsStatic || method.DeclaredAccessibility != Accessibility.Public || method.IsGenericMethod)
+                {
+                    continue;
+                }
+
                 var location = LocationModel.From(method.Locations.FirstOrDefault());
                 void Report(string id, string message) => diagnostics.Add(new DiagnosticModel(id, $"{type.Name}.{method.Name}: {message}", location));
 
-                if (method.Parameters.Length is < 1 or > 2 || !IsContext(method.Parameters[0].Type))
+                // A trailing CancellationToken is supplied by the runtime, not by the caller: it is no input.
+                var parameters = method.Parameters;
+                if (parameters.Length > 0 && KeelSymbols.IsCancellationToken(parameters[parameters.Length - 1].Type))
                 {
-                    Report("KEEL001", "a handler takes a context first and at most one input, e.g. (IObjectContext ctx, int delta).");
+                    parameters = parameters.RemoveAt(parameters.Length - 1);
+                }
+
+                if (parameters.Any(p => KeelSymbols.IsCancellationToken(p.Type)))
+                {
+                    continue; // KEEL011 (HandlerAnalyzer)
+                }
+
+                if (parameters.Length is < 1 or > 2 || !IsContext(parameters[0].Type))
+                {
+                    Report("KEEL001", "a handler takes a context first, at most one input and optionally a CancellationToken last, e.g. (IObjectContext ctx, int delta).");
                     continue;
                 }
 
@@ -42,7 +61,7 @@ namespace Keel.Sdk.Generators
                     continue;
                 }
 
-                var context = method.Parameters[0].Type.Name;
+                var context = parameters[0].Type.Name;
                 var shared = method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == Sdk + "SharedAttribute");
                 var problem = ContextProblem(kind, context, shared);
                 if (problem is not null)
@@ -62,7 +81,7 @@ namespace Keel.Sdk.Generators
                     continue;
                 }
 
-                var input = method.Parameters.Length == 2 ? method.Parameters[1].Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : null;
+                var input = parameters.Length == 2 ? parameters[1].Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : null;
                 handlers.Add(new HandlerModel(method.Name, wireName, input, output));
             }
 

@@ -56,6 +56,7 @@ public class ClientGeneratorTests
     [InlineData("[Service] public sealed class S { [Handler] public Task Get(IObjectContext ctx) => Task.CompletedTask; }", "KEEL003", "service handlers take IContext")]
     [InlineData("[Workflow] public sealed class S { [Handler] public Task Click(ISharedWorkflowContext ctx) => Task.CompletedTask; }", "KEEL004", "exactly one handler taking IWorkflowContext")]
     [InlineData("[Service] public sealed class S { [Handler] public Task A(IContext ctx) => Task.CompletedTask; [Handler(\"a\")] public Task B(IContext ctx) => Task.CompletedTask; }", "KEEL005", "already exists")]
+    [InlineData("[Service] public sealed class S { [Handler] public Task Add(IContext ctx) => Task.CompletedTask; [Handler] public Task AddAsync(IContext ctx) => Task.CompletedTask; }", "KEEL005", "'add' already exists")]
     public void Invalid_handler_signatures_are_compile_time_errors(string declaration, string id, string message)
     {
         var (sources, diagnostics, _) = GeneratorRunner.Run("using System.Threading.Tasks; using Keel.Sdk; " + declaration);
@@ -78,5 +79,46 @@ public class ClientGeneratorTests
         driver = driver.RunGenerators(compilation.AddSyntaxTrees(Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText("class Unrelated {}")));
         var outputs = driver.GetRunResult().Results.Single().TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs);
         Assert.All(outputs, o => Assert.Equal(Microsoft.CodeAnalysis.IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void A_trailing_CancellationToken_is_not_a_client_parameter()
+    {
+        var (sources, diagnostics, errors) = GeneratorRunner.Run("""
+            using System.Threading; using System.Threading.Tasks; using Keel.Sdk;
+            [Service] public sealed class S
+            {
+                [Handler] public Task<int> Go(IContext ctx, int input, CancellationToken ct) => Task.FromResult(input);
+                [Handler] public Task Stop(IContext ctx, CancellationToken ct) => Task.CompletedTask;
+            }
+            """);
+        Assert.Empty(diagnostics);
+        Assert.Empty(errors);
+        var client = Assert.Single(sources).SourceText.ToString();
+        Assert.Contains("public global::Keel.Sdk.DurableFuture<int> Go(int input, global::Keel.Sdk.CallOptions? options = null)", client, StringComparison.Ordinal);
+        Assert.Contains("public global::Keel.Sdk.DurableFuture<bool> Stop(global::Keel.Sdk.CallOptions? options = null)", client, StringComparison.Ordinal);
+        Assert.Contains("public global::Keel.Sdk.InvocationHandle Go(int input) =>", client, StringComparison.Ordinal);
+        Assert.DoesNotContain("CancellationToken", client, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Static_private_and_generic_handlers_get_no_client_method()
+    {
+        var (sources, diagnostics, _) = GeneratorRunner.Run("""
+            using System.Threading.Tasks; using Keel.Sdk;
+            [Service] public sealed class S
+            {
+                [Handler] public Task Go(IContext ctx) => Task.CompletedTask;
+                [Handler] private Task Hidden(IContext ctx) => Task.CompletedTask;
+                [Handler] public static Task Static(IContext ctx) => Task.CompletedTask;
+                [Handler] public Task Generic<T>(IContext ctx, T input) => Task.CompletedTask;
+            }
+            """);
+        Assert.Empty(diagnostics); // HandlerAnalyzer reports these (KEEL006–008), not the generator
+        var client = Assert.Single(sources).SourceText.ToString();
+        Assert.Contains(" Go(", client, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hidden", client, StringComparison.Ordinal);
+        Assert.DoesNotContain("Static", client, StringComparison.Ordinal);
+        Assert.DoesNotContain("Generic", client, StringComparison.Ordinal);
     }
 }

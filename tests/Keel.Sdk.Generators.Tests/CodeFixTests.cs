@@ -56,19 +56,16 @@ public class CodeFixTests
     [InlineData("KEEL018", "await Task.Delay(10, CancellationToken.None);")]
     // Not awaited: the future's type would differ from Task.
     [InlineData("KEEL018", "var pending = Task.Delay(10); await pending;")]
-    // Keel.Sdk has no deterministic NextGuid yet.
-    [InlineData("KEEL014", "var id = Guid.NewGuid();")]
     public async Task No_fix_is_offered_where_the_rewrite_would_not_compile_or_journal(string id, string body)
     {
         Assert.Null(await CodeFixRunner.FixAsync(Handler(body).Replace("using System;", "using System; using System.Linq;", StringComparison.Ordinal), id));
     }
 
     [Fact]
-    public async Task Guid_fix_uses_Random_NextGuid_when_the_SDK_offers_it()
+    public async Task Guid_fix_uses_the_SDKs_deterministic_Random_NextGuid()
     {
-        const string extension = "\nnamespace Keel.Sdk { public static class RandomGuids { public static Guid NextGuid(this Random random) => Guid.Empty; } }\n";
-        var fixedSource = await CodeFixRunner.FixAsync(Handler("var id = Guid.NewGuid();") + extension, "KEEL014");
-        Assert.Equal(Handler("var id = ctx.Random.NextGuid();") + extension, fixedSource);
+        var fixedSource = await CodeFixRunner.FixAsync(Handler("var id = Guid.NewGuid();"), "KEEL014");
+        Assert.Equal(Handler("var id = ctx.Random.NextGuid();"), fixedSource);
     }
 
     [Theory]

@@ -28,7 +28,7 @@ internal static class ServiceDefinitionReader
                 continue;
             }
 
-            var handler = ReadHandler(serviceType, method, attribute, problems);
+            var handler = ReadHandler(name, serviceType, method, attribute, problems);
             if (handler is null)
             {
                 continue;
@@ -58,7 +58,7 @@ internal static class ServiceDefinitionReader
         return new ServiceDefinition(name, serviceType, type, handlers);
     }
 
-    private static HandlerDefinition? ReadHandler(ServiceType serviceType, MethodInfo method, HandlerAttribute attribute, List<string> problems)
+    private static HandlerDefinition? ReadHandler(string serviceName, ServiceType serviceType, MethodInfo method, HandlerAttribute attribute, List<string> problems)
     {
         var where = $"{method.DeclaringType?.Name}.{method.Name}";
         if (method.IsStatic)
@@ -85,7 +85,7 @@ internal static class ServiceDefinitionReader
         var shared = method.GetCustomAttribute<SharedAttribute>() is not null;
         var kind = KindOf(serviceType, contextType, shared, where, problems);
         var name = attribute.Name ?? WireName(method.Name);
-        return new HandlerDefinition(name, kind, method, parameters.Length == 2 ? parameters[1].ParameterType : null,
+        return new HandlerDefinition(serviceName, name, kind, method, parameters.Length == 2 ? parameters[1] : null,
             outputType == typeof(void) ? null : outputType);
     }
 

@@ -55,7 +55,7 @@ internal sealed partial class InvocationContext : IWorkflowContext
     {
         ArgumentNullException.ThrowIfNull(action);
         var handle = _vm.SysRun(name);
-        _driver.RegisterRun(handle, async () => Serde.Serialize(await action(), typeof(T)), retryPolicy ?? RetryPolicy.Default);
+        _driver.RegisterRun(handle, name, async () => Serde.Serialize(await action(), typeof(T)), retryPolicy ?? RetryPolicy.Default);
         return Leaf(handle, FromValue<T>);
     }
 
@@ -63,7 +63,7 @@ internal sealed partial class InvocationContext : IWorkflowContext
     {
         ArgumentNullException.ThrowIfNull(action);
         var handle = _vm.SysRun(name);
-        _driver.RegisterRun(handle, async () => { await action(); return []; }, retryPolicy ?? RetryPolicy.Default);
+        _driver.RegisterRun(handle, name, async () => { await action(); return []; }, retryPolicy ?? RetryPolicy.Default);
         return Leaf(handle, _ => true);
     }
 

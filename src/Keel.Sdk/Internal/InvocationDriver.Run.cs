@@ -5,10 +5,10 @@ namespace Keel.Sdk.Internal;
 /// <summary>ctx.run closures: executed only when the VM says so, results proposed back to it.</summary>
 internal sealed partial class InvocationDriver
 {
-    private readonly Dictionary<NotificationHandle, (Func<Task<byte[]>> Action, RetryPolicy Policy)> _runClosures = [];
+    private readonly Dictionary<NotificationHandle, (string Name, Func<Task<byte[]>> Action, RetryPolicy Policy)> _runClosures = [];
 
-    public void RegisterRun(NotificationHandle handle, Func<Task<byte[]>> action, RetryPolicy policy) =>
-        _runClosures[handle] = (action, policy);
+    public void RegisterRun(NotificationHandle handle, string name, Func<Task<byte[]>> action, RetryPolicy policy) =>
+        _runClosures[handle] = (name, action, policy);
 
     private void StartRun(NotificationHandle handle)
     {
@@ -17,10 +17,10 @@ internal sealed partial class InvocationDriver
             return;
         }
 
-        OnPump(() => _ = ExecuteRunAsync(handle, run.Action, run.Policy));
+        OnPump(() => _ = ExecuteRunAsync(handle, run.Name, run.Action, run.Policy));
     }
 
-    private async Task ExecuteRunAsync(NotificationHandle handle, Func<Task<byte[]>> action, RetryPolicy policy)
+    private async Task ExecuteRunAsync(NotificationHandle handle, string name, Func<Task<byte[]>> action, RetryPolicy policy)
     {
         var started = Time.GetTimestamp();
         CompletionValue? outcome = null;
@@ -57,7 +57,15 @@ internal sealed partial class InvocationDriver
             }
             else
             {
-                _vm.ProposeRunRetryableFailure(handle, retryable!.Message, retryable.ToString(), Time.GetElapsedTime(started), policy.ToCore());
+                var delay = _vm.ProposeRunRetryableFailure(handle, retryable!.Message, retryable.ToString(), Time.GetElapsedTime(started), policy.ToCore());
+                if (delay is { } next)
+                {
+                    SdkLog.RunRetry(_logger, retryable, name, InvocationIdForLogs, TargetName, Attempt, next);
+                }
+                else
+                {
+                    SdkLog.RunExhausted(_logger, retryable, name, InvocationIdForLogs, TargetName, Attempt);
+                }
             }
         }
         catch (VmException)

@@ -25,9 +25,14 @@ internal sealed partial class InvocationDriver
 
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
 
-    public InvocationDriver(IVm vm, TimeProvider time, Microsoft.Extensions.Logging.ILogger? logger = null)
+    private readonly string _service;
+    private readonly string _handlerName;
+
+    public InvocationDriver(IVm vm, TimeProvider time, Microsoft.Extensions.Logging.ILogger? logger = null, string service = "?", string handler = "?")
     {
         _vm = vm;
+        _service = service;
+        _handlerName = handler;
         Time = time;
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _sync = new PumpSynchronizationContext(_work.Writer);
@@ -39,6 +44,14 @@ internal sealed partial class InvocationDriver
 
     /// <summary>The handler's context, created once the input is known.</summary>
     public InvocationContext Context { get; private set; } = null!;
+
+    /// <summary>service/handler, or service/key/handler: how logs name the invocation.</summary>
+    private string TargetName => string.IsNullOrEmpty(Context?.Key) ? $"{_service}/{_handlerName}" : $"{_service}/{Context.Key}/{_handlerName}";
+
+    /// <summary>1 on a first attempt, counted since the journal last grew.</summary>
+    private uint Attempt => (Context?.Input.RetryCountSinceLastStoredEntry ?? 0) + 1;
+
+    private string InvocationIdForLogs => Context?.InvocationId ?? "?";
 
     /// <summary>Runs the invocation to its end (End, Suspension or Error written), then waits for the request body to close.</summary>
     public async Task RunAsync(PipeReader input, PipeWriter output, Func<InvocationContext, Task<byte[]>> handler, CancellationToken cancellationToken)
@@ -174,13 +187,25 @@ internal sealed partial class InvocationDriver
             var error = handlerTask.Exception!.InnerException!;
             switch (error)
             {
-                case VmException:
+                case VmException vmError:
+                    // The VM found the failure (journal mismatch, protocol violation) and wrote it: log it even mid-replay.
+                    SdkLog.AttemptFailed(_logger, vmError, InvocationIdForLogs, TargetName, Attempt);
                     return;
                 case TerminalException terminal:
+                    if (!_vm.IsReplaying)
+                    {
+                        SdkLog.TerminalFailure(_logger, terminal, InvocationIdForLogs, TargetName, terminal.Code, terminal.Message);
+                    }
+
                     _vm.SysWriteOutput(new CompletionValue.Failure(Failures.FromException(terminal)));
                     _vm.SysEnd();
                     return;
                 default:
+                    if (!_vm.IsReplaying)
+                    {
+                        SdkLog.AttemptFailed(_logger, error, InvocationIdForLogs, TargetName, Attempt);
+                    }
+
                     _vm.NotifyError(error.Message, error.ToString());
                     return;
             }

@@ -72,6 +72,14 @@ public sealed class Greeter
     public Task<int> Twice(IContext ctx, int value) => Task.FromResult(value * 2);
 
     [Handler]
+    public async Task<string> OffPumpNow(IContext ctx)
+    {
+        await Task.Delay(1).ConfigureAwait(false);
+        var now = await ctx.NowAsync();
+        return now.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Handler]
     public async Task<int> SleepThenRun(IContext ctx)
     {
         await ctx.SleepAsync(TimeSpan.FromSeconds(1));
@@ -94,6 +102,9 @@ public sealed class CounterObject
 
     [Handler, Shared]
     public async Task<int> Get(ISharedObjectContext ctx) => await ctx.GetAsync(Total);
+
+    [Handler]
+    public async Task SetFromTaskRun(IObjectContext ctx) => await Task.Run(() => ctx.Set(Total, 1));
 }
 
 [Workflow]

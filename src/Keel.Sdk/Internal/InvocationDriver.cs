@@ -126,7 +126,9 @@ internal sealed partial class InvocationDriver
     private bool DrainWork()
     {
         var previous = SynchronizationContext.Current;
+        var previousPump = t_pump;
         SynchronizationContext.SetSynchronizationContext(_sync);
+        t_pump = this;
         try
         {
             while (_work.Reader.TryRead(out var item))
@@ -142,11 +144,33 @@ internal sealed partial class InvocationDriver
         }
         finally
         {
+            t_pump = previousPump;
             SynchronizationContext.SetSynchronizationContext(previous);
         }
     }
 
     private void OnPump(Action action) => _work.Writer.TryWrite(action);
+
+    /// <summary>The driver whose pump runs on this thread right now (null off every pump).</summary>
+    [ThreadStatic]
+    private static InvocationDriver? t_pump;
+
+    /// <summary>
+    /// Throws at once when handler code calls the context off this invocation's pump. Without the
+    /// check such a call races the pump and nothing ever wakes it: the attempt hangs until the
+    /// runtime's inactivity timeout, with no error anywhere.
+    /// </summary>
+    public void EnsureOnPump(string operation)
+    {
+        if (t_pump != this)
+        {
+            throw new InvalidOperationException(
+                $"ctx.{operation} was called off the invocation's pump (thread {Environment.CurrentManagedThreadId}, outside Keel's synchronization context), " +
+                "so it cannot be journaled in a deterministic order. Likely causes: an earlier 'await ….ConfigureAwait(false)' in the handler " +
+                "(remove it: handler code must resume on Keel's pump), a Task.Run / new Thread / Parallel body, or a timer or event callback. " +
+                "Fix: call the context only from the handler's own async flow; put concurrent or blocking work inside ctx.RunAsync and await its result.");
+        }
+    }
 
     private bool StartHandler()
     {

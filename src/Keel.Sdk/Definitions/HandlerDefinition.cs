@@ -8,8 +8,11 @@ public sealed class HandlerDefinition
 {
     private static readonly NullabilityInfoContext Nullability = new();
 
-    internal HandlerDefinition(string serviceName, string name, HandlerType? kind, MethodInfo method, ParameterInfo? inputParameter, Type? outputType)
+    private readonly int? _cancellationTokenPosition;
+
+    internal HandlerDefinition(string serviceName, string name, HandlerType? kind, MethodInfo method, ParameterInfo? inputParameter, int? cancellationTokenPosition, Type? outputType)
     {
+        _cancellationTokenPosition = cancellationTokenPosition;
         ServiceName = serviceName;
         Name = name;
         Kind = kind;
@@ -40,6 +43,9 @@ public sealed class HandlerDefinition
     public Type? OutputType { get; }
 
     internal ParameterInfo? InputParameter { get; }
+
+    /// <summary>True when the handler declares a <see cref="CancellationToken"/> parameter (bound by the SDK, not part of the input).</summary>
+    public bool TakesCancellationToken => _cancellationTokenPosition is not null;
 
     private static bool IsNullable(ParameterInfo parameter)
     {
@@ -72,9 +78,20 @@ public sealed class HandlerDefinition
         400);
 
     /// <summary>Invokes the handler on <paramref name="instance"/> and serializes its result.</summary>
-    internal async Task<byte[]> InvokeAsync(object instance, IContext context, ReadOnlyMemory<byte> input)
+    internal async Task<byte[]> InvokeAsync(object instance, IContext context, ReadOnlyMemory<byte> input, CancellationToken cancellationToken = default)
     {
-        object?[] arguments = InputType is null ? [context] : [context, ReadInput(input)];
+        var arguments = new object?[Method.GetParameters().Length];
+        arguments[0] = context;
+        if (InputParameter is not null)
+        {
+            arguments[InputParameter.Position] = ReadInput(input);
+        }
+
+        if (_cancellationTokenPosition is { } position)
+        {
+            arguments[position] = cancellationToken;
+        }
+
         object? returned;
         try
         {

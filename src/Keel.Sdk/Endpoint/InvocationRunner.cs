@@ -25,7 +25,7 @@ public static class InvocationRunner
         return driver.RunAsync(input, output, context =>
         {
             var instance = instanceFactory(handler.Method.DeclaringType!);
-            return handler.InvokeAsync(instance, context, context.Input.Input);
+            return handler.InvokeAsync(instance, context, context.Input.Input, driver.HandlerCancellation);
         }, cancellationToken);
     }
 }

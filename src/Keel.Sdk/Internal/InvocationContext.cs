@@ -61,8 +61,15 @@ internal sealed partial class InvocationContext : IWorkflowContext
     {
         _driver.EnsureOnPump(nameof(RunAsync));
         ArgumentNullException.ThrowIfNull(action);
+        return RunAsync<T>(name, _ => action(), retryPolicy);
+    }
+
+    public DurableFuture<T> RunAsync<T>(string name, Func<CancellationToken, Task<T>> action, RetryPolicy? retryPolicy = null)
+    {
+        _driver.EnsureOnPump(nameof(RunAsync));
+        ArgumentNullException.ThrowIfNull(action);
         var handle = _vm.SysRun(name);
-        _driver.RegisterRun(handle, name, async () => Serde.Serialize(await action(), typeof(T)), retryPolicy ?? RetryPolicy.Default);
+        _driver.RegisterRun(handle, name, async ct => Serde.Serialize(await action(ct), typeof(T)), retryPolicy ?? RetryPolicy.Default);
         return Leaf(handle, FromValue<T>);
     }
 
@@ -70,8 +77,15 @@ internal sealed partial class InvocationContext : IWorkflowContext
     {
         _driver.EnsureOnPump(nameof(RunAsync));
         ArgumentNullException.ThrowIfNull(action);
+        return RunAsync(name, _ => action(), retryPolicy);
+    }
+
+    public DurableFuture<bool> RunAsync(string name, Func<CancellationToken, Task> action, RetryPolicy? retryPolicy = null)
+    {
+        _driver.EnsureOnPump(nameof(RunAsync));
+        ArgumentNullException.ThrowIfNull(action);
         var handle = _vm.SysRun(name);
-        _driver.RegisterRun(handle, name, async () => { await action(); return []; }, retryPolicy ?? RetryPolicy.Default);
+        _driver.RegisterRun(handle, name, async ct => { await action(ct); return []; }, retryPolicy ?? RetryPolicy.Default);
         return Leaf(handle, _ => true);
     }
 

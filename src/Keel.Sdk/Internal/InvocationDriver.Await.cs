@@ -43,7 +43,7 @@ internal sealed partial class InvocationDriver
                 StartRun(run.Handle);
                 return true;
             case AwaitResult.Cancelled:
-                FailAwaited(new TerminalException("cancelled", TerminalException.CancelledCode));
+                FailAwaited(new CancelledException());
                 return true;
             case AwaitResult.Suspended:
                 return null;

@@ -5,9 +5,9 @@ namespace Keel.Sdk.Internal;
 /// <summary>ctx.run closures: executed only when the VM says so, results proposed back to it.</summary>
 internal sealed partial class InvocationDriver
 {
-    private readonly Dictionary<NotificationHandle, (string Name, Func<Task<byte[]>> Action, RetryPolicy Policy)> _runClosures = [];
+    private readonly Dictionary<NotificationHandle, (string Name, Func<CancellationToken, Task<byte[]>> Action, RetryPolicy Policy)> _runClosures = [];
 
-    public void RegisterRun(NotificationHandle handle, string name, Func<Task<byte[]>> action, RetryPolicy policy) =>
+    public void RegisterRun(NotificationHandle handle, string name, Func<CancellationToken, Task<byte[]>> action, RetryPolicy policy) =>
         _runClosures[handle] = (name, action, policy);
 
     private void StartRun(NotificationHandle handle)
@@ -17,17 +17,29 @@ internal sealed partial class InvocationDriver
             return;
         }
 
-        OnPump(() => _ = ExecuteRunAsync(handle, run.Name, run.Action, run.Policy));
+        OnPump(() => _runTasks.Add(ExecuteRunAsync(handle, run.Name, run.Action, run.Policy)));
     }
 
-    private async Task ExecuteRunAsync(NotificationHandle handle, string name, Func<Task<byte[]>> action, RetryPolicy policy)
+    private async Task ExecuteRunAsync(NotificationHandle handle, string name, Func<CancellationToken, Task<byte[]>> action, RetryPolicy policy)
     {
         var started = Time.GetTimestamp();
         CompletionValue? outcome = null;
         Exception? retryable = null;
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_attempt.Token);
+        _runCancellations.Add(cancellation);
         try
         {
-            outcome = new CompletionValue.Success(await action());
+            outcome = new CompletionValue.Success(await action(cancellation.Token));
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // Aborted attempt: nothing to propose. CANCEL signal: the run ends as cancelled.
+            if (!_attempt.IsCancellationRequested)
+            {
+                ProposeRunCancelled(handle);
+            }
+
+            return;
         }
         catch (TerminalException terminal)
         {
@@ -43,8 +55,12 @@ internal sealed partial class InvocationDriver
         {
             retryable = e;
         }
+        finally
+        {
+            _runCancellations.Remove(cancellation);
+        }
 
-        if (_vm.IsOutputClosed)
+        if (_attemptOver || _vm.IsOutputClosed)
         {
             return;
         }

@@ -64,7 +64,17 @@ internal sealed partial class InvocationDriver
         }
         finally
         {
-            await FlushAsync(output, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    await FlushAsync(output, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                EndAttempt();
+            }
         }
 
         // The runtime closes the request body after our final message; ending the response earlier
@@ -87,6 +97,8 @@ internal sealed partial class InvocationDriver
             {
                 return;
             }
+
+            CheckCancelSignal();
 
             if (!_handlerStarted && _vm.IsReadyToExecute)
             {
@@ -125,22 +137,33 @@ internal sealed partial class InvocationDriver
     /// <summary>Runs queued work with the pump as synchronization context. False when the VM failed.</summary>
     private bool DrainWork()
     {
+        try
+        {
+            OnPumpThread(() =>
+            {
+                while (_work.Reader.TryRead(out var item))
+                {
+                    item();
+                }
+            });
+            return true;
+        }
+        catch (VmException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> as the pump: its synchronization context, and context calls allowed.</summary>
+    private void OnPumpThread(Action action)
+    {
         var previous = SynchronizationContext.Current;
         var previousPump = t_pump;
         SynchronizationContext.SetSynchronizationContext(_sync);
         t_pump = this;
         try
         {
-            while (_work.Reader.TryRead(out var item))
-            {
-                item();
-            }
-
-            return true;
-        }
-        catch (VmException)
-        {
-            return false;
+            action();
         }
         finally
         {
@@ -162,6 +185,13 @@ internal sealed partial class InvocationDriver
     /// </summary>
     public void EnsureOnPump(string operation)
     {
+        if (_attemptOver)
+        {
+            throw new OperationCanceledException(
+                $"ctx.{operation} was called after this attempt of the invocation ended (it suspended, failed or was aborted); " +
+                "the runtime continues the invocation in a new attempt, replaying the journal.", _attempt.Token);
+        }
+
         if (t_pump != this)
         {
             throw new InvalidOperationException(

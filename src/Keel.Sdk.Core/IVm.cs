@@ -42,6 +42,9 @@ public interface IVm
     /// <summary>True while replayed commands remain to be consumed (used e.g. to silence logging).</summary>
     bool IsReplaying { get; }
 
+    /// <summary>The CANCEL signal arrived and no await has reported it yet (the SDK fires its cancellation tokens).</summary>
+    bool IsCancelSignalPending { get; }
+
     // ---- invocation input --------------------------------------------------------------------
 
     /// <summary>The invocation's input; consumes the replayed Input command. Call once, first.</summary>
@@ -114,7 +117,8 @@ public interface IVm
     /// runtime to retry the attempt (ErrorMessage with next_retry_delay, output closes) or, when the
     /// attempts are exhausted, proposes a terminal failure.
     /// </summary>
-    void ProposeRunRetryableFailure(NotificationHandle handle, string message, string? stacktrace, TimeSpan attemptDuration, RunRetryPolicy policy);
+    /// <returns>The delay before the runtime retries, or null when the attempts are exhausted (the run failed terminally).</returns>
+    TimeSpan? ProposeRunRetryableFailure(NotificationHandle handle, string message, string? stacktrace, TimeSpan attemptDuration, RunRetryPolicy policy);
 
     // ---- output ----------------------------------------------------------------------------
 

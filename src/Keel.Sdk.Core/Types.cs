@@ -10,7 +10,11 @@ public sealed record InvocationInput(
     string Key,
     IReadOnlyList<KeyValuePair<string, string>> Headers,
     ReadOnlyMemory<byte> Input,
-    ulong RandomSeed);
+    ulong RandomSeed)
+{
+    /// <summary>How many attempts failed since the journal last grew (0 on a first attempt): the attempt number is this + 1.</summary>
+    public uint RetryCountSinceLastStoredEntry { get; init; }
+}
 
 /// <summary>A value or a terminal failure, as written in commands and proposals.</summary>
 public abstract record CompletionValue

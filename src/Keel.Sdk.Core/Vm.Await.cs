@@ -12,6 +12,8 @@ public sealed partial class Vm
     // decided (cancelled) even if its result arrives while it waits for child ids, so a replay agrees.
     private bool _cancelling;
 
+    public bool IsCancelSignalPending => _cancelling || _notifications.Contains(NotificationId.Cancel);
+
     public AwaitResult DoAwait(UnresolvedFuture future)
     {
         ArgumentNullException.ThrowIfNull(future);

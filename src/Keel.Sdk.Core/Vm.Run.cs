@@ -68,7 +68,7 @@ public sealed partial class Vm
         run.AwaitingAck = wantsAck ? local : null;
     }
 
-    public void ProposeRunRetryableFailure(NotificationHandle handle, string message, string? stacktrace, TimeSpan attemptDuration, RunRetryPolicy policy)
+    public TimeSpan? ProposeRunRetryableFailure(NotificationHandle handle, string message, string? stacktrace, TimeSpan attemptDuration, RunRetryPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ThrowIfFailed();
@@ -84,7 +84,7 @@ public sealed partial class Vm
         {
             ProposeRunCompletion(handle, new CompletionValue.Failure(new TerminalFailure(500,
                 $"Run '{run.Name}' failed after {attempts} attempt(s): {message}")));
-            return;
+            return null;
         }
 
         var delay = policy.InitialDelay * Math.Pow(policy.Factor, previousAttempts);
@@ -109,6 +109,7 @@ public sealed partial class Vm
 
         run.Phase = RunPhase.Proposed;
         WriteFinal(error);
+        return delay;
     }
 
     private void OnRunAck(uint completionId)

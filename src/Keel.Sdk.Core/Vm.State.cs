@@ -45,7 +45,10 @@ public sealed partial class Vm
             Start.Key,
             input.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value)).ToList(),
             input.Value?.Content.Memory ?? ReadOnlyMemory<byte>.Empty,
-            ComputeRandomSeed());
+            ComputeRandomSeed())
+        {
+            RetryCountSinceLastStoredEntry = Start.RetryCountSinceLastStoredEntry,
+        };
     }
 
     public NotificationHandle SysStateGet(string key)

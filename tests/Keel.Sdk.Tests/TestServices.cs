@@ -39,6 +39,47 @@ public sealed class Greeter
     }
 
     [Handler]
+    public async Task<int> FlakyRun(IContext ctx) =>
+        await ctx.RunAsync<int>("charge", () => throw new InvalidOperationException("gateway down"));
+
+    [Handler]
+    public async Task<int> FlakyRunOnce(IContext ctx) =>
+        await ctx.RunAsync<int>("charge", () => throw new InvalidOperationException("gateway down"), new RetryPolicy { MaxAttempts = 1 });
+
+    /// <summary>A journaled run failure is caught, then the handler waits: nothing to log on replay.</summary>
+    [Handler]
+    public async Task<string> CatchRunFailure(IContext ctx)
+    {
+        try
+        {
+            await ctx.RunAsync<int>("charge", () => throw new TerminalException("declined", 402));
+        }
+        catch (TerminalException)
+        {
+            await ctx.SleepAsync(TimeSpan.FromSeconds(1));
+        }
+
+        return "compensated";
+    }
+
+    [Handler]
+    public Task<int> Length(IContext ctx, string text) => Task.FromResult(text.Length);
+
+    [Handler]
+    public Task<int> LengthOrZero(IContext ctx, string? text) => Task.FromResult(text?.Length ?? 0);
+
+    [Handler]
+    public Task<int> Twice(IContext ctx, int value) => Task.FromResult(value * 2);
+
+    [Handler]
+    public async Task<string> OffPumpNow(IContext ctx)
+    {
+        await Task.Delay(1).ConfigureAwait(false);
+        var now = await ctx.NowAsync();
+        return now.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Handler]
     public async Task<int> SleepThenRun(IContext ctx)
     {
         await ctx.SleepAsync(TimeSpan.FromSeconds(1));
@@ -61,6 +102,9 @@ public sealed class CounterObject
 
     [Handler, Shared]
     public async Task<int> Get(ISharedObjectContext ctx) => await ctx.GetAsync(Total);
+
+    [Handler]
+    public async Task SetFromTaskRun(IObjectContext ctx) => await Task.Run(() => ctx.Set(Total, 1));
 }
 
 [Workflow]

@@ -2,7 +2,8 @@ namespace Keel.Sdk;
 
 /// <summary>
 /// What every handler can do: calls, sends, timers, side effects, awakeables. Each operation is
-/// journaled, so after a failure the handler replays to where it was without repeating effects.
+/// journaled, so after a failure the handler replays to where it was; journaled calls, sends and
+/// state changes are not issued again. Call it only from the handler's own async flow (its pump).
 /// </summary>
 public interface IContext
 {
@@ -24,11 +25,24 @@ public interface IContext
     /// <summary>A durable timer.</summary>
     DurableFuture<bool> SleepAsync(TimeSpan duration, string? name = null);
 
-    /// <summary>Runs a side effect once; its result is journaled and replayed, never recomputed.</summary>
+    /// <summary>
+    /// Runs a side effect and journals its result: replays return the journaled result without running
+    /// the closure again. The closure itself runs at least once — if the process dies after the effect
+    /// but before the result is journaled, it runs again — so pass an idempotency key to external systems.
+    /// </summary>
     DurableFuture<T> RunAsync<T>(string name, Func<Task<T>> action, RetryPolicy? retryPolicy = null);
 
-    /// <summary>Runs a side effect without a result once.</summary>
+    /// <summary>
+    /// Like <see cref="RunAsync{T}(string, Func{Task{T}}, RetryPolicy?)"/>; the token fires when the attempt
+    /// is aborted or the invocation is cancelled, so the closure can stop (its <c>finally</c> blocks run).
+    /// </summary>
+    DurableFuture<T> RunAsync<T>(string name, Func<CancellationToken, Task<T>> action, RetryPolicy? retryPolicy = null);
+
+    /// <summary>Runs a side effect without a result (at least once; its completion is journaled once).</summary>
     DurableFuture<bool> RunAsync(string name, Func<Task> action, RetryPolicy? retryPolicy = null);
+
+    /// <summary>Runs a side effect without a result, with a token that fires when the attempt is aborted or the invocation cancelled.</summary>
+    DurableFuture<bool> RunAsync(string name, Func<CancellationToken, Task> action, RetryPolicy? retryPolicy = null);
 
     /// <summary>Request-response call to any handler.</summary>
     DurableFuture<TResponse> Call<TResponse>(Target target, object? request = null, CallOptions? options = null);

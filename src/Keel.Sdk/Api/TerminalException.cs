@@ -14,6 +14,12 @@ public class TerminalException : Exception
 
     public TerminalException(string message, Exception inner) : base(message, inner) => Code = DefaultCode;
 
+    public TerminalException(string message, Exception inner, ushort code, IReadOnlyDictionary<string, string>? metadata = null) : base(message, inner)
+    {
+        Code = code;
+        Metadata = metadata ?? new Dictionary<string, string>();
+    }
+
     public TerminalException(string message, ushort code, IReadOnlyDictionary<string, string>? metadata = null) : base(message)
     {
         Code = code;
@@ -27,4 +33,19 @@ public class TerminalException : Exception
 
     /// <summary>The code the runtime uses for a cancelled invocation.</summary>
     public const ushort CancelledCode = 409;
+}
+
+/// <summary>
+/// The invocation was cancelled (the runtime's CANCEL signal): thrown by the await that sees it,
+/// with code <see cref="TerminalException.CancelledCode"/> (409). Catch it to compensate; rethrow (or
+/// let it propagate) to end the invocation as cancelled. An application's own 409 stays a plain
+/// <see cref="TerminalException"/>, so <c>catch (CancelledException)</c> tells the two apart.
+/// </summary>
+public sealed class CancelledException : TerminalException
+{
+    public CancelledException() : this("cancelled") { }
+
+    public CancelledException(string message) : base(message, CancelledCode) { }
+
+    public CancelledException(string message, Exception inner) : base(message, inner, CancelledCode) { }
 }

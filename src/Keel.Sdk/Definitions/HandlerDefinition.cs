@@ -6,14 +6,25 @@ namespace Keel.Sdk;
 /// <summary>A handler found on a service class: its wire name, kind, payload types and how to invoke it.</summary>
 public sealed class HandlerDefinition
 {
-    internal HandlerDefinition(string name, HandlerType? kind, MethodInfo method, Type? inputType, Type? outputType)
+    private static readonly NullabilityInfoContext Nullability = new();
+
+    private readonly int? _cancellationTokenPosition;
+
+    internal HandlerDefinition(string serviceName, string name, HandlerType? kind, MethodInfo method, ParameterInfo? inputParameter, int? cancellationTokenPosition, Type? outputType)
     {
+        _cancellationTokenPosition = cancellationTokenPosition;
+        ServiceName = serviceName;
         Name = name;
         Kind = kind;
         Method = method;
-        InputType = inputType;
+        InputParameter = inputParameter;
+        InputType = inputParameter?.ParameterType;
         OutputType = outputType;
+        InputRequired = inputParameter is not null && !IsNullable(inputParameter);
     }
+
+    /// <summary>The wire name of the service the handler belongs to.</summary>
+    public string ServiceName { get; }
 
     public string Name { get; }
 
@@ -25,13 +36,62 @@ public sealed class HandlerDefinition
     /// <summary>Null when the handler takes only the context.</summary>
     public Type? InputType { get; }
 
+    /// <summary>True when the input parameter is not nullable: a request without a body (or JSON <c>null</c>) fails with 400.</summary>
+    public bool InputRequired { get; }
+
     /// <summary>Null when the handler returns no value.</summary>
     public Type? OutputType { get; }
 
-    /// <summary>Invokes the handler on <paramref name="instance"/> and serializes its result.</summary>
-    internal async Task<byte[]> InvokeAsync(object instance, IContext context, ReadOnlyMemory<byte> input)
+    internal ParameterInfo? InputParameter { get; }
+
+    /// <summary>True when the handler declares a <see cref="CancellationToken"/> parameter (bound by the SDK, not part of the input).</summary>
+    public bool TakesCancellationToken => _cancellationTokenPosition is not null;
+
+    private static bool IsNullable(ParameterInfo parameter)
     {
-        object?[] arguments = InputType is null ? [context] : [context, Serde.Deserialize(input, InputType)];
+        var type = parameter.ParameterType;
+        if (type.IsValueType)
+        {
+            return Nullable.GetUnderlyingType(type) is not null;
+        }
+
+        // Oblivious (no nullable context) counts as nullable: only a declared non-null is enforced.
+        return Nullability.Create(parameter).ReadState != NullabilityState.NotNull;
+    }
+
+    /// <summary>Deserializes the input: a missing or null input for a non-nullable parameter is a terminal 400.</summary>
+    internal object? ReadInput(ReadOnlyMemory<byte> input)
+    {
+        var type = InputType!;
+        if (InputRequired && input.IsEmpty && !Serde.IsRaw(type))
+        {
+            throw MissingInput(type);
+        }
+
+        var value = Serde.Deserialize(input, type);
+        return value is null && InputRequired ? throw MissingInput(type) : value;
+    }
+
+    private TerminalException MissingInput(Type type) => new(
+        $"Handler {ServiceName}/{Name} ({Method.DeclaringType?.Name}.{Method.Name}) requires its input '{InputParameter!.Name}' ({type.Name}), " +
+        $"but the request had no body or a JSON null. Send a {type.Name} as JSON, or declare the parameter nullable ({type.Name}?) to accept a missing input.",
+        400);
+
+    /// <summary>Invokes the handler on <paramref name="instance"/> and serializes its result.</summary>
+    internal async Task<byte[]> InvokeAsync(object instance, IContext context, ReadOnlyMemory<byte> input, CancellationToken cancellationToken = default)
+    {
+        var arguments = new object?[Method.GetParameters().Length];
+        arguments[0] = context;
+        if (InputParameter is not null)
+        {
+            arguments[InputParameter.Position] = ReadInput(input);
+        }
+
+        if (_cancellationTokenPosition is { } position)
+        {
+            arguments[position] = cancellationToken;
+        }
+
         object? returned;
         try
         {

@@ -28,7 +28,7 @@ internal static class ServiceDefinitionReader
                 continue;
             }
 
-            var handler = ReadHandler(serviceType, method, attribute, problems);
+            var handler = ReadHandler(name, serviceType, method, attribute, problems);
             if (handler is null)
             {
                 continue;
@@ -58,7 +58,7 @@ internal static class ServiceDefinitionReader
         return new ServiceDefinition(name, serviceType, type, handlers);
     }
 
-    private static HandlerDefinition? ReadHandler(ServiceType serviceType, MethodInfo method, HandlerAttribute attribute, List<string> problems)
+    private static HandlerDefinition? ReadHandler(string serviceName, ServiceType serviceType, MethodInfo method, HandlerAttribute attribute, List<string> problems)
     {
         var where = $"{method.DeclaringType?.Name}.{method.Name}";
         if (method.IsStatic)
@@ -68,9 +68,12 @@ internal static class ServiceDefinitionReader
         }
 
         var parameters = method.GetParameters();
-        if (parameters.Length is < 1 or > 2 || !typeof(IContext).IsAssignableFrom(parameters[0].ParameterType))
+        // A CancellationToken is bound by the SDK (it fires when the attempt ends or the invocation is cancelled), never read from the input.
+        var tokens = parameters.Skip(1).Where(p => p.ParameterType == typeof(CancellationToken)).ToList();
+        var inputs = parameters.Skip(1).Where(p => p.ParameterType != typeof(CancellationToken)).ToList();
+        if (parameters.Length < 1 || inputs.Count > 1 || tokens.Count > 1 || !typeof(IContext).IsAssignableFrom(parameters[0].ParameterType))
         {
-            problems.Add($"{where}: a handler takes a context first and at most one input, e.g. (IObjectContext ctx, int delta).");
+            problems.Add($"{where}: a handler takes a context first, at most one input and optionally a CancellationToken, e.g. (IObjectContext ctx, int delta, CancellationToken ct).");
             return null;
         }
 
@@ -85,7 +88,7 @@ internal static class ServiceDefinitionReader
         var shared = method.GetCustomAttribute<SharedAttribute>() is not null;
         var kind = KindOf(serviceType, contextType, shared, where, problems);
         var name = attribute.Name ?? WireName(method.Name);
-        return new HandlerDefinition(name, kind, method, parameters.Length == 2 ? parameters[1].ParameterType : null,
+        return new HandlerDefinition(serviceName, name, kind, method, inputs.FirstOrDefault(), tokens.FirstOrDefault()?.Position,
             outputType == typeof(void) ? null : outputType);
     }
 

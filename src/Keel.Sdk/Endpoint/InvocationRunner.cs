@@ -21,11 +21,11 @@ public static class InvocationRunner
     {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(instanceFactory);
-        var driver = new InvocationDriver(new Vm(version), time ?? TimeProvider.System, logger);
+        var driver = new InvocationDriver(new Vm(version), time ?? TimeProvider.System, logger, handler.ServiceName, handler.Name);
         return driver.RunAsync(input, output, context =>
         {
             var instance = instanceFactory(handler.Method.DeclaringType!);
-            return handler.InvokeAsync(instance, context, context.Input.Input);
+            return handler.InvokeAsync(instance, context, context.Input.Input, driver.HandlerCancellation);
         }, cancellationToken);
     }
 }

@@ -45,30 +45,53 @@ internal sealed partial class InvocationContext : IWorkflowContext
 
     private static byte[] Payload(object? value) => value is null ? [] : Serde.Serialize(value, value.GetType());
 
-    public DurableFuture<DateTimeOffset> NowAsync() =>
-        RunAsync("now", () => Task.FromResult(_driver.Time.GetUtcNow()));
+    public DurableFuture<DateTimeOffset> NowAsync()
+    {
+        _driver.EnsureOnPump(nameof(NowAsync));
+        return RunAsync("now", () => Task.FromResult(_driver.Time.GetUtcNow()));
+    }
 
-    public DurableFuture<bool> SleepAsync(TimeSpan duration, string? name = null) =>
-        Leaf(_vm.SysSleep(_driver.Time.GetUtcNow() + duration, name), _ => true);
+    public DurableFuture<bool> SleepAsync(TimeSpan duration, string? name = null)
+    {
+        _driver.EnsureOnPump(nameof(SleepAsync));
+        return Leaf(_vm.SysSleep(_driver.Time.GetUtcNow() + duration, name), _ => true);
+    }
 
     public DurableFuture<T> RunAsync<T>(string name, Func<Task<T>> action, RetryPolicy? retryPolicy = null)
     {
+        _driver.EnsureOnPump(nameof(RunAsync));
+        ArgumentNullException.ThrowIfNull(action);
+        return RunAsync<T>(name, _ => action(), retryPolicy);
+    }
+
+    public DurableFuture<T> RunAsync<T>(string name, Func<CancellationToken, Task<T>> action, RetryPolicy? retryPolicy = null)
+    {
+        _driver.EnsureOnPump(nameof(RunAsync));
         ArgumentNullException.ThrowIfNull(action);
         var handle = _vm.SysRun(name);
-        _driver.RegisterRun(handle, async () => Serde.Serialize(await action(), typeof(T)), retryPolicy ?? RetryPolicy.Default);
+        _driver.RegisterRun(handle, name, async ct => Serde.Serialize(await action(ct), typeof(T)), retryPolicy ?? RetryPolicy.Default);
         return Leaf(handle, FromValue<T>);
     }
 
     public DurableFuture<bool> RunAsync(string name, Func<Task> action, RetryPolicy? retryPolicy = null)
     {
+        _driver.EnsureOnPump(nameof(RunAsync));
+        ArgumentNullException.ThrowIfNull(action);
+        return RunAsync(name, _ => action(), retryPolicy);
+    }
+
+    public DurableFuture<bool> RunAsync(string name, Func<CancellationToken, Task> action, RetryPolicy? retryPolicy = null)
+    {
+        _driver.EnsureOnPump(nameof(RunAsync));
         ArgumentNullException.ThrowIfNull(action);
         var handle = _vm.SysRun(name);
-        _driver.RegisterRun(handle, async () => { await action(); return []; }, retryPolicy ?? RetryPolicy.Default);
+        _driver.RegisterRun(handle, name, async ct => { await action(ct); return []; }, retryPolicy ?? RetryPolicy.Default);
         return Leaf(handle, _ => true);
     }
 
     public DurableFuture<TResponse> Call<TResponse>(Target target, object? request = null, CallOptions? options = null)
     {
+        _driver.EnsureOnPump(nameof(Call));
         ArgumentNullException.ThrowIfNull(target);
         var handles = _vm.SysCall(new CallTarget(target.ServiceName, target.HandlerName, target.Key), Payload(request), options?.ToCore());
         return Leaf(handles.Result, FromValue<TResponse>);
@@ -76,40 +99,77 @@ internal sealed partial class InvocationContext : IWorkflowContext
 
     public InvocationHandle Send(Target target, object? request = null, TimeSpan? delay = null, CallOptions? options = null)
     {
+        _driver.EnsureOnPump(nameof(Send));
         ArgumentNullException.ThrowIfNull(target);
         DateTimeOffset? at = delay is { } d && d > TimeSpan.Zero ? _driver.Time.GetUtcNow() + d : null;
         var handle = _vm.SysSend(new CallTarget(target.ServiceName, target.HandlerName, target.Key), Payload(request), at, options?.ToCore());
         return new InvocationHandle(Leaf(handle, r => ((NotificationResult.InvocationId)r).Id));
     }
 
-    public TClient Service<TClient>() where TClient : IKeelClient<TClient> => TClient.Create(this, null);
+    public TClient Service<TClient>() where TClient : IKeelClient<TClient>
+    {
+        _driver.EnsureOnPump(nameof(Service));
+        return TClient.Create(this, null);
+    }
 
-    public TClient Object<TClient>(string key) where TClient : IKeelClient<TClient> => TClient.Create(this, key);
+    public TClient Object<TClient>(string key) where TClient : IKeelClient<TClient>
+    {
+        _driver.EnsureOnPump(nameof(Object));
+        return TClient.Create(this, key);
+    }
 
-    public TClient Workflow<TClient>(string workflowId) where TClient : IKeelClient<TClient> => TClient.Create(this, workflowId);
+    public TClient Workflow<TClient>(string workflowId) where TClient : IKeelClient<TClient>
+    {
+        _driver.EnsureOnPump(nameof(Workflow));
+        return TClient.Create(this, workflowId);
+    }
 
     public Awakeable<T> Awakeable<T>()
     {
+        _driver.EnsureOnPump(nameof(Awakeable));
         var (id, handle) = _vm.SysAwakeable();
         return new Awakeable<T>(id, Leaf(handle, FromValue<T>));
     }
 
-    public void ResolveAwakeable<T>(string awakeableId, T value) =>
+    public void ResolveAwakeable<T>(string awakeableId, T value)
+    {
+        _driver.EnsureOnPump(nameof(ResolveAwakeable));
         _vm.SysCompleteAwakeable(awakeableId, new CompletionValue.Success(Serde.Serialize(value, typeof(T))));
+    }
 
-    public void RejectAwakeable(string awakeableId, string reason, ushort code = TerminalException.DefaultCode) =>
+    public void RejectAwakeable(string awakeableId, string reason, ushort code = TerminalException.DefaultCode)
+    {
+        _driver.EnsureOnPump(nameof(RejectAwakeable));
         _vm.SysCompleteAwakeable(awakeableId, new CompletionValue.Failure(new TerminalFailure(code, reason)));
+    }
 
-    public DurableFuture<T> Signal<T>(string name) => Leaf(_vm.SysNamedSignal(name), FromValue<T>);
+    public DurableFuture<T> Signal<T>(string name)
+    {
+        _driver.EnsureOnPump(nameof(Signal));
+        return Leaf(_vm.SysNamedSignal(name), FromValue<T>);
+    }
 
-    public void ResolveSignal<T>(string invocationId, string name, T value) =>
+    public void ResolveSignal<T>(string invocationId, string name, T value)
+    {
+        _driver.EnsureOnPump(nameof(ResolveSignal));
         _vm.SysCompleteNamedSignal(invocationId, name, new CompletionValue.Success(Serde.Serialize(value, typeof(T))));
+    }
 
-    public void RejectSignal(string invocationId, string name, string reason) =>
+    public void RejectSignal(string invocationId, string name, string reason)
+    {
+        _driver.EnsureOnPump(nameof(RejectSignal));
         _vm.SysCompleteNamedSignal(invocationId, name, new CompletionValue.Failure(new TerminalFailure(TerminalException.DefaultCode, reason)));
+    }
 
-    public void CancelInvocation(string invocationId) => _vm.SysCancelInvocation(invocationId);
+    public void CancelInvocation(string invocationId)
+    {
+        _driver.EnsureOnPump(nameof(CancelInvocation));
+        _vm.SysCancelInvocation(invocationId);
+    }
 
-    public DurableFuture<T> AttachAsync<T>(string invocationId) =>
-        Leaf(_vm.SysAttachInvocation(new InvocationTarget.ById(invocationId)), FromValue<T>);
+    public DurableFuture<T> AttachAsync<T>(string invocationId)
+    {
+        _driver.EnsureOnPump(nameof(AttachAsync));
+        return Leaf(_vm.SysAttachInvocation(new InvocationTarget.ById(invocationId)), FromValue<T>);
+    }
 }

@@ -8,6 +8,7 @@ internal sealed partial class InvocationDriver
     /// <summary>Called (on the pump) when handler code awaits a durable future.</summary>
     public Task AwaitAsync(DurableFuture future)
     {
+        EnsureOnPump("await (a durable future)");
         if (IsResolved(future.Tree))
         {
             return Task.CompletedTask;
@@ -42,7 +43,7 @@ internal sealed partial class InvocationDriver
                 StartRun(run.Handle);
                 return true;
             case AwaitResult.Cancelled:
-                FailAwaited(new TerminalException("cancelled", TerminalException.CancelledCode));
+                FailAwaited(new CancelledException());
                 return true;
             case AwaitResult.Suspended:
                 return null;

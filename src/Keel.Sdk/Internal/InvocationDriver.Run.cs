@@ -5,10 +5,10 @@ namespace Keel.Sdk.Internal;
 /// <summary>ctx.run closures: executed only when the VM says so, results proposed back to it.</summary>
 internal sealed partial class InvocationDriver
 {
-    private readonly Dictionary<NotificationHandle, (Func<Task<byte[]>> Action, RetryPolicy Policy)> _runClosures = [];
+    private readonly Dictionary<NotificationHandle, (string Name, Func<CancellationToken, Task<byte[]>> Action, RetryPolicy Policy)> _runClosures = [];
 
-    public void RegisterRun(NotificationHandle handle, Func<Task<byte[]>> action, RetryPolicy policy) =>
-        _runClosures[handle] = (action, policy);
+    public void RegisterRun(NotificationHandle handle, string name, Func<CancellationToken, Task<byte[]>> action, RetryPolicy policy) =>
+        _runClosures[handle] = (name, action, policy);
 
     private void StartRun(NotificationHandle handle)
     {
@@ -17,17 +17,29 @@ internal sealed partial class InvocationDriver
             return;
         }
 
-        OnPump(() => _ = ExecuteRunAsync(handle, run.Action, run.Policy));
+        OnPump(() => _runTasks.Add(ExecuteRunAsync(handle, run.Name, run.Action, run.Policy)));
     }
 
-    private async Task ExecuteRunAsync(NotificationHandle handle, Func<Task<byte[]>> action, RetryPolicy policy)
+    private async Task ExecuteRunAsync(NotificationHandle handle, string name, Func<CancellationToken, Task<byte[]>> action, RetryPolicy policy)
     {
         var started = Time.GetTimestamp();
         CompletionValue? outcome = null;
         Exception? retryable = null;
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_attempt.Token);
+        _runCancellations.Add(cancellation);
         try
         {
-            outcome = new CompletionValue.Success(await action());
+            outcome = new CompletionValue.Success(await action(cancellation.Token));
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // Aborted attempt: nothing to propose. CANCEL signal: the run ends as cancelled.
+            if (!_attempt.IsCancellationRequested)
+            {
+                ProposeRunCancelled(handle);
+            }
+
+            return;
         }
         catch (TerminalException terminal)
         {
@@ -43,8 +55,12 @@ internal sealed partial class InvocationDriver
         {
             retryable = e;
         }
+        finally
+        {
+            _runCancellations.Remove(cancellation);
+        }
 
-        if (_vm.IsOutputClosed)
+        if (_attemptOver || _vm.IsOutputClosed)
         {
             return;
         }
@@ -57,7 +73,15 @@ internal sealed partial class InvocationDriver
             }
             else
             {
-                _vm.ProposeRunRetryableFailure(handle, retryable!.Message, retryable.ToString(), Time.GetElapsedTime(started), policy.ToCore());
+                var delay = _vm.ProposeRunRetryableFailure(handle, retryable!.Message, retryable.ToString(), Time.GetElapsedTime(started), policy.ToCore());
+                if (delay is { } next)
+                {
+                    SdkLog.RunRetry(_logger, retryable, name, InvocationIdForLogs, TargetName, Attempt, next);
+                }
+                else
+                {
+                    SdkLog.RunExhausted(_logger, retryable, name, InvocationIdForLogs, TargetName, Attempt);
+                }
             }
         }
         catch (VmException)

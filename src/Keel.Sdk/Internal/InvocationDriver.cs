@@ -25,9 +25,14 @@ internal sealed partial class InvocationDriver
 
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
 
-    public InvocationDriver(IVm vm, TimeProvider time, Microsoft.Extensions.Logging.ILogger? logger = null)
+    private readonly string _service;
+    private readonly string _handlerName;
+
+    public InvocationDriver(IVm vm, TimeProvider time, Microsoft.Extensions.Logging.ILogger? logger = null, string service = "?", string handler = "?")
     {
         _vm = vm;
+        _service = service;
+        _handlerName = handler;
         Time = time;
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _sync = new PumpSynchronizationContext(_work.Writer);
@@ -40,6 +45,14 @@ internal sealed partial class InvocationDriver
     /// <summary>The handler's context, created once the input is known.</summary>
     public InvocationContext Context { get; private set; } = null!;
 
+    /// <summary>service/handler, or service/key/handler: how logs name the invocation.</summary>
+    private string TargetName => string.IsNullOrEmpty(Context?.Key) ? $"{_service}/{_handlerName}" : $"{_service}/{Context.Key}/{_handlerName}";
+
+    /// <summary>1 on a first attempt, counted since the journal last grew.</summary>
+    private uint Attempt => (Context?.Input.RetryCountSinceLastStoredEntry ?? 0) + 1;
+
+    private string InvocationIdForLogs => Context?.InvocationId ?? "?";
+
     /// <summary>Runs the invocation to its end (End, Suspension or Error written), then waits for the request body to close.</summary>
     public async Task RunAsync(PipeReader input, PipeWriter output, Func<InvocationContext, Task<byte[]>> handler, CancellationToken cancellationToken)
     {
@@ -51,7 +64,17 @@ internal sealed partial class InvocationDriver
         }
         finally
         {
-            await FlushAsync(output, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    await FlushAsync(output, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                EndAttempt();
+            }
         }
 
         // The runtime closes the request body after our final message; ending the response earlier
@@ -74,6 +97,8 @@ internal sealed partial class InvocationDriver
             {
                 return;
             }
+
+            CheckCancelSignal();
 
             if (!_handlerStarted && _vm.IsReadyToExecute)
             {
@@ -112,28 +137,70 @@ internal sealed partial class InvocationDriver
     /// <summary>Runs queued work with the pump as synchronization context. False when the VM failed.</summary>
     private bool DrainWork()
     {
-        var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(_sync);
         try
         {
-            while (_work.Reader.TryRead(out var item))
+            OnPumpThread(() =>
             {
-                item();
-            }
-
+                while (_work.Reader.TryRead(out var item))
+                {
+                    item();
+                }
+            });
             return true;
         }
         catch (VmException)
         {
             return false;
         }
+    }
+
+    /// <summary>Runs <paramref name="action"/> as the pump: its synchronization context, and context calls allowed.</summary>
+    private void OnPumpThread(Action action)
+    {
+        var previous = SynchronizationContext.Current;
+        var previousPump = t_pump;
+        SynchronizationContext.SetSynchronizationContext(_sync);
+        t_pump = this;
+        try
+        {
+            action();
+        }
         finally
         {
+            t_pump = previousPump;
             SynchronizationContext.SetSynchronizationContext(previous);
         }
     }
 
     private void OnPump(Action action) => _work.Writer.TryWrite(action);
+
+    /// <summary>The driver whose pump runs on this thread right now (null off every pump).</summary>
+    [ThreadStatic]
+    private static InvocationDriver? t_pump;
+
+    /// <summary>
+    /// Throws at once when handler code calls the context off this invocation's pump. Without the
+    /// check such a call races the pump and nothing ever wakes it: the attempt hangs until the
+    /// runtime's inactivity timeout, with no error anywhere.
+    /// </summary>
+    public void EnsureOnPump(string operation)
+    {
+        if (_attemptOver)
+        {
+            throw new OperationCanceledException(
+                $"ctx.{operation} was called after this attempt of the invocation ended (it suspended, failed or was aborted); " +
+                "the runtime continues the invocation in a new attempt, replaying the journal.", _attempt.Token);
+        }
+
+        if (t_pump != this)
+        {
+            throw new InvalidOperationException(
+                $"ctx.{operation} was called off the invocation's pump (thread {Environment.CurrentManagedThreadId}, outside Keel's synchronization context), " +
+                "so it cannot be journaled in a deterministic order. Likely causes: an earlier 'await ….ConfigureAwait(false)' in the handler " +
+                "(remove it: handler code must resume on Keel's pump), a Task.Run / new Thread / Parallel body, or a timer or event callback. " +
+                "Fix: call the context only from the handler's own async flow; put concurrent or blocking work inside ctx.RunAsync and await its result.");
+        }
+    }
 
     private bool StartHandler()
     {
@@ -174,13 +241,25 @@ internal sealed partial class InvocationDriver
             var error = handlerTask.Exception!.InnerException!;
             switch (error)
             {
-                case VmException:
+                case VmException vmError:
+                    // The VM found the failure (journal mismatch, protocol violation) and wrote it: log it even mid-replay.
+                    SdkLog.AttemptFailed(_logger, vmError, InvocationIdForLogs, TargetName, Attempt);
                     return;
                 case TerminalException terminal:
+                    if (!_vm.IsReplaying)
+                    {
+                        SdkLog.TerminalFailure(_logger, terminal, InvocationIdForLogs, TargetName, terminal.Code, terminal.Message);
+                    }
+
                     _vm.SysWriteOutput(new CompletionValue.Failure(Failures.FromException(terminal)));
                     _vm.SysEnd();
                     return;
                 default:
+                    if (!_vm.IsReplaying)
+                    {
+                        SdkLog.AttemptFailed(_logger, error, InvocationIdForLogs, TargetName, Attempt);
+                    }
+
                     _vm.NotifyError(error.Message, error.ToString());
                     return;
             }

@@ -41,12 +41,13 @@ namespace Keel.Sdk.Generators
             sb.AppendLine($"    private global::Keel.Sdk.Target TargetOf(string handler) => {target};");
             foreach (var h in model.Handlers)
             {
-                var result = h.OutputType ?? "bool";
+                var future = h.OutputType is null ? "global::Keel.Sdk.DurableFuture" : $"global::Keel.Sdk.DurableFuture<{h.OutputType}>";
+                var call = h.OutputType is null ? "_context.Call" : $"_context.Call<{h.OutputType}>";
                 var parameters = h.InputType is null ? "global::Keel.Sdk.CallOptions? options = null" : $"{h.InputType} input, global::Keel.Sdk.CallOptions? options = null";
                 var request = h.InputType is null ? "null" : "input";
                 sb.AppendLine();
-                sb.AppendLine($"    public global::Keel.Sdk.DurableFuture<{result}> {h.MethodName}({parameters}) =>");
-                sb.AppendLine($"        _context.Call<{result}>(TargetOf(\"{h.WireName}\"), {request}, options);");
+                sb.AppendLine($"    public {future} {h.MethodName}({parameters}) =>");
+                sb.AppendLine($"        {call}(TargetOf(\"{h.WireName}\"), {request}, options);");
             }
 
             sb.AppendLine();

@@ -46,7 +46,7 @@ public sealed class CancelTestBlockingService
         {
             case BlockingOperation.Call:
                 // Deliberate deadlock: this call queues behind the lock this invocation holds.
-                await ctx.Call<bool>(Target.Object("CancelTestBlockingService", ctx.Key, "block"), operation);
+                await ctx.Call(Target.Object("CancelTestBlockingService", ctx.Key, "block"), operation);
                 break;
             case BlockingOperation.Sleep:
                 await ctx.SleepAsync(TimeSpan.FromDays(1024));
@@ -78,7 +78,7 @@ public sealed class KillTestSingleton
         var awakeable = ctx.Awakeable<string>();
         ctx.Object<AwakeableHolderClient>(ctx.Key).Send().Hold(awakeable.Id);
         await awakeable.Future;
-        await ctx.Call<bool>(Target.Object("KillTestSingleton", ctx.Key, "recursiveCall"));
+        await ctx.Call(Target.Object("KillTestSingleton", ctx.Key, "recursiveCall"));
     }
 
     [Handler]

@@ -65,9 +65,9 @@ public sealed class CommandInterpreter
                 var awakeable = CreateAwakeable(ctx, command.GetProperty("awakeableKey").GetString()!);
                 try
                 {
-                    return await awakeable.WithTimeout(TimeSpan.FromMilliseconds(command.GetProperty("timeoutMillis").GetInt64()));
+                    return await awakeable.OrTimeout(TimeSpan.FromMilliseconds(command.GetProperty("timeoutMillis").GetInt64()));
                 }
-                catch (TerminalException e) when (e.Code == 408)
+                catch (DurableTimeoutException)
                 {
                     throw new TerminalException("await-timeout");
                 }
@@ -102,7 +102,7 @@ public sealed class CommandInterpreter
         command.GetProperty("type").GetString() switch
         {
             "createAwakeable" => CreateAwakeable(ctx, command.GetProperty("awakeableKey").GetString()!),
-            "sleep" => ctx.SleepAsync(TimeSpan.FromMilliseconds(command.GetProperty("timeoutMillis").GetInt64())).Map(_ => "sleep"),
+            "sleep" => ctx.SleepAsync(TimeSpan.FromMilliseconds(command.GetProperty("timeoutMillis").GetInt64())).Map(() => "sleep"),
             "runReturns" => RunReturns(ctx, command.GetProperty("value").GetString()!),
             "runThrowTerminalException" => RunThrows(ctx, command.GetProperty("reason").GetString()!),
             "createSignal" => ctx.Signal<string>(command.GetProperty("signalName").GetString()!),

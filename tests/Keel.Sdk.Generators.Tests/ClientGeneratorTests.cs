@@ -96,7 +96,7 @@ public class ClientGeneratorTests
         Assert.Empty(errors);
         var client = Assert.Single(sources).SourceText.ToString();
         Assert.Contains("public global::Keel.Sdk.DurableFuture<int> Go(int input, global::Keel.Sdk.CallOptions? options = null)", client, StringComparison.Ordinal);
-        Assert.Contains("public global::Keel.Sdk.DurableFuture<bool> Stop(global::Keel.Sdk.CallOptions? options = null)", client, StringComparison.Ordinal);
+        Assert.Contains("public global::Keel.Sdk.DurableFuture Stop(global::Keel.Sdk.CallOptions? options = null)", client, StringComparison.Ordinal);
         Assert.Contains("public global::Keel.Sdk.InvocationHandle Go(int input) =>", client, StringComparison.Ordinal);
         Assert.DoesNotContain("CancellationToken", client, StringComparison.Ordinal);
     }

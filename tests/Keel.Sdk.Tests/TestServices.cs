@@ -116,3 +116,34 @@ public sealed class Signup
     [Handler]
     public async Task Confirm(ISharedWorkflowContext ctx, string code) => await ctx.ResolvePromiseAsync("confirmed", code);
 }
+
+/// <summary>Futures of mixed result types: a promise raced against a sleep, timeouts, void runs.</summary>
+[Workflow]
+public sealed class Approval
+{
+    [Handler]
+    public async Task<string> Run(IWorkflowContext ctx)
+    {
+        var approval = ctx.PromiseAsync<bool>("approved");
+        var timer = ctx.SleepAsync(TimeSpan.FromDays(1));
+        var winner = await DurableFuture.Race(approval, timer);
+        return winner == approval ? (await approval ? "approved" : "rejected") : "timed out";
+    }
+
+    [Handler, Shared]
+    public async Task<string> WithTimeout(ISharedWorkflowContext ctx)
+    {
+        try
+        {
+            return await ctx.PromiseAsync<string>("approved").OrTimeout(TimeSpan.FromDays(1));
+        }
+        catch (DurableTimeoutException e)
+        {
+            return $"timeout {e.Code}";
+        }
+    }
+
+    [Handler, Shared]
+    public async Task FailingVoidRun(ISharedWorkflowContext ctx) =>
+        await ctx.RunAsync("charge", () => Task.FromException(new InvalidOperationException("unused")));
+}

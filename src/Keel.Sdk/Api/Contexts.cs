@@ -22,8 +22,8 @@ public interface IContext
     /// <summary>The current time, recorded in the journal so replays see the same value.</summary>
     DurableFuture<DateTimeOffset> NowAsync();
 
-    /// <summary>A durable timer.</summary>
-    DurableFuture<bool> SleepAsync(TimeSpan duration, string? name = null);
+    /// <summary>A durable timer: survives restarts; completes when the time has passed.</summary>
+    DurableFuture SleepAsync(TimeSpan duration, string? name = null);
 
     /// <summary>
     /// Runs a side effect and journals its result: replays return the journaled result without running
@@ -39,13 +39,16 @@ public interface IContext
     DurableFuture<T> RunAsync<T>(string name, Func<CancellationToken, Task<T>> action, RetryPolicy? retryPolicy = null);
 
     /// <summary>Runs a side effect without a result (at least once; its completion is journaled once).</summary>
-    DurableFuture<bool> RunAsync(string name, Func<Task> action, RetryPolicy? retryPolicy = null);
+    DurableFuture RunAsync(string name, Func<Task> action, RetryPolicy? retryPolicy = null);
 
     /// <summary>Runs a side effect without a result, with a token that fires when the attempt is aborted or the invocation cancelled.</summary>
-    DurableFuture<bool> RunAsync(string name, Func<CancellationToken, Task> action, RetryPolicy? retryPolicy = null);
+    DurableFuture RunAsync(string name, Func<CancellationToken, Task> action, RetryPolicy? retryPolicy = null);
 
     /// <summary>Request-response call to any handler.</summary>
     DurableFuture<TResponse> Call<TResponse>(Target target, object? request = null, CallOptions? options = null);
+
+    /// <summary>Request-response call to a handler without a result (a void handler); await it for completion or failure.</summary>
+    DurableFuture Call(Target target, object? request = null, CallOptions? options = null);
 
     /// <summary>One-way send, optionally delayed (a durable timer), to any handler.</summary>
     InvocationHandle Send(Target target, object? request = null, TimeSpan? delay = null, CallOptions? options = null);
@@ -112,9 +115,9 @@ public interface ISharedWorkflowContext : ISharedObjectContext
     DurableFuture<PromiseState<T>> PeekPromiseAsync<T>(string name);
 
     /// <summary>Resolves the promise; fails with 409 when it was already completed.</summary>
-    DurableFuture<bool> ResolvePromiseAsync<T>(string name, T value);
+    DurableFuture ResolvePromiseAsync<T>(string name, T value);
 
-    DurableFuture<bool> RejectPromiseAsync(string name, string reason);
+    DurableFuture RejectPromiseAsync(string name, string reason);
 }
 
 /// <summary>The workflow's run handler: executes once per workflow id.</summary>

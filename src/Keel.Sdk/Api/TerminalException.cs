@@ -49,3 +49,21 @@ public sealed class CancelledException : TerminalException
 
     public CancelledException(string message, Exception inner) : base(message, inner, CancelledCode) { }
 }
+
+/// <summary>
+/// A durable timeout (<see cref="DurableFuture.OrTimeout"/>): the timer won the race. It is a
+/// <see cref="TerminalException"/> with code 408 — the decision is journaled, so retrying would replay
+/// the same timeout; catch it to take another path.
+/// </summary>
+public sealed class DurableTimeoutException : TerminalException
+{
+    public const ushort TimeoutCode = 408;
+
+    public DurableTimeoutException() : this("Timed out") { }
+
+    public DurableTimeoutException(TimeSpan timeout) : this($"Timed out after {timeout}.") { }
+
+    public DurableTimeoutException(string message) : base(message, TimeoutCode) { }
+
+    public DurableTimeoutException(string message, Exception inner) : base(message, inner, TimeoutCode) { }
+}

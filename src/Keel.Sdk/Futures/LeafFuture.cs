@@ -37,3 +37,20 @@ internal sealed class CombinedFuture<T>(InvocationDriver driver, CombinatorKind 
 
     internal override object? ResultObject() => result(children);
 }
+
+/// <summary>The result-less view of another future: same tree and outcome, no value.</summary>
+internal sealed class VoidFuture(DurableFuture inner) : DurableFuture(inner.Driver, inner.Tree)
+{
+    internal override bool Succeeded() => inner.Succeeded();
+
+    internal override object? ResultObject()
+    {
+        inner.ResultObject();
+        return null;
+    }
+}
+
+internal static class FutureExtensions
+{
+    public static DurableFuture AsVoid(this DurableFuture future) => new VoidFuture(future);
+}

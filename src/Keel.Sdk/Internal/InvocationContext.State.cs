@@ -51,15 +51,15 @@ internal sealed partial class InvocationContext
             : new PromiseState<T>(false, default));
     }
 
-    public DurableFuture<bool> ResolvePromiseAsync<T>(string name, T value)
+    public DurableFuture ResolvePromiseAsync<T>(string name, T value)
     {
         _driver.EnsureOnPump(nameof(ResolvePromiseAsync));
-        return Leaf(_vm.SysCompletePromise(name, new CompletionValue.Success(Serde.Serialize(value, typeof(T)))), _ => true);
+        return Leaf(_vm.SysCompletePromise(name, new CompletionValue.Success(Serde.Serialize(value, typeof(T)))), _ => true).AsVoid();
     }
 
-    public DurableFuture<bool> RejectPromiseAsync(string name, string reason)
+    public DurableFuture RejectPromiseAsync(string name, string reason)
     {
         _driver.EnsureOnPump(nameof(RejectPromiseAsync));
-        return Leaf(_vm.SysCompletePromise(name, new CompletionValue.Failure(new TerminalFailure(TerminalException.DefaultCode, reason))), _ => true);
+        return Leaf(_vm.SysCompletePromise(name, new CompletionValue.Failure(new TerminalFailure(TerminalException.DefaultCode, reason))), _ => true).AsVoid();
     }
 }

@@ -51,10 +51,10 @@ internal sealed partial class InvocationContext : IWorkflowContext
         return RunAsync("now", () => Task.FromResult(_driver.Time.GetUtcNow()));
     }
 
-    public DurableFuture<bool> SleepAsync(TimeSpan duration, string? name = null)
+    public DurableFuture SleepAsync(TimeSpan duration, string? name = null)
     {
         _driver.EnsureOnPump(nameof(SleepAsync));
-        return Leaf(_vm.SysSleep(_driver.Time.GetUtcNow() + duration, name), _ => true);
+        return Leaf(_vm.SysSleep(_driver.Time.GetUtcNow() + duration, name), _ => true).AsVoid();
     }
 
     public DurableFuture<T> RunAsync<T>(string name, Func<Task<T>> action, RetryPolicy? retryPolicy = null)
@@ -73,20 +73,20 @@ internal sealed partial class InvocationContext : IWorkflowContext
         return Leaf(handle, FromValue<T>);
     }
 
-    public DurableFuture<bool> RunAsync(string name, Func<Task> action, RetryPolicy? retryPolicy = null)
+    public DurableFuture RunAsync(string name, Func<Task> action, RetryPolicy? retryPolicy = null)
     {
         _driver.EnsureOnPump(nameof(RunAsync));
         ArgumentNullException.ThrowIfNull(action);
         return RunAsync(name, _ => action(), retryPolicy);
     }
 
-    public DurableFuture<bool> RunAsync(string name, Func<CancellationToken, Task> action, RetryPolicy? retryPolicy = null)
+    public DurableFuture RunAsync(string name, Func<CancellationToken, Task> action, RetryPolicy? retryPolicy = null)
     {
         _driver.EnsureOnPump(nameof(RunAsync));
         ArgumentNullException.ThrowIfNull(action);
         var handle = _vm.SysRun(name);
         _driver.RegisterRun(handle, name, async ct => { await action(ct); return []; }, retryPolicy ?? RetryPolicy.Default);
-        return Leaf(handle, _ => true);
+        return Leaf(handle, _ => true).AsVoid();
     }
 
     public DurableFuture<TResponse> Call<TResponse>(Target target, object? request = null, CallOptions? options = null)
@@ -95,6 +95,14 @@ internal sealed partial class InvocationContext : IWorkflowContext
         ArgumentNullException.ThrowIfNull(target);
         var handles = _vm.SysCall(new CallTarget(target.ServiceName, target.HandlerName, target.Key), Payload(request), options?.ToCore());
         return Leaf(handles.Result, FromValue<TResponse>);
+    }
+
+    public DurableFuture Call(Target target, object? request = null, CallOptions? options = null)
+    {
+        _driver.EnsureOnPump(nameof(Call));
+        ArgumentNullException.ThrowIfNull(target);
+        var handles = _vm.SysCall(new CallTarget(target.ServiceName, target.HandlerName, target.Key), Payload(request), options?.ToCore());
+        return Leaf(handles.Result, _ => true).AsVoid();
     }
 
     public InvocationHandle Send(Target target, object? request = null, TimeSpan? delay = null, CallOptions? options = null)

@@ -11,13 +11,13 @@ public sealed class Inbox
     [Handler]
     public async Task Append(IObjectContext ctx, string message)
     {
-        var messages = await ctx.GetAsync(Messages) ?? [];
+        var messages = await ctx.GetAsync(Messages, []);
         messages.Add(message);
         ctx.Set(Messages, messages);
     }
 
     [Handler, Shared]
-    public async Task<List<string>> Read(ISharedObjectContext ctx) => await ctx.GetAsync(Messages) ?? [];
+    public async Task<List<string>> Read(ISharedObjectContext ctx) => await ctx.GetAsync(Messages, []);
 
     /// <summary>Sends <paramref name="count"/> numbered messages to the same key; they land in order.</summary>
     [Handler]

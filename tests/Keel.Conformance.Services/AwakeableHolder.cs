@@ -22,6 +22,6 @@ public sealed class AwakeableHolder
     {
         var id = await ctx.GetAsync(Id) ?? throw new TerminalException("No awakeable is registered");
         ctx.ResolveAwakeable(id, payload);
-        ctx.Clear(Id.Name);
+        ctx.Clear(Id);
     }
 }

@@ -23,7 +23,7 @@ public sealed class CommandInterpreter
         foreach (var command in request.Commands)
         {
             last = await Execute(ctx, command);
-            var results = await ctx.GetAsync(Results) ?? [];
+            var results = await ctx.GetAsync(Results, []);
             results.Add(last);
             ctx.Set(Results, results);
         }
@@ -139,5 +139,5 @@ public sealed class CommandInterpreter
         await ctx.GetAsync(new StateKey<string>("awk-" + key)) is not null;
 
     [Handler, Shared]
-    public async Task<List<string>> GetResults(ISharedObjectContext ctx) => await ctx.GetAsync(Results) ?? [];
+    public async Task<List<string>> GetResults(ISharedObjectContext ctx) => await ctx.GetAsync(Results, []);
 }

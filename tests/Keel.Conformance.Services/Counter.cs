@@ -31,7 +31,7 @@ public sealed class Counter
     [Handler]
     public Task Reset(IObjectContext ctx)
     {
-        ctx.Clear(State.Name);
+        ctx.Clear(State);
         return Task.CompletedTask;
     }
 }

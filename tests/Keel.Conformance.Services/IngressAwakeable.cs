@@ -20,5 +20,5 @@ public sealed class IngressAwakeable
     }
 
     [Handler, Shared]
-    public async Task<string> GetId(ISharedObjectContext ctx) => await ctx.GetAsync(Id) ?? string.Empty;
+    public async Task<string> GetId(ISharedObjectContext ctx) => await ctx.GetAsync(Id, string.Empty);
 }

@@ -10,19 +10,19 @@ public sealed class ListObject
     [Handler]
     public async Task Append(IObjectContext ctx, string value)
     {
-        var list = await ctx.GetAsync(List) ?? [];
+        var list = await ctx.GetAsync(List, []);
         list.Add(value);
         ctx.Set(List, list);
     }
 
     [Handler]
-    public async Task<List<string>> Get(IObjectContext ctx) => await ctx.GetAsync(List) ?? [];
+    public async Task<List<string>> Get(IObjectContext ctx) => await ctx.GetAsync(List, []);
 
     [Handler]
     public async Task<List<string>> Clear(IObjectContext ctx)
     {
-        var list = await ctx.GetAsync(List) ?? [];
-        ctx.Clear(List.Name);
+        var list = await ctx.GetAsync(List, []);
+        ctx.Clear(List);
         return list;
     }
 }
@@ -40,7 +40,7 @@ public sealed class MapObject
     }
 
     [Handler]
-    public async Task<string> Get(IObjectContext ctx, string key) => await ctx.GetAsync(new StateKey<string>(key)) ?? string.Empty;
+    public async Task<string> Get(IObjectContext ctx, string key) => await ctx.GetAsync(new StateKey<string>(key), string.Empty);
 
     [Handler]
     public async Task<List<Entry>> ClearAll(IObjectContext ctx)
@@ -48,7 +48,7 @@ public sealed class MapObject
         var entries = new List<Entry>();
         foreach (var key in await ctx.StateKeysAsync())
         {
-            entries.Add(new Entry(key, await ctx.GetAsync(new StateKey<string>(key)) ?? string.Empty));
+            entries.Add(new Entry(key, await ctx.GetAsync(new StateKey<string>(key), string.Empty)));
         }
 
         ctx.ClearAll();

@@ -147,3 +147,26 @@ public sealed class Approval
     public async Task FailingVoidRun(ISharedWorkflowContext ctx) =>
         await ctx.RunAsync("charge", () => Task.FromException(new InvalidOperationException("unused")));
 }
+
+/// <summary>State through typed keys only: a collection read with a default, and Clear by key.</summary>
+[VirtualObject]
+public sealed class Basket
+{
+    private static readonly StateKey<List<string>> Items = new("items");
+
+    [Handler]
+    public async Task<int> Add(IObjectContext ctx, string item)
+    {
+        var items = await ctx.GetAsync(Items, []);
+        items.Add(item);
+        ctx.Set(Items, items);
+        return items.Count;
+    }
+
+    [Handler]
+    public Task Empty(IObjectContext ctx)
+    {
+        ctx.Clear(Items);
+        return Task.CompletedTask;
+    }
+}

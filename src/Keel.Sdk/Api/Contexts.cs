@@ -89,8 +89,16 @@ public interface ISharedObjectContext : IContext
     /// <summary>The object's key (the workflow id for workflows).</summary>
     string Key { get; }
 
-    /// <summary>The value, or <c>default</c> when absent.</summary>
+    /// <summary>The value, or <c>default</c> (null for reference types) when absent.</summary>
     DurableFuture<T?> GetAsync<T>(StateKey<T> key);
+
+    /// <summary>
+    /// The value, or <paramref name="defaultValue"/> when absent — <c>await ctx.GetAsync(Items, [])</c> reads a
+    /// collection without a null check. The default is not written to state.
+    /// </summary>
+    DurableFuture<T> GetAsync<T>(StateKey<T> key, T defaultValue);
+
+    /// <summary>The names of every state entry of this object (strings: entries may have any type).</summary>
 
     DurableFuture<IReadOnlyList<string>> StateKeysAsync();
 }
@@ -100,7 +108,7 @@ public interface IObjectContext : ISharedObjectContext
 {
     void Set<T>(StateKey<T> key, T value);
 
-    void Clear(string key);
+    void Clear<T>(StateKey<T> key);
 
     void ClearAll();
 }

@@ -12,6 +12,13 @@ internal sealed partial class InvocationContext
         return Leaf(_vm.SysStateGet(key.Name), r => r is NotificationResult.Success s ? Serde.Deserialize<T>(s.Value) : default);
     }
 
+    public DurableFuture<T> GetAsync<T>(StateKey<T> key, T defaultValue)
+    {
+        _driver.EnsureOnPump(nameof(GetAsync));
+        ArgumentNullException.ThrowIfNull(key);
+        return Leaf(_vm.SysStateGet(key.Name), r => r is NotificationResult.Success s ? Serde.Deserialize<T>(s.Value) : defaultValue);
+    }
+
     public DurableFuture<IReadOnlyList<string>> StateKeysAsync()
     {
         _driver.EnsureOnPump(nameof(StateKeysAsync));
@@ -25,10 +32,11 @@ internal sealed partial class InvocationContext
         _vm.SysStateSet(key.Name, Serde.Serialize(value, typeof(T)));
     }
 
-    public void Clear(string key)
+    public void Clear<T>(StateKey<T> key)
     {
         _driver.EnsureOnPump(nameof(Clear));
-        _vm.SysStateClear(key);
+        ArgumentNullException.ThrowIfNull(key);
+        _vm.SysStateClear(key.Name);
     }
 
     public void ClearAll()

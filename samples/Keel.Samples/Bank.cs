@@ -22,7 +22,7 @@ public sealed class Bank
     {
         try
         {
-            await ctx.Object<BankClient>(transfer.To).Receive(new Transfer(ctx.Key, transfer.Amount));
+            await ctx.Object<BankClient>(transfer.To).ReceiveAsync(new Transfer(ctx.Key, transfer.Amount));
             ctx.Set(Balance, await ctx.GetAsync(Balance) - transfer.Amount);
             return "paid";
         }
@@ -36,7 +36,7 @@ public sealed class Bank
     [Handler]
     public async Task<string> Receive(IObjectContext ctx, Transfer payment)
     {
-        await ctx.Object<BankClient>(payment.To).Confirm(new Transfer(ctx.Key, payment.Amount));
+        await ctx.Object<BankClient>(payment.To).ConfirmAsync(new Transfer(ctx.Key, payment.Amount));
         ctx.Set(Balance, await ctx.GetAsync(Balance) + payment.Amount);
         return "received";
     }

@@ -10,7 +10,7 @@ public sealed class Greeter
     public async Task<string> Greet(IContext ctx, string name)
     {
         // Request-response call to a virtual object: journaled, so a retry never counts twice.
-        var visits = await ctx.Object<CounterClient>(name).Add(1);
+        var visits = await ctx.Object<CounterClient>(name).AddAsync(1);
         return $"Hello {name}, visit #{visits}";
     }
 }

@@ -3,9 +3,19 @@ using System.Text;
 
 namespace Keel.Sdk.Generators
 {
-    /// <summary>Writes the typed call client and send client of one service.</summary>
+    /// <summary>
+    /// Writes the typed call client and send client of one service. Naming rule (the .NET one): a method
+    /// that returns an awaitable ends in <c>Async</c>, so call-client methods are the handler's name without
+    /// any <c>Async</c> suffix plus <c>Async</c> (<c>Add</c> and <c>AddAsync</c> both give <c>AddAsync</c>);
+    /// send-client methods return a handle, not an awaitable, so they carry the bare name (<c>Add</c>).
+    /// </summary>
     internal static class ClientEmitter
     {
+        private static string BaseName(string methodName) =>
+            methodName.EndsWith("Async", System.StringComparison.Ordinal) && methodName.Length > 5
+                ? methodName.Substring(0, methodName.Length - 5)
+                : methodName;
+
         public static string Emit(ServiceModel model)
         {
             var access = model.IsPublic ? "public" : "internal";
@@ -42,11 +52,11 @@ namespace Keel.Sdk.Generators
             foreach (var h in model.Handlers)
             {
                 var future = h.OutputType is null ? "global::Keel.Sdk.DurableFuture" : $"global::Keel.Sdk.DurableFuture<{h.OutputType}>";
-                var call = h.OutputType is null ? "_context.Call" : $"_context.Call<{h.OutputType}>";
+                var call = h.OutputType is null ? "_context.CallAsync" : $"_context.CallAsync<{h.OutputType}>";
                 var parameters = h.InputType is null ? "global::Keel.Sdk.CallOptions? options = null" : $"{h.InputType} input, global::Keel.Sdk.CallOptions? options = null";
                 var request = h.InputType is null ? "null" : "input";
                 sb.AppendLine();
-                sb.AppendLine($"    public {future} {h.MethodName}({parameters}) =>");
+                sb.AppendLine($"    public {future} {BaseName(h.MethodName)}Async({parameters}) =>");
                 sb.AppendLine($"        {call}(TargetOf(\"{h.WireName}\"), {request}, options);");
             }
 
@@ -70,7 +80,7 @@ namespace Keel.Sdk.Generators
                 var parameters = h.InputType is null ? string.Empty : $"{h.InputType} input";
                 var request = h.InputType is null ? "null" : "input";
                 sb.AppendLine();
-                sb.AppendLine($"    public global::Keel.Sdk.InvocationHandle {h.MethodName}({parameters}) =>");
+                sb.AppendLine($"    public global::Keel.Sdk.InvocationHandle {BaseName(h.MethodName)}({parameters}) =>");
                 sb.AppendLine($"        _context.Send(_target(\"{h.WireName}\"), {request}, _delay, _options);");
             }
 

@@ -21,7 +21,7 @@ public sealed class CancelTestRunner
     {
         try
         {
-            await ctx.Object<CancelTestBlockingServiceClient>(ctx.Key).Block(operation);
+            await ctx.Object<CancelTestBlockingServiceClient>(ctx.Key).BlockAsync(operation);
         }
         catch (TerminalException e) when (e.Code == TerminalException.CancelledCode)
         {
@@ -40,13 +40,13 @@ public sealed class CancelTestBlockingService
     public async Task Block(IObjectContext ctx, BlockingOperation operation)
     {
         var awakeable = ctx.Awakeable<string>();
-        await ctx.Object<AwakeableHolderClient>(ctx.Key).Hold(awakeable.Id);
+        await ctx.Object<AwakeableHolderClient>(ctx.Key).HoldAsync(awakeable.Id);
         await awakeable.Future;
         switch (operation)
         {
             case BlockingOperation.Call:
                 // Deliberate deadlock: this call queues behind the lock this invocation holds.
-                await ctx.Call(Target.Object("CancelTestBlockingService", ctx.Key, "block"), operation);
+                await ctx.CallAsync(Target.Object("CancelTestBlockingService", ctx.Key, "block"), operation);
                 break;
             case BlockingOperation.Sleep:
                 await ctx.SleepAsync(TimeSpan.FromDays(1024));
@@ -66,7 +66,7 @@ public sealed class KillTestRunner
 {
     [Handler]
     public async Task StartCallTree(IObjectContext ctx) =>
-        await ctx.Object<KillTestSingletonClient>(ctx.Key).RecursiveCall();
+        await ctx.Object<KillTestSingletonClient>(ctx.Key).RecursiveCallAsync();
 }
 
 [VirtualObject]
@@ -78,7 +78,7 @@ public sealed class KillTestSingleton
         var awakeable = ctx.Awakeable<string>();
         ctx.Object<AwakeableHolderClient>(ctx.Key).Send().Hold(awakeable.Id);
         await awakeable.Future;
-        await ctx.Call(Target.Object("KillTestSingleton", ctx.Key, "recursiveCall"));
+        await ctx.CallAsync(Target.Object("KillTestSingleton", ctx.Key, "recursiveCall"));
     }
 
     [Handler]

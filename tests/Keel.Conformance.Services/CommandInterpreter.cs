@@ -105,7 +105,7 @@ public sealed class CommandInterpreter
             "sleep" => ctx.SleepAsync(TimeSpan.FromMilliseconds(command.GetProperty("timeoutMillis").GetInt64())).Map(() => "sleep"),
             "runReturns" => RunReturns(ctx, command.GetProperty("value").GetString()!),
             "runThrowTerminalException" => RunThrows(ctx, command.GetProperty("reason").GetString()!),
-            "createSignal" => ctx.Signal<string>(command.GetProperty("signalName").GetString()!),
+            "createSignal" => ctx.SignalAsync<string>(command.GetProperty("signalName").GetString()!),
             var other => throw new TerminalException($"Unknown awaitable command '{other}'"),
         };
 

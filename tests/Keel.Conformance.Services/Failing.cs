@@ -20,7 +20,7 @@ public sealed class Failing
     public async Task<string> CallTerminallyFailingCall(IObjectContext ctx, ErrorRequest request)
     {
         var key = ctx.Random.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await ctx.Call<int>(Target.Object("Failing", key, "terminallyFailingCall"), request);
+        await ctx.CallAsync<int>(Target.Object("Failing", key, "terminallyFailingCall"), request);
         throw new InvalidOperationException("Should not reach here");
     }
 

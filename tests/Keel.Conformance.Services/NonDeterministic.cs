@@ -23,7 +23,7 @@ public sealed class NonDeterministic
         }
         else
         {
-            await ctx.Call<long>(Target.Object("Counter", "abc", "get"));
+            await ctx.CallAsync<long>(Target.Object("Counter", "abc", "get"));
         }
 
         await End(ctx);
@@ -32,7 +32,7 @@ public sealed class NonDeterministic
     [Handler]
     public async Task CallDifferentMethod(IObjectContext ctx)
     {
-        await ctx.Call<long>(Target.Object("Counter", "abc", Left(ctx, "callDifferentMethod") ? "get" : "reset"));
+        await ctx.CallAsync<long>(Target.Object("Counter", "abc", Left(ctx, "callDifferentMethod") ? "get" : "reset"));
         await End(ctx);
     }
 

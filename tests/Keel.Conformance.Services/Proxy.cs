@@ -13,7 +13,7 @@ public sealed class Proxy
     [Handler]
     public async Task<int[]> Call(IContext ctx, ProxyRequest request)
     {
-        var response = await ctx.Call<byte[]>(TargetOf(request), Bytes(request), Options(request));
+        var response = await ctx.CallAsync<byte[]>(TargetOf(request), Bytes(request), Options(request));
         return response.Select(b => (int)b).ToArray();
     }
 
@@ -36,7 +36,7 @@ public sealed class Proxy
                 continue;
             }
 
-            var call = ctx.Call<byte[]>(TargetOf(r.ProxyRequest), Bytes(r.ProxyRequest), Options(r.ProxyRequest));
+            var call = ctx.CallAsync<byte[]>(TargetOf(r.ProxyRequest), Bytes(r.ProxyRequest), Options(r.ProxyRequest));
             if (r.AwaitAtTheEnd)
             {
                 toAwait.Add(call);

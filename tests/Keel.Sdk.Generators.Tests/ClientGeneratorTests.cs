@@ -26,7 +26,9 @@ public class ClientGeneratorTests
             {
                 var update = await ctx.Object<CounterClient>("Mary").AddAsync(1);
                 ctx.Object<CounterClient>("Mary").Send(System.TimeSpan.FromSeconds(5)).Reset();
-                await ctx.Service<CallerClient>().Go();
+                ctx.Object<CounterClient>("Mary").Send().Add(2);
+                await ctx.Object<CounterClient>("Mary").ResetAsync();
+                await ctx.Service<CallerClient>().GoAsync();
                 return update.NewValue;
             }
         }
@@ -95,8 +97,8 @@ public class ClientGeneratorTests
         Assert.Empty(diagnostics);
         Assert.Empty(errors);
         var client = Assert.Single(sources).SourceText.ToString();
-        Assert.Contains("public global::Keel.Sdk.DurableFuture<int> Go(int input, global::Keel.Sdk.CallOptions? options = null)", client, StringComparison.Ordinal);
-        Assert.Contains("public global::Keel.Sdk.DurableFuture Stop(global::Keel.Sdk.CallOptions? options = null)", client, StringComparison.Ordinal);
+        Assert.Contains("public global::Keel.Sdk.DurableFuture<int> GoAsync(int input, global::Keel.Sdk.CallOptions? options = null)", client, StringComparison.Ordinal);
+        Assert.Contains("public global::Keel.Sdk.DurableFuture StopAsync(global::Keel.Sdk.CallOptions? options = null)", client, StringComparison.Ordinal);
         Assert.Contains("public global::Keel.Sdk.InvocationHandle Go(int input) =>", client, StringComparison.Ordinal);
         Assert.DoesNotContain("CancellationToken", client, StringComparison.Ordinal);
     }

@@ -45,10 +45,10 @@ public interface IContext
     DurableFuture RunAsync(string name, Func<CancellationToken, Task> action, RetryPolicy? retryPolicy = null);
 
     /// <summary>Request-response call to any handler.</summary>
-    DurableFuture<TResponse> Call<TResponse>(Target target, object? request = null, CallOptions? options = null);
+    DurableFuture<TResponse> CallAsync<TResponse>(Target target, object? request = null, CallOptions? options = null);
 
     /// <summary>Request-response call to a handler without a result (a void handler); await it for completion or failure.</summary>
-    DurableFuture Call(Target target, object? request = null, CallOptions? options = null);
+    DurableFuture CallAsync(Target target, object? request = null, CallOptions? options = null);
 
     /// <summary>One-way send, optionally delayed (a durable timer), to any handler.</summary>
     InvocationHandle Send(Target target, object? request = null, TimeSpan? delay = null, CallOptions? options = null);
@@ -70,7 +70,7 @@ public interface IContext
     void RejectAwakeable(string awakeableId, string reason, ushort code = TerminalException.DefaultCode);
 
     /// <summary>A named signal sent to this invocation.</summary>
-    DurableFuture<T> Signal<T>(string name);
+    DurableFuture<T> SignalAsync<T>(string name);
 
     void ResolveSignal<T>(string invocationId, string name, T value);
 

@@ -89,17 +89,17 @@ internal sealed partial class InvocationContext : IWorkflowContext
         return Leaf(handle, _ => true).AsVoid();
     }
 
-    public DurableFuture<TResponse> Call<TResponse>(Target target, object? request = null, CallOptions? options = null)
+    public DurableFuture<TResponse> CallAsync<TResponse>(Target target, object? request = null, CallOptions? options = null)
     {
-        _driver.EnsureOnPump(nameof(Call));
+        _driver.EnsureOnPump(nameof(CallAsync));
         ArgumentNullException.ThrowIfNull(target);
         var handles = _vm.SysCall(new CallTarget(target.ServiceName, target.HandlerName, target.Key), Payload(request), options?.ToCore());
         return Leaf(handles.Result, FromValue<TResponse>);
     }
 
-    public DurableFuture Call(Target target, object? request = null, CallOptions? options = null)
+    public DurableFuture CallAsync(Target target, object? request = null, CallOptions? options = null)
     {
-        _driver.EnsureOnPump(nameof(Call));
+        _driver.EnsureOnPump(nameof(CallAsync));
         ArgumentNullException.ThrowIfNull(target);
         var handles = _vm.SysCall(new CallTarget(target.ServiceName, target.HandlerName, target.Key), Payload(request), options?.ToCore());
         return Leaf(handles.Result, _ => true).AsVoid();
@@ -151,9 +151,9 @@ internal sealed partial class InvocationContext : IWorkflowContext
         _vm.SysCompleteAwakeable(awakeableId, new CompletionValue.Failure(new TerminalFailure(code, reason)));
     }
 
-    public DurableFuture<T> Signal<T>(string name)
+    public DurableFuture<T> SignalAsync<T>(string name)
     {
-        _driver.EnsureOnPump(nameof(Signal));
+        _driver.EnsureOnPump(nameof(SignalAsync));
         return Leaf(_vm.SysNamedSignal(name), FromValue<T>);
     }
 

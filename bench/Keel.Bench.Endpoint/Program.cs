@@ -38,7 +38,7 @@ public sealed class CsCounter
 public sealed class CsProxy
 {
     [Handler]
-    public async Task<string> Call(IContext ctx, string input) => await ctx.Call<string>(Target.Service("CsNoop", "echo"), input);
+    public async Task<string> Call(IContext ctx, string input) => await ctx.CallAsync<string>(Target.Service("CsNoop", "echo"), input);
 }
 
 [Service]

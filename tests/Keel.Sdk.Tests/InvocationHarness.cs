@@ -12,7 +12,10 @@ internal static class InvocationHarness
     public static Task<List<IMessage>> RunAsync<TService>(string handler, string inputJson, params (MessageType Type, IMessage Message)[] replay) =>
         RunAsync<TService>(handler, inputJson, null, replay);
 
-    public static async Task<List<IMessage>> RunAsync<TService>(string handler, string inputJson, Microsoft.Extensions.Logging.ILogger? logger, params (MessageType Type, IMessage Message)[] replay)
+    public static Task<List<IMessage>> RunAsync<TService>(string handler, string inputJson, Microsoft.Extensions.Logging.ILogger? logger, params (MessageType Type, IMessage Message)[] replay) =>
+        RunAsync<TService>(handler, inputJson, logger, null, replay);
+
+    public static async Task<List<IMessage>> RunAsync<TService>(string handler, string inputJson, Microsoft.Extensions.Logging.ILogger? logger, KeelJsonOptions? json, params (MessageType Type, IMessage Message)[] replay)
     {
         var definition = ServiceDefinition.For<TService>();
         var input = new Pipe();
@@ -30,7 +33,7 @@ internal static class InvocationHarness
         await input.Writer.CompleteAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await InvocationRunner.RunAsync(definition.Handlers[handler], ServiceProtocolVersion.V6, input.Reader, output.Writer,
-            type => Activator.CreateInstance(type)!, TimeProvider.System, timeout.Token, logger);
+            type => Activator.CreateInstance(type)!, TimeProvider.System, timeout.Token, logger, json);
         await output.Writer.CompleteAsync();
 
         var decoder = new FrameDecoder();

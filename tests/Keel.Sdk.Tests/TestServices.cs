@@ -170,3 +170,18 @@ public sealed class Basket
         return Task.CompletedTask;
     }
 }
+
+public enum OrderStatus { Pending, Shipped }
+
+public sealed record OrderView(string OrderId, OrderStatus Status);
+
+/// <summary>Payloads shaped by the endpoint's JSON options.</summary>
+[Service]
+public sealed class Orders
+{
+    [Handler]
+    public Task<OrderView> Ship(IContext ctx, OrderView order) => Task.FromResult(order with { Status = OrderStatus.Shipped });
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(OrderView))]
+internal sealed partial class OrdersJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -60,7 +60,7 @@ public sealed class HandlerDefinition
     }
 
     /// <summary>Deserializes the input: a missing or null input for a non-nullable parameter is a terminal 400.</summary>
-    internal object? ReadInput(ReadOnlyMemory<byte> input)
+    internal object? ReadInput(ReadOnlyMemory<byte> input, JsonSerde? serde = null)
     {
         var type = InputType!;
         if (InputRequired && input.IsEmpty && !Serde.IsRaw(type))
@@ -68,7 +68,7 @@ public sealed class HandlerDefinition
             throw MissingInput(type);
         }
 
-        var value = Serde.Deserialize(input, type);
+        var value = (serde ?? JsonSerde.Default).Deserialize(input, type);
         return value is null && InputRequired ? throw MissingInput(type) : value;
     }
 
@@ -78,13 +78,13 @@ public sealed class HandlerDefinition
         400);
 
     /// <summary>Invokes the handler on <paramref name="instance"/> and serializes its result.</summary>
-    internal async Task<byte[]> InvokeAsync(object instance, IContext context, ReadOnlyMemory<byte> input, CancellationToken cancellationToken = default)
+    internal async Task<byte[]> InvokeAsync(object instance, IContext context, ReadOnlyMemory<byte> input, CancellationToken cancellationToken = default, JsonSerde? serde = null)
     {
         var arguments = new object?[Method.GetParameters().Length];
         arguments[0] = context;
         if (InputParameter is not null)
         {
-            arguments[InputParameter.Position] = ReadInput(input);
+            arguments[InputParameter.Position] = ReadInput(input, serde);
         }
 
         if (_cancellationTokenPosition is { } position)
@@ -104,6 +104,6 @@ public sealed class HandlerDefinition
         }
 
         var result = await TaskResults.AwaitAsync(returned);
-        return OutputType is null ? [] : Serde.Serialize(result, OutputType);
+        return OutputType is null ? [] : (serde ?? JsonSerde.Default).Serialize(result, OutputType);
     }
 }

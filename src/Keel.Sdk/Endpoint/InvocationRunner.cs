@@ -9,6 +9,7 @@ namespace Keel.Sdk;
 public static class InvocationRunner
 {
     /// <param name="instanceFactory">Creates the service class instance (e.g. through dependency injection).</param>
+    /// <param name="json">The endpoint's JSON options (one instance per endpoint); null for the defaults.</param>
     public static Task RunAsync(
         HandlerDefinition handler,
         ServiceProtocolVersion version,
@@ -17,15 +18,25 @@ public static class InvocationRunner
         Func<Type, object> instanceFactory,
         TimeProvider? time = null,
         CancellationToken cancellationToken = default,
-        Microsoft.Extensions.Logging.ILogger? logger = null)
+        Microsoft.Extensions.Logging.ILogger? logger = null,
+        KeelJsonOptions? json = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(instanceFactory);
-        var driver = new InvocationDriver(new Vm(version), time ?? TimeProvider.System, logger, handler.ServiceName, handler.Name);
+        var serde = json is null ? JsonSerde.Default : SerdeCache.For(json);
+        var driver = new InvocationDriver(new Vm(version), time ?? TimeProvider.System, logger, handler.ServiceName, handler.Name, serde);
         return driver.RunAsync(input, output, context =>
         {
             var instance = instanceFactory(handler.Method.DeclaringType!);
-            return handler.InvokeAsync(instance, context, context.Input.Input, driver.HandlerCancellation);
+            return handler.InvokeAsync(instance, context, context.Input.Input, driver.HandlerCancellation, serde);
         }, cancellationToken);
     }
+}
+
+/// <summary>One <see cref="JsonSerde"/> per options instance, so the options are frozen and cached once.</summary>
+internal static class SerdeCache
+{
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<KeelJsonOptions, JsonSerde> Cache = new();
+
+    public static JsonSerde For(KeelJsonOptions options) => Cache.GetValue(options, o => new JsonSerde(o));
 }

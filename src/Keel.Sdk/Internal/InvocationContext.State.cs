@@ -9,14 +9,14 @@ internal sealed partial class InvocationContext
     {
         _driver.EnsureOnPump(nameof(GetAsync));
         ArgumentNullException.ThrowIfNull(key);
-        return Leaf(_vm.SysStateGet(key.Name), r => r is NotificationResult.Success s ? Serde.Deserialize<T>(s.Value) : default);
+        return Leaf(_vm.SysStateGet(key.Name), r => r is NotificationResult.Success s ? _driver.Serde.Deserialize<T>(s.Value) : default);
     }
 
     public DurableFuture<T> GetAsync<T>(StateKey<T> key, T defaultValue)
     {
         _driver.EnsureOnPump(nameof(GetAsync));
         ArgumentNullException.ThrowIfNull(key);
-        return Leaf(_vm.SysStateGet(key.Name), r => r is NotificationResult.Success s ? Serde.Deserialize<T>(s.Value) : defaultValue);
+        return Leaf(_vm.SysStateGet(key.Name), r => r is NotificationResult.Success s ? _driver.Serde.Deserialize<T>(s.Value) : defaultValue);
     }
 
     public DurableFuture<IReadOnlyList<string>> StateKeysAsync()
@@ -29,7 +29,7 @@ internal sealed partial class InvocationContext
     {
         _driver.EnsureOnPump(nameof(Set));
         ArgumentNullException.ThrowIfNull(key);
-        _vm.SysStateSet(key.Name, Serde.Serialize(value, typeof(T)));
+        _vm.SysStateSet(key.Name, _driver.Serde.Serialize(value, typeof(T)));
     }
 
     public void Clear<T>(StateKey<T> key)
@@ -55,14 +55,14 @@ internal sealed partial class InvocationContext
     {
         _driver.EnsureOnPump(nameof(PeekPromiseAsync));
         return Leaf(_vm.SysPeekPromise(name), r => r is NotificationResult.Success s
-            ? new PromiseState<T>(true, Serde.Deserialize<T>(s.Value))
+            ? new PromiseState<T>(true, _driver.Serde.Deserialize<T>(s.Value))
             : new PromiseState<T>(false, default));
     }
 
     public DurableFuture ResolvePromiseAsync<T>(string name, T value)
     {
         _driver.EnsureOnPump(nameof(ResolvePromiseAsync));
-        return Leaf(_vm.SysCompletePromise(name, new CompletionValue.Success(Serde.Serialize(value, typeof(T)))), _ => true).AsVoid();
+        return Leaf(_vm.SysCompletePromise(name, new CompletionValue.Success(_driver.Serde.Serialize(value, typeof(T)))), _ => true).AsVoid();
     }
 
     public DurableFuture RejectPromiseAsync(string name, string reason)

@@ -37,13 +37,13 @@ internal sealed partial class InvocationContext : IWorkflowContext
 
     private LeafFuture<T> Leaf<T>(NotificationHandle handle, Func<NotificationResult, T> convert) => new(_driver, handle, convert);
 
-    private static T FromValue<T>(NotificationResult result) => result switch
+    private T FromValue<T>(NotificationResult result) => result switch
     {
-        NotificationResult.Success s => Serde.Deserialize<T>(s.Value),
+        NotificationResult.Success s => _driver.Serde.Deserialize<T>(s.Value),
         _ => default!,
     };
 
-    private static byte[] Payload(object? value) => value is null ? [] : Serde.Serialize(value, value.GetType());
+    private byte[] Payload(object? value) => value is null ? [] : _driver.Serde.Serialize(value, value.GetType());
 
     public DurableFuture<DateTimeOffset> NowAsync()
     {
@@ -69,7 +69,7 @@ internal sealed partial class InvocationContext : IWorkflowContext
         _driver.EnsureOnPump(nameof(RunAsync));
         ArgumentNullException.ThrowIfNull(action);
         var handle = _vm.SysRun(name);
-        _driver.RegisterRun(handle, name, async ct => Serde.Serialize(await action(ct), typeof(T)), retryPolicy ?? RetryPolicy.Default);
+        _driver.RegisterRun(handle, name, async ct => _driver.Serde.Serialize(await action(ct), typeof(T)), retryPolicy ?? RetryPolicy.Default);
         return Leaf(handle, FromValue<T>);
     }
 
@@ -142,7 +142,7 @@ internal sealed partial class InvocationContext : IWorkflowContext
     public void ResolveAwakeable<T>(string awakeableId, T value)
     {
         _driver.EnsureOnPump(nameof(ResolveAwakeable));
-        _vm.SysCompleteAwakeable(awakeableId, new CompletionValue.Success(Serde.Serialize(value, typeof(T))));
+        _vm.SysCompleteAwakeable(awakeableId, new CompletionValue.Success(_driver.Serde.Serialize(value, typeof(T))));
     }
 
     public void RejectAwakeable(string awakeableId, string reason, ushort code = TerminalException.DefaultCode)
@@ -160,7 +160,7 @@ internal sealed partial class InvocationContext : IWorkflowContext
     public void ResolveSignal<T>(string invocationId, string name, T value)
     {
         _driver.EnsureOnPump(nameof(ResolveSignal));
-        _vm.SysCompleteNamedSignal(invocationId, name, new CompletionValue.Success(Serde.Serialize(value, typeof(T))));
+        _vm.SysCompleteNamedSignal(invocationId, name, new CompletionValue.Success(_driver.Serde.Serialize(value, typeof(T))));
     }
 
     public void RejectSignal(string invocationId, string name, string reason)

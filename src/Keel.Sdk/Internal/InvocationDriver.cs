@@ -28,8 +28,9 @@ internal sealed partial class InvocationDriver
     private readonly string _service;
     private readonly string _handlerName;
 
-    public InvocationDriver(IVm vm, TimeProvider time, Microsoft.Extensions.Logging.ILogger? logger = null, string service = "?", string handler = "?")
+    public InvocationDriver(IVm vm, TimeProvider time, Microsoft.Extensions.Logging.ILogger? logger = null, string service = "?", string handler = "?", JsonSerde? serde = null)
     {
+        Serde = serde ?? JsonSerde.Default;
         _vm = vm;
         _service = service;
         _handlerName = handler;
@@ -39,6 +40,9 @@ internal sealed partial class InvocationDriver
     }
 
     public TimeProvider Time { get; }
+
+    /// <summary>The endpoint's serializer (its <see cref="KeelJsonOptions"/>).</summary>
+    public JsonSerde Serde { get; }
 
     public IVm Vm => _vm;
 

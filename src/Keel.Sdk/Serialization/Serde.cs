@@ -1,40 +1,68 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Keel.Sdk;
 
-/// <summary>
-/// Turns values into payload bytes and back. JSON (System.Text.Json, web defaults: camelCase) for
-/// everything except <c>byte[]</c>, which passes through untouched.
-/// </summary>
+/// <summary>Payload content types: JSON for everything except <c>byte[]</c>, which passes through untouched.</summary>
 public static class Serde
 {
     public const string JsonContentType = "application/json";
     public const string RawContentType = "application/octet-stream";
 
-    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web);
-
     public static bool IsRaw(Type type) => type == typeof(byte[]);
 
     public static string ContentTypeFor(Type type) => IsRaw(type) ? RawContentType : JsonContentType;
+}
 
-    public static byte[] Serialize(object? value, Type type)
+/// <summary>
+/// Turns values into payload bytes and back with one endpoint's <see cref="KeelJsonOptions"/>. Types are
+/// resolved through <see cref="JsonSerializerOptions.GetTypeInfo(Type)"/>, so a source-generated
+/// <c>JsonSerializerContext</c> serves them without reflection.
+/// </summary>
+internal sealed class JsonSerde
+{
+    public static JsonSerde Default { get; } = new(new KeelJsonOptions());
+
+    private readonly JsonSerializerOptions _options;
+
+    public JsonSerde(KeelJsonOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Freeze();
+    }
+
+    private JsonTypeInfo InfoOf(Type type)
+    {
+        try
+        {
+            return _options.GetTypeInfo(type);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new InvalidOperationException(
+                $"No JSON metadata for {type}: add it to your JsonSerializerContext ([JsonSerializable(typeof({type.Name}))]) " +
+                "or keep reflection-based serialization enabled.", e);
+        }
+    }
+
+    public byte[] Serialize(object? value, Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
-        if (IsRaw(type))
+        if (Serde.IsRaw(type))
         {
             return (byte[]?)value ?? [];
         }
 
-        return value is null && type == typeof(void) ? [] : JsonSerializer.SerializeToUtf8Bytes(value, type, JsonOptions);
+        return value is null && type == typeof(void) ? [] : JsonSerializer.SerializeToUtf8Bytes(value, InfoOf(type));
     }
 
-    public static byte[] Serialize<T>(T value) => Serialize(value, typeof(T));
+    public byte[] Serialize<T>(T value) => Serialize(value, typeof(T));
 
     /// <summary>Empty bytes deserialize to the type's default (void inputs, absent values).</summary>
-    public static object? Deserialize(ReadOnlyMemory<byte> bytes, Type type)
+    public object? Deserialize(ReadOnlyMemory<byte> bytes, Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
-        if (IsRaw(type))
+        if (Serde.IsRaw(type))
         {
             return bytes.ToArray();
         }
@@ -46,7 +74,7 @@ public static class Serde
 
         try
         {
-            return JsonSerializer.Deserialize(bytes.Span, type, JsonOptions);
+            return JsonSerializer.Deserialize(bytes.Span, InfoOf(type));
         }
         catch (JsonException e)
         {
@@ -54,5 +82,5 @@ public static class Serde
         }
     }
 
-    public static T Deserialize<T>(ReadOnlyMemory<byte> bytes) => (T)Deserialize(bytes, typeof(T))!;
+    public T Deserialize<T>(ReadOnlyMemory<byte> bytes) => (T)Deserialize(bytes, typeof(T))!;
 }

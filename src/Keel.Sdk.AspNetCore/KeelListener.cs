@@ -83,7 +83,7 @@ internal sealed class KeelListener(KeelBuilder keel, IServer server, IOptions<Ke
             + $"or in configuration `Kestrel:Endpoints:Keel:Url = http://127.0.0.1:{keel.Port}` and `Kestrel:Endpoints:Keel:Protocols = {Required}`; "
             + "or move Keel with AddKeel(k => k.Port = ...) / KEEL_PORT.";
         var uri = new UriBuilder("http", host.ToString(), keel.Port, "/health").Uri;
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(10) };
         using var probe = new HttpRequestMessage(HttpMethod.Get, uri)
         {
             Version = Required == HttpProtocols.Http2 ? HttpVersion.Version20 : HttpVersion.Version11,

@@ -134,6 +134,45 @@ public sealed class HostingInExistingAppTests
     }
 
     [Fact]
+    public async Task Endpoints_declared_in_code_work_when_they_include_keels_h2c_endpoint()
+    {
+        var (appPort, keelPort) = (FreePort.Next(), FreePort.Next());
+        var builder = CreateBuilder(appPort, keelPort);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, appPort);
+            kestrel.Listen(IPAddress.Loopback, keelPort, o => o.Protocols = HttpProtocols.Http2);
+        });
+        await using var app = builder.Build();
+        app.UseHttpsRedirection();
+        app.MapGet("/", () => "the app");
+        app.MapKeel();
+        await app.StartAsync();
+        await using var server = await KeelServerProcess.StartAsync();
+        using var admin = new AdminClient(server.AdminUrl);
+        using var ingress = new IngressClient(server.IngressUrl);
+        await admin.RegisterDeploymentAsync(new Uri($"http://127.0.0.1:{keelPort}"));
+        Assert.Equal("Hello Bo", (await ingress.CallAsync("/HostedGreeter/greet", "Bo")).Json.GetString());
+        using var http = new HttpClient();
+        Assert.Equal("the app", await http.GetStringAsync(new Uri($"http://127.0.0.1:{appPort}/")));
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task Kestrel_endpoints_in_configuration_without_keels_fail_the_start_with_what_to_configure()
+    {
+        var (appPort, keelPort) = (FreePort.Next(), FreePort.Next());
+        var builder = CreateBuilder(appPort, keelPort);
+        builder.Configuration["Kestrel:Endpoints:App:Url"] = $"http://127.0.0.1:{appPort}";
+        await using var app = builder.Build();
+        app.MapKeel();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
+        var message = failure is AggregateException aggregate ? aggregate.InnerExceptions[0].Message : failure.Message;
+        Assert.Contains("Kestrel:Endpoints:Keel:Protocols = Http2", message, StringComparison.Ordinal);
+        await app.StopAsync();
+    }
+
+    [Fact]
     public async Task The_apps_url_on_keels_port_fails_the_start()
     {
         var port = FreePort.Next();

@@ -1,14 +1,35 @@
+using System.Globalization;
+using System.Net;
 using Keel.Protocol.Manifest;
 
 namespace Keel.Sdk.AspNetCore;
 
-/// <summary>Collects the services an endpoint serves.</summary>
+/// <summary>Collects the services an endpoint serves and where Keel listens for the runtime.</summary>
 public sealed class KeelBuilder
 {
+    /// <summary>The port used when neither <see cref="Port"/> nor <c>KEEL_PORT</c> is set.</summary>
+    public const int DefaultPort = 9080;
+
     internal ServiceRegistry Registry { get; } = new();
 
-    /// <summary>BIDI_STREAM (HTTP/2, the default) or REQUEST_RESPONSE (e.g. HTTP/1.1).</summary>
+    /// <summary>BIDI_STREAM (HTTP/2 cleartext, the default) or REQUEST_RESPONSE (HTTP/1.1).</summary>
     public ProtocolMode ProtocolMode { get; set; } = ProtocolMode.BidiStream;
+
+    /// <summary>
+    /// The port of Keel's own listener (HTTP/2 cleartext for BIDI_STREAM, HTTP/1.1 for REQUEST_RESPONSE);
+    /// the discovery and invocation routes answer only there. Defaults to <c>KEEL_PORT</c>, else 9080.
+    /// </summary>
+    public int Port { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("KEEL_PORT"), NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : DefaultPort;
+
+    /// <summary>The address Keel's listener binds. Defaults to <c>KEEL_BIND_ADDRESS</c>, else 127.0.0.1 (use <see cref="IPAddress.Any"/> in a container).</summary>
+    public IPAddress BindAddress { get; set; } = IPAddress.TryParse(Environment.GetEnvironmentVariable("KEEL_BIND_ADDRESS"), out var address) ? address : IPAddress.Loopback;
+
+    /// <summary>
+    /// Keep serving the application's own URLs (<c>urls</c>/<c>ASPNETCORE_URLS</c>, <c>app.Urls</c>,
+    /// <c>http_ports</c>/<c>https_ports</c>, else Kestrel's default http://localhost:5000) next to Keel's
+    /// listener. True by default; false serves Keel's listener alone.
+    /// </summary>
+    public bool KeepAppUrls { get; set; } = true;
 
     public KeelBuilder AddService<T>()
     {
@@ -21,4 +42,8 @@ public sealed class KeelBuilder
         Registry.Add(ServiceDefinition.For(type));
         return this;
     }
+
+    internal string ListenerUrl => BindAddress.Equals(IPAddress.Any) ? $"http://0.0.0.0:{Port}"
+        : BindAddress.Equals(IPAddress.IPv6Any) ? $"http://[::]:{Port}"
+        : new UriBuilder("http", BindAddress.ToString(), Port).Uri.ToString().TrimEnd('/');
 }

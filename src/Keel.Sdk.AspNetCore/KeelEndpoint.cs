@@ -1,8 +1,6 @@
 using System.Net;
 using Keel.Protocol.Manifest;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -29,18 +27,14 @@ public static class KeelEndpoint
     {
         ArgumentNullException.ThrowIfNull(configure);
         var builder = WebApplication.CreateSlimBuilder(args);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(address, port, listen =>
-                // Restate opens h2c with prior knowledge, which Kestrel accepts only on an HTTP/2-only endpoint.
-                listen.Protocols = requestResponse ? HttpProtocols.Http1 : HttpProtocols.Http2);
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-        });
         // One line per HTTP request is noise for an invocation endpoint; keep ASP.NET's own logs to warnings.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddKeel(k =>
         {
             k.ProtocolMode = requestResponse ? ProtocolMode.RequestResponse : ProtocolMode.BidiStream;
+            k.Port = port;
+            k.BindAddress = address;
+            k.KeepAppUrls = false;
             configure(k);
         });
         var app = builder.Build();

@@ -7,15 +7,20 @@ namespace Keel.Sdk.AspNetCore;
 
 public static class KeelEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps <c>GET {prefix}/discover</c>, <c>POST {prefix}/invoke/{service}/{handler}</c> and <c>GET {prefix}/health</c>.</summary>
+    /// <summary>
+    /// Maps <c>GET {prefix}/discover</c>, <c>POST {prefix}/invoke/{service}/{handler}</c> and
+    /// <c>GET {prefix}/health</c>; they answer only on Keel's listener port (<see cref="KeelBuilder.Port"/>).
+    /// </summary>
     public static IEndpointRouteBuilder MapKeel(this IEndpointRouteBuilder endpoints, string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var builder = endpoints.ServiceProvider.GetRequiredService<KeelBuilder>();
-        endpoints.MapGet(prefix + "/discover", (HttpContext http) => DiscoveryHandler.HandleAsync(http, builder));
-        endpoints.MapPost(prefix + "/invoke/{service}/{handler}", (HttpContext http, string service, string handler) =>
+        var builder = endpoints.ServiceProvider.GetService<KeelBuilder>()
+            ?? throw new InvalidOperationException("MapKeel needs builder.Services.AddKeel(k => k.AddService<...>()) first.");
+        var group = endpoints.MapGroup(prefix).WithMetadata(new KeelListenerMetadata(builder.Port));
+        group.MapGet("/discover", (HttpContext http) => DiscoveryHandler.HandleAsync(http, builder));
+        group.MapPost("/invoke/{service}/{handler}", (HttpContext http, string service, string handler) =>
             InvokeHandler.HandleAsync(http, builder.Registry, service, handler));
-        endpoints.MapGet(prefix + "/health", () => Results.Text("OK", "application/text"));
+        group.MapGet("/health", () => Results.Text("OK", "application/text"));
         return endpoints;
     }
 }

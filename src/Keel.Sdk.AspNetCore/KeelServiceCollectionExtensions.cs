@@ -1,18 +1,31 @@
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Keel.Sdk.AspNetCore;
 
 public static class KeelServiceCollectionExtensions
 {
-    /// <summary>Registers Keel services; expose them with <c>app.MapKeel()</c>.</summary>
+    /// <summary>
+    /// Registers Keel services and Keel's own listener (port <see cref="KeelBuilder.Port"/>, HTTP/2
+    /// cleartext by default) next to the app's URLs; expose the services with <c>app.MapKeel()</c>.
+    /// </summary>
     public static IServiceCollection AddKeel(this IServiceCollection services, Action<KeelBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
         var builder = new KeelBuilder();
         configure(builder);
+        if (builder.Port is <= 0 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(configure), builder.Port, "KeelBuilder.Port must be a fixed port (1–65535).");
+        }
+
         services.AddSingleton(builder);
         services.AddSingleton(builder.Registry);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IHostedService, KeelListener>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, KeelPortMatcherPolicy>());
         return services;
     }
 }

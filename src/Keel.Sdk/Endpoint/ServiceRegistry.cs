@@ -42,9 +42,31 @@ public sealed class ServiceRegistry
             {
                 Name = h.Name,
                 Ty = h.Kind,
-                Input = new InputPayload { Required = false, ContentType = Serde.ContentTypeFor(h.InputType ?? typeof(object)) },
-                Output = new OutputPayload { SetContentTypeIfEmpty = false, ContentType = Serde.ContentTypeFor(h.OutputType ?? typeof(object)) },
+                Input = InputOf(h),
+                Output = OutputOf(h),
             }).ToList(),
         }).ToList(),
+    };
+
+    /// <summary>
+    /// As Restate's TypeScript SDK declares it: no input is <c>{}</c> (the runtime then accepts only an
+    /// empty body); a nullable or raw input is optional (<c>required: false</c>); a non-nullable JSON
+    /// input is <c>required: true</c>, so the runtime rejects a request without a body before invoking.
+    /// </summary>
+    internal static InputPayload InputOf(HandlerDefinition handler) => handler.InputType switch
+    {
+        null => new InputPayload(),
+        var type => new InputPayload
+        {
+            Required = handler.InputRequired && !Serde.IsRaw(type),
+            ContentType = Serde.ContentTypeFor(type),
+        },
+    };
+
+    /// <summary>No output is <c>{"setContentTypeIfEmpty": false}</c> with no content type; otherwise the output's content type.</summary>
+    internal static OutputPayload OutputOf(HandlerDefinition handler) => handler.OutputType switch
+    {
+        null => new OutputPayload { SetContentTypeIfEmpty = false },
+        var type => new OutputPayload { SetContentTypeIfEmpty = false, ContentType = Serde.ContentTypeFor(type) },
     };
 }

@@ -66,7 +66,8 @@ internal static partial class InvokeHandler
                 type => ActivatorUtilities.CreateInstance(http.RequestServices, type),
                 http.RequestServices.GetRequiredService<TimeProvider>(),
                 http.RequestAborted,
-                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Keel." + service));
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Keel." + service),
+                http.RequestServices.GetService<KeelJsonOptions>());
             LogEnd(logger, service, handler, invocationId);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)

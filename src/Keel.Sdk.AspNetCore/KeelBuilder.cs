@@ -31,6 +31,9 @@ public sealed class KeelBuilder
     /// </summary>
     public bool KeepAppUrls { get; set; } = true;
 
+    /// <summary>How handler inputs, outputs and state are (de)serialized: <c>k.Json.Configure(o => …).AddContext(MyJsonContext.Default)</c>.</summary>
+    public KeelJsonOptions Json { get; } = new();
+
     public KeelBuilder AddService<T>()
     {
         Registry.Add<T>();

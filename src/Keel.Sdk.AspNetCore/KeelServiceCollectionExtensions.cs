@@ -23,6 +23,7 @@ public static class KeelServiceCollectionExtensions
 
         services.AddSingleton(builder);
         services.AddSingleton(builder.Registry);
+        services.AddSingleton(builder.Json);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IHostedService, KeelListener>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, KeelPortMatcherPolicy>());

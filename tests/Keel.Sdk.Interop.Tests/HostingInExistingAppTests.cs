@@ -20,6 +20,15 @@ public sealed class HostedGreeter
     public Task<int> Twice(IContext ctx, int? value) => Task.FromResult((value ?? 21) * 2);
 }
 
+public sealed record Shipment(string OrderId, int Count);
+
+[Service]
+public sealed class HostedShipper
+{
+    [Handler]
+    public Task<Shipment> Ship(IContext ctx, string orderId) => Task.FromResult(new Shipment(orderId, 2));
+}
+
 /// <summary>
 /// A <c>dotnet new web</c>-style app (WebApplication.CreateBuilder, no Kestrel configuration, its URL on
 /// a free port) with <c>AddKeel</c>/<c>MapKeel</c>: Keel adds its own h2c listener, the app keeps its URL.
@@ -54,6 +63,30 @@ public sealed class HostingInExistingAppTests
         app.MapKeel();
         await app.StartAsync();
         return new HostedApp(app, appPort, keelPort);
+    }
+
+    [Fact]
+    public async Task Json_options_set_on_AddKeel_shape_what_the_handlers_write()
+    {
+        await using var server = await KeelServerProcess.StartAsync();
+        var (appPort, keelPort) = (FreePort.Next(), FreePort.Next());
+        var builder = WebApplication.CreateBuilder(["--urls", $"http://127.0.0.1:{appPort}"]);
+        builder.Services.AddKeel(k =>
+        {
+            k.AddService<HostedShipper>();
+            k.Port = keelPort;
+            k.Json.Configure(o => o.PropertyNamingPolicy = null);
+        });
+        await using var app = builder.Build();
+        app.MapKeel();
+        await app.StartAsync();
+        using var admin = new AdminClient(server.AdminUrl);
+        using var ingress = new IngressClient(server.IngressUrl);
+        await admin.RegisterDeploymentAsync(new Uri($"http://127.0.0.1:{keelPort}"));
+
+        var shipped = await ingress.CallAsync("/HostedShipper/ship", "o-1");
+        Assert.True(shipped.IsSuccess, shipped.Body);
+        Assert.Equal("{\"OrderId\":\"o-1\",\"Count\":2}", shipped.Body);
     }
 
     [Fact]

@@ -8,16 +8,16 @@ namespace Keel.Client;
 /// ingress error with a body) throws <see cref="TerminalException"/> with its code and message;
 /// transport failures stay <see cref="HttpRequestException"/>.
 /// </summary>
-public interface IKeelClient
+public interface IKeelClient : IIngressTransport
 {
-    /// <summary>Calls a handler and waits for its result.</summary>
-    Task<TOut> CallAsync<TOut>(Target target, object? input = null, IngressCallOptions? options = null, CancellationToken cancellationToken = default);
+    /// <summary>A typed client of a service: <c>client.Service&lt;GreeterIngressClient&gt;().GreetAsync(x)</c>.</summary>
+    TClient Service<TClient>() where TClient : IIngressClient<TClient>;
 
-    /// <summary>Calls a handler without a result and waits for it to finish.</summary>
-    Task CallAsync(Target target, object? input = null, IngressCallOptions? options = null, CancellationToken cancellationToken = default);
+    /// <summary>A typed client of the virtual object with this key.</summary>
+    TClient Object<TClient>(string key) where TClient : IIngressClient<TClient>;
 
-    /// <summary>Starts an invocation (after <paramref name="delay"/>, if given) without waiting for it.</summary>
-    Task<SendResult> SendAsync(Target target, object? input = null, TimeSpan? delay = null, IngressCallOptions? options = null, CancellationToken cancellationToken = default);
+    /// <summary>A typed client of the workflow with this id.</summary>
+    TClient Workflow<TClient>(string workflowId) where TClient : IIngressClient<TClient>;
 
     /// <summary>Waits for an invocation to finish and returns its result.</summary>
     Task<TOut> AttachAsync<TOut>(InvocationRef invocation, CancellationToken cancellationToken = default);

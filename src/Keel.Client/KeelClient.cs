@@ -71,6 +71,20 @@ public sealed class KeelClient : IKeelClient
         return new SendResult(id ?? throw new InvalidOperationException("The ingress answered a send without an invocationId."), status ?? "Accepted");
     }
 
+    public TClient Service<TClient>() where TClient : IIngressClient<TClient> => TClient.Create(this, null);
+
+    public TClient Object<TClient>(string key) where TClient : IIngressClient<TClient>
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return TClient.Create(this, key);
+    }
+
+    public TClient Workflow<TClient>(string workflowId) where TClient : IIngressClient<TClient>
+    {
+        ArgumentNullException.ThrowIfNull(workflowId);
+        return TClient.Create(this, workflowId);
+    }
+
     public Task<TOut> AttachAsync<TOut>(InvocationRef invocation, CancellationToken cancellationToken = default)
         => GetAsync<TOut>(invocation, "attach", cancellationToken);
 

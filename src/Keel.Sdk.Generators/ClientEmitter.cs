@@ -85,7 +85,69 @@ namespace Keel.Sdk.Generators
             }
 
             sb.AppendLine("}");
+            EmitIngress(sb, model, access, target);
             return sb.ToString();
+        }
+
+        /// <summary>
+        /// The ingress twin of the call client, for code outside handlers (Keel.Client):
+        /// the same methods returning <c>Task</c>s, bound to an <c>IIngressTransport</c>.
+        /// </summary>
+        private static void EmitIngress(StringBuilder sb, ServiceModel model, string access, string target)
+        {
+            var client = model.ClassName + "IngressClient";
+            var sendClient = model.ClassName + "IngressSendClient";
+            const string Options = "global::Keel.Sdk.IngressCallOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default";
+            sb.AppendLine();
+            sb.AppendLine($"/// <summary>Calls the handlers of '{model.ServiceName}' through the ingress, from code that is not a handler.</summary>");
+            sb.AppendLine($"{access} sealed class {client} : global::Keel.Sdk.IIngressClient<{client}>");
+            sb.AppendLine("{");
+            sb.AppendLine("    private readonly global::Keel.Sdk.IIngressTransport _transport;");
+            sb.AppendLine("    private readonly string? _key;");
+            sb.AppendLine();
+            sb.AppendLine($"    private {client}(global::Keel.Sdk.IIngressTransport transport, string? key) {{ _transport = transport; _key = key; }}");
+            sb.AppendLine();
+            sb.AppendLine($"    public static {client} Create(global::Keel.Sdk.IIngressTransport transport, string? key) => new(transport, key);");
+            sb.AppendLine();
+            sb.AppendLine($"    private global::Keel.Sdk.Target TargetOf(string handler) => {target};");
+            foreach (var h in model.Handlers)
+            {
+                var task = h.OutputType is null ? "global::System.Threading.Tasks.Task" : $"global::System.Threading.Tasks.Task<{h.OutputType}>";
+                var call = h.OutputType is null ? "_transport.CallAsync" : $"_transport.CallAsync<{h.OutputType}>";
+                var parameters = h.InputType is null ? Options : $"{h.InputType} input, {Options}";
+                var request = h.InputType is null ? "null" : "input";
+                sb.AppendLine();
+                sb.AppendLine($"    public {task} {BaseName(h.MethodName)}Async({parameters}) =>");
+                sb.AppendLine($"        {call}(TargetOf(\"{h.WireName}\"), {request}, options, cancellationToken);");
+            }
+
+            sb.AppendLine();
+            sb.AppendLine("    /// <summary>Starts invocations without waiting for them, optionally after a delay; each send returns the invocation id.</summary>");
+            sb.AppendLine($"    public {sendClient} Send(global::System.TimeSpan? delay = null, global::Keel.Sdk.IngressCallOptions? options = null) => new(_transport, TargetOf, delay, options);");
+            sb.AppendLine("}");
+            sb.AppendLine();
+            sb.AppendLine($"/// <summary>Sends to the handlers of '{model.ServiceName}' through the ingress.</summary>");
+            sb.AppendLine($"{access} sealed class {sendClient}");
+            sb.AppendLine("{");
+            sb.AppendLine("    private readonly global::Keel.Sdk.IIngressTransport _transport;");
+            sb.AppendLine("    private readonly global::System.Func<string, global::Keel.Sdk.Target> _target;");
+            sb.AppendLine("    private readonly global::System.TimeSpan? _delay;");
+            sb.AppendLine("    private readonly global::Keel.Sdk.IngressCallOptions? _options;");
+            sb.AppendLine();
+            sb.AppendLine($"    internal {sendClient}(global::Keel.Sdk.IIngressTransport transport, global::System.Func<string, global::Keel.Sdk.Target> target, global::System.TimeSpan? delay, global::Keel.Sdk.IngressCallOptions? options)");
+            sb.AppendLine("    { _transport = transport; _target = target; _delay = delay; _options = options; }");
+            foreach (var h in model.Handlers)
+            {
+                var parameters = h.InputType is null
+                    ? "global::System.Threading.CancellationToken cancellationToken = default"
+                    : $"{h.InputType} input, global::System.Threading.CancellationToken cancellationToken = default";
+                var request = h.InputType is null ? "null" : "input";
+                sb.AppendLine();
+                sb.AppendLine($"    public global::System.Threading.Tasks.Task<global::Keel.Sdk.SendResult> {BaseName(h.MethodName)}Async({parameters}) =>");
+                sb.AppendLine($"        _transport.SendAsync(_target(\"{h.WireName}\"), {request}, _delay, _options, cancellationToken);");
+            }
+
+            sb.AppendLine("}");
         }
     }
 }

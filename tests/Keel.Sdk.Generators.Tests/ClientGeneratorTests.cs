@@ -100,7 +100,14 @@ public class ClientGeneratorTests
         Assert.Contains("public global::Keel.Sdk.DurableFuture<int> GoAsync(int input, global::Keel.Sdk.CallOptions? options = null)", client, StringComparison.Ordinal);
         Assert.Contains("public global::Keel.Sdk.DurableFuture StopAsync(global::Keel.Sdk.CallOptions? options = null)", client, StringComparison.Ordinal);
         Assert.Contains("public global::Keel.Sdk.InvocationHandle Go(int input) =>", client, StringComparison.Ordinal);
-        Assert.DoesNotContain("CancellationToken", client, StringComparison.Ordinal);
+        // The in-handler clients have no token; the ingress clients take the caller's own token instead.
+        var ingressStart = client.IndexOf("sealed class SIngressClient", StringComparison.Ordinal);
+        Assert.True(ingressStart > 0);
+        Assert.DoesNotContain("CancellationToken", client[..ingressStart], StringComparison.Ordinal);
+        var ingress = client[ingressStart..];
+        Assert.Contains("public global::System.Threading.Tasks.Task<int> GoAsync(int input, global::Keel.Sdk.IngressCallOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)", ingress, StringComparison.Ordinal);
+        Assert.Contains("public global::System.Threading.Tasks.Task StopAsync(global::Keel.Sdk.IngressCallOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)", ingress, StringComparison.Ordinal);
+        Assert.Contains("public global::System.Threading.Tasks.Task<global::Keel.Sdk.SendResult> GoAsync(int input, global::System.Threading.CancellationToken cancellationToken = default)", ingress, StringComparison.Ordinal);
     }
 
     [Fact]

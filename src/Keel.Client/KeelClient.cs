@@ -29,7 +29,8 @@ public sealed class KeelClient : IKeelClient
         _json = options.JsonSerializerOptions;
         if (options.IngressUrl is { } url)
         {
-            _http.BaseAddress = url;
+            // A trailing slash keeps a path prefix (http://host/keel/) when relative paths are resolved.
+            _http.BaseAddress = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
         }
 
         if (_http.BaseAddress is null)

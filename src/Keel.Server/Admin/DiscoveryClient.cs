@@ -25,6 +25,9 @@ public interface IDiscoveryClient
 /// </summary>
 public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = null, TimeSpan? connectTimeout = null, TimeSpan? requestTimeout = null) : IDiscoveryClient
 {
+    /// <summary>Signs each discovery request (request identity, audience <c>/discover</c>); unsigned by default.</summary>
+    public Identity.RequestSigner Signer { get; init; } = Identity.RequestSigner.Unsigned;
+
     private const int MaxManifestVersion = 4;
     private static readonly string Accept = string.Join(", ", Enumerable.Range(1, MaxManifestVersion).Select(EndpointManifest.ContentType));
     private readonly TimeSpan _retryDelay = retryDelay ?? TimeSpan.FromMilliseconds(200);
@@ -83,6 +86,7 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
                     : HttpVersionPolicy.RequestVersionOrLower,
             };
             request.Headers.TryAddWithoutValidation("accept", Accept);
+            Signer.Sign(request.Headers, "/discover");
             foreach (var (name, value) in headers)
             {
                 request.Headers.TryAddWithoutValidation(name, value);

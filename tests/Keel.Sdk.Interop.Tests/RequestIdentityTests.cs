@@ -219,6 +219,7 @@ public sealed class RequestIdentityTests
         var refusal = await refused.Content.ReadAsStringAsync();
         Assert.False(refused.IsSuccessStatusCode, refusal);
         Assert.Contains("401", refusal, StringComparison.Ordinal);
+        Assert.Contains($"this server signs with {key.PublicKey}", refusal, StringComparison.Ordinal);
 
         await admin.RegisterDeploymentAsync(accepting.Url);
         var response = await ingress.CallAsync("/Signed/greet", "Ada");

@@ -52,7 +52,7 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
                     continue;
                 }
 
-                return Read(uri, discover, response, body, version);
+                return Read(uri, discover, response, body, version, Signer.PublicKey);
             }
             catch (HttpRequestException e) when (!last && Transient(e))
             {
@@ -106,7 +106,7 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
         e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded
         && (e.InnerException as SocketException)?.SocketErrorCode is not SocketError.HostNotFound;
 
-    private static DiscoveredEndpoint Read(Uri uri, Uri discover, HttpResponseMessage response, string body, DeploymentHttpVersion version)
+    private static DiscoveredEndpoint Read(Uri uri, Uri discover, HttpResponseMessage response, string body, DeploymentHttpVersion version, string? identityKey)
     {
         var status = (int)response.StatusCode;
         if (status == 404)
@@ -126,6 +126,13 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
         if (!response.IsSuccessStatusCode)
         {
             var hint = status is 401 or 403 ? " If the endpoint needs credentials, pass them as additional_headers." : string.Empty;
+            if (status == 401)
+            {
+                hint += identityKey is null
+                    ? " If it checks request identity, start this server with --request-identity-private-key-pem-file and give the endpoint the public key it logs."
+                    : $" If it checks request identity, this server signs with {identityKey}: is that key among the endpoint's identity keys?";
+            }
+
             throw ManifestException.Discovery($"GET {discover} answered {status} {response.ReasonPhrase}.{hint} {Excerpt(body)}", "META0003");
         }
 

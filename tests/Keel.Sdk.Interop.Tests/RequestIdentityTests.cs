@@ -200,6 +200,33 @@ public sealed class RequestIdentityTests
     }
 
     [Fact]
+    public async Task The_Keel_server_refuses_to_start_with_a_key_file_that_holds_no_ed25519_private_key()
+    {
+        var dir = Directory.CreateTempSubdirectory("keel-identity-bad-").FullName;
+        var pem = Path.Combine(dir, "public.pem");
+        await File.WriteAllTextAsync(pem, "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAj5BTvH+WJo0QGHm2hdLOuk6P7szKgTQxmpnnmZe/DcU=\n-----END PUBLIC KEY-----\n");
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet", [KeelServerProcess.ServerDll(), "--data-dir", Path.Combine(dir, "data"), "--request-identity-private-key-pem-file", pem])
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            };
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            _ = process.StandardOutput.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.Equal(2, process.ExitCode);
+            Assert.Contains("'PUBLIC KEY' PEM block", await stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Keel_server_signing_reaches_the_TypeScript_SDK_endpoint_with_identityKeys()
     {
         using var key = IdentityKeyPair.Generate();

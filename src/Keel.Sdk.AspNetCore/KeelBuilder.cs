@@ -31,6 +31,16 @@ public sealed class KeelBuilder
     /// </summary>
     public bool KeepAppUrls { get; set; } = true;
 
+    /// <summary>
+    /// Request identity: the public keys (<c>publickeyv1_…</c>, as restate-server or keel-server log at
+    /// start) whose signature every request to <c>/invoke</c> and <c>/discover</c> must carry
+    /// (<c>x-restate-jwt-v1</c>); others are answered 401. Empty (the default): no check. Defaults to
+    /// <c>KEEL_IDENTITY_KEYS</c> (comma-separated).
+    /// </summary>
+    public IList<string> IdentityKeys { get; } = [.. (Environment.GetEnvironmentVariable("KEEL_IDENTITY_KEYS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    internal Identity.RequestIdentityVerifier Identity { get; set; } = new([]);
+
     /// <summary>How handler inputs, outputs and state are (de)serialized: <c>k.Json.Configure(o => …).AddContext(MyJsonContext.Default)</c>.</summary>
     public KeelJsonOptions Json { get; } = new();
 

@@ -1,3 +1,4 @@
+using Keel.Sdk.AspNetCore.Identity;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -17,9 +18,20 @@ public static class KeelEndpointRouteBuilderExtensions
         var builder = endpoints.ServiceProvider.GetService<KeelBuilder>()
             ?? throw new InvalidOperationException("MapKeel needs builder.Services.AddKeel(k => k.AddService<...>()) first.");
         var group = endpoints.MapGroup(prefix).WithMetadata(new KeelListenerMetadata(builder.Port));
-        group.MapGet("/discover", (HttpContext http) => DiscoveryHandler.HandleAsync(http, builder));
-        group.MapPost("/invoke/{service}/{handler}", (HttpContext http, string service, string handler) =>
-            InvokeHandler.HandleAsync(http, builder.Registry, service, handler));
+        group.MapGet("/discover", async (HttpContext http) =>
+        {
+            if (await IdentityGate.AdmitAsync(http, builder))
+            {
+                await DiscoveryHandler.HandleAsync(http, builder);
+            }
+        });
+        group.MapPost("/invoke/{service}/{handler}", async (HttpContext http, string service, string handler) =>
+        {
+            if (await IdentityGate.AdmitAsync(http, builder))
+            {
+                await InvokeHandler.HandleAsync(http, builder.Registry, service, handler);
+            }
+        });
         group.MapGet("/health", () => Results.Text("OK", "application/text"));
         return endpoints;
     }

@@ -21,6 +21,15 @@ public static class KeelServiceCollectionExtensions
             throw new ArgumentOutOfRangeException(nameof(configure), builder.Port, "KeelBuilder.Port must be a fixed port (1–65535).");
         }
 
+        try
+        {
+            builder.Identity = new Identity.RequestIdentityVerifier(builder.IdentityKeys);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"KeelBuilder.IdentityKeys: {e.Message}", nameof(configure), e);
+        }
+
         services.AddSingleton(builder);
         services.AddSingleton(builder.Registry);
         services.AddSingleton(builder.Json);

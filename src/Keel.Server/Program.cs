@@ -8,9 +8,13 @@ using Keel.Server.Query;
 
 var startup = System.Diagnostics.Stopwatch.StartNew();
 ServerSettings settings;
+Keel.Server.Identity.RequestSigner signer;
 try
 {
     settings = ServerSettings.Load(args, Environment.GetEnvironmentVariable);
+    signer = settings.RequestIdentityPrivateKeyPemFile is { } pemFile
+        ? Keel.Server.Identity.RequestSigner.FromPemFile(pemFile)
+        : Keel.Server.Identity.RequestSigner.Unsigned;
 }
 catch (Exception e) when (e is ArgumentException or IOException or System.Text.Json.JsonException)
 {
@@ -40,7 +44,12 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 
 var app = builder.Build();
 var schema = new SchemaRegistry(settings.DataDirectory);
-var invoker = new HttpInvoker(TimeProvider.System, app.Services.GetRequiredService<ILogger<HttpInvoker>>());
+if (signer.PublicKey is { } publicKey)
+{
+    app.Logger.LogInformation("Request identity: requests to deployments are signed; configure endpoints with the public key {PublicKey}", publicKey);
+}
+
+var invoker = new HttpInvoker(TimeProvider.System, app.Services.GetRequiredService<ILogger<HttpInvoker>>()) { Signer = signer };
 var runtime = new KeelRuntime(new RuntimeOptions
 {
     DataDirectory = settings.DataDirectory,
@@ -63,7 +72,7 @@ runtime.Failed += failure =>
 app.UseRuntimeErrorMapping();
 
 IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime);
-AdminEndpoints.Map(app, settings, schema, new DiscoveryClient(), runtime);
+AdminEndpoints.Map(app, settings, schema, new DiscoveryClient() { Signer = signer }, runtime);
 
 // SQL introspection reads a storage snapshot on its own threads, never inside a partition's loop.
 using var queries = new QueryEngine(

@@ -50,7 +50,7 @@ public sealed class KeelServerProcess : IServerProcess
     }
 
     /// <summary>The server dll built next to the test assembly's configuration (Debug or Release).</summary>
-    private static string ServerDll()
+    public static string ServerDll()
     {
         var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!);
         var dll = Path.Combine(RepoPaths.Root, "src", "Keel.Server", "bin", configuration, "net10.0", "Keel.Server.dll");

@@ -25,6 +25,9 @@ public interface IDiscoveryClient
 /// </summary>
 public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = null, TimeSpan? connectTimeout = null, TimeSpan? requestTimeout = null) : IDiscoveryClient
 {
+    /// <summary>Signs each discovery request (request identity, audience <c>/discover</c>); unsigned by default.</summary>
+    public Identity.RequestSigner Signer { get; init; } = Identity.RequestSigner.Unsigned;
+
     private const int MaxManifestVersion = 4;
     private static readonly string Accept = string.Join(", ", Enumerable.Range(1, MaxManifestVersion).Select(EndpointManifest.ContentType));
     private readonly TimeSpan _retryDelay = retryDelay ?? TimeSpan.FromMilliseconds(200);
@@ -49,7 +52,7 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
                     continue;
                 }
 
-                return Read(uri, discover, response, body, version);
+                return Read(uri, discover, response, body, version, Signer.PublicKey);
             }
             catch (HttpRequestException e) when (!last && Transient(e))
             {
@@ -83,6 +86,7 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
                     : HttpVersionPolicy.RequestVersionOrLower,
             };
             request.Headers.TryAddWithoutValidation("accept", Accept);
+            Signer.Sign(request.Headers, "/discover");
             foreach (var (name, value) in headers)
             {
                 request.Headers.TryAddWithoutValidation(name, value);
@@ -102,7 +106,7 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
         e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded
         && (e.InnerException as SocketException)?.SocketErrorCode is not SocketError.HostNotFound;
 
-    private static DiscoveredEndpoint Read(Uri uri, Uri discover, HttpResponseMessage response, string body, DeploymentHttpVersion version)
+    private static DiscoveredEndpoint Read(Uri uri, Uri discover, HttpResponseMessage response, string body, DeploymentHttpVersion version, string? identityKey)
     {
         var status = (int)response.StatusCode;
         if (status == 404)
@@ -122,6 +126,13 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
         if (!response.IsSuccessStatusCode)
         {
             var hint = status is 401 or 403 ? " If the endpoint needs credentials, pass them as additional_headers." : string.Empty;
+            if (status == 401)
+            {
+                hint += identityKey is null
+                    ? " If it checks request identity, start this server with --request-identity-private-key-pem-file and give the endpoint the public key it logs."
+                    : $" If it checks request identity, this server signs with {identityKey}: is that key among the endpoint's identity keys?";
+            }
+
             throw ManifestException.Discovery($"GET {discover} answered {status} {response.ReasonPhrase}.{hint} {Excerpt(body)}", "META0003");
         }
 

@@ -25,6 +25,9 @@ public sealed record ServerSettings
     /// <summary>How often each partition looks for completed invocations past their retention.</summary>
     public TimeSpan CleanupInterval { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>An ed25519 private key (PKCS#8 PEM) that signs every request to a deployment (request identity v1); none: unsigned.</summary>
+    public string? RequestIdentityPrivateKeyPemFile { get; init; }
+
     private static readonly (string Flag, string Env, string Json)[] Names =
     [
         ("--data-dir", "KEEL_DATA_DIR", "dataDir"),
@@ -36,6 +39,7 @@ public sealed record ServerSettings
         ("--default-retention", "KEEL_DEFAULT_RETENTION", "defaultRetention"),
         ("--cleanup-interval", "KEEL_CLEANUP_INTERVAL", "cleanupInterval"),
         ("--default-journal-retention", "KEEL_DEFAULT_JOURNAL_RETENTION", "defaultJournalRetention"),
+        ("--request-identity-private-key-pem-file", "KEEL_REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE", "requestIdentityPrivateKeyPemFile"),
     ];
 
     /// <exception cref="ArgumentException">An unknown flag or a malformed value, with a message for the user.</exception>
@@ -98,6 +102,7 @@ public sealed record ServerSettings
             DefaultRetention = Duration(values, "defaultRetention", defaults.DefaultRetention),
             CleanupInterval = Duration(values, "cleanupInterval", defaults.CleanupInterval),
             DefaultJournalRetention = Duration(values, "defaultJournalRetention", defaults.DefaultJournalRetention, allowZero: true),
+            RequestIdentityPrivateKeyPemFile = values.TryGetValue("requestIdentityPrivateKeyPemFile", out var pem) && !string.IsNullOrWhiteSpace(pem) ? pem : null,
         };
     }
 

@@ -14,7 +14,7 @@ namespace Keel.Server.Invoker;
 /// decodes what the SDK sends and reports it, in order, as effects. Closes the request body after
 /// End, Suspension or Error, and on inactivity (so the SDK suspends).
 /// </summary>
-internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient client, IInvokerEffectSink sink, TimeProvider time, ILogger logger)
+internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient client, IInvokerEffectSink sink, TimeProvider time, ILogger logger, Identity.RequestSigner? signer = null)
 {
     private readonly Channel<byte[]> _pushed = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _abort = new();
@@ -76,6 +76,7 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
             message.Headers.Add("x-restate-service-key", Uri.EscapeDataString(request.Key));
         }
 
+        (signer ?? Identity.RequestSigner.Unsigned).Sign(message.Headers, InvokePath());
         foreach (var (name, value) in request.Deployment.AdditionalHeaders)
         {
             message.Headers.TryAddWithoutValidation(name, value);
@@ -237,9 +238,12 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
     private Uri InvokeUri()
     {
         var baseUri = request.Deployment.Uri;
-        var path = baseUri.AbsolutePath.TrimEnd('/') + $"/invoke/{Uri.EscapeDataString(request.Service)}/{Uri.EscapeDataString(request.Handler)}";
+        var path = baseUri.AbsolutePath.TrimEnd('/') + InvokePath();
         return new UriBuilder(baseUri) { Path = path }.Uri;
     }
+
+    /// <summary>The invoke path below the deployment's URI, which request identity signs as the audience.</summary>
+    private string InvokePath() => $"/invoke/{Uri.EscapeDataString(request.Service)}/{Uri.EscapeDataString(request.Handler)}";
 
     /// <summary>Closes the request body after a quiet period, so a waiting SDK suspends; aborts after a longer one.</summary>
     private ITimer WatchInactivity()

@@ -25,11 +25,14 @@ public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger, 
     /// <summary>Where effects go; set once the runtime exists (the runtime needs the invoker first).</summary>
     public IInvokerEffectSink? Sink { get; set; }
 
+    /// <summary>Signs each attempt's request (request identity); unsigned by default.</summary>
+    public Identity.RequestSigner Signer { get; init; } = Identity.RequestSigner.Unsigned;
+
     public void Start(InvokeRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var client = _clients.GetOrAdd(request.Deployment.Id + "/" + request.Deployment.HttpVersion, _ => CreateClient(request.Deployment));
-        var runner = new AttemptRunner(request, client, Sink!, time, logger);
+        var runner = new AttemptRunner(request, client, Sink!, time, logger, Signer);
         if (_attempts.TryGetValue(request.Id, out var previous))
         {
             previous.Abort();

@@ -30,4 +30,12 @@ public class ServerSettingsTests
         var error = Assert.Throws<ArgumentException>(() => ServerSettings.Load([flag, value], Env()));
         Assert.Contains(value, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Request_identity_key_file_comes_from_the_flag_or_the_environment_and_is_off_by_default()
+    {
+        Assert.Null(ServerSettings.Load([], Env()).RequestIdentityPrivateKeyPemFile);
+        Assert.Equal("/keys/env.pem", ServerSettings.Load([], Env(("KEEL_REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE", "/keys/env.pem"))).RequestIdentityPrivateKeyPemFile);
+        Assert.Equal("/keys/flag.pem", ServerSettings.Load(["--request-identity-private-key-pem-file", "/keys/flag.pem"], Env(("KEEL_REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE", "/keys/env.pem"))).RequestIdentityPrivateKeyPemFile);
+    }
 }

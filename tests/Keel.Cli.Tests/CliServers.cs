@@ -3,16 +3,6 @@ using Keel.Testing;
 
 namespace Keel.Cli.Tests;
 
-/// <summary>Which server a test case runs the CLI against.</summary>
-public enum ServerKind
-{
-    /// <summary>The Keel server.</summary>
-    Keel,
-
-    /// <summary>restate-server 1.7.12: the same API, so the same answers.</summary>
-    Restate,
-}
-
 /// <summary>The invocations the fixture leaves on each server, one per situation the read commands show.</summary>
 public sealed record FixtureInvocations(string DeadlockRoot, string SleeperBusy, string SleeperQueued, string FlakyPaused, string ProfilePut, string EchoCompleted)
 {
@@ -23,78 +13,57 @@ public sealed record FixtureInvocations(string DeadlockRoot, string SleeperBusy,
 /// <summary>One server with the services of tests/oracles/services/cli.mjs registered and the fixture's invocations started.</summary>
 public sealed class CliSide : IAsyncDisposable
 {
-    private CliSide(ServerKind kind, IServerProcess server, NodeServicesProcess services)
+    private readonly ServicesOnServer _on;
+
+    private CliSide(ServicesOnServer on)
     {
-        Kind = kind;
-        Server = server;
-        Services = services;
-        Ingress = new IngressClient(server.IngressUrl);
-        Admin = new AdminClient(server.AdminUrl);
-        Cli = new KeelCli(server.AdminUrl, server.IngressUrl);
+        _on = on;
+        Cli = new KeelCli(on.Server.AdminUrl, on.Server.IngressUrl);
     }
 
-    public ServerKind Kind { get; }
+    public ServerKind Kind => _on.Kind;
 
-    public IServerProcess Server { get; }
+    public IServerProcess Server => _on.Server;
 
-    public NodeServicesProcess Services { get; }
+    public NodeServicesProcess Services => _on.Services;
 
-    public IngressClient Ingress { get; }
+    public IngressClient Ingress => _on.Ingress;
 
-    public AdminClient Admin { get; }
+    public AdminClient Admin => _on.Admin;
 
     public KeelCli Cli { get; }
 
-    public string DeploymentId { get; private set; } = string.Empty;
+    public string DeploymentId => _on.DeploymentId;
 
     public FixtureInvocations Fixture { get; private set; } = null!;
 
     public static async Task<CliSide> StartAsync(ServerKind kind)
     {
-        IServerProcess server = kind == ServerKind.Restate ? await RestateServerProcess.StartAsync() : await KeelServerProcess.StartAsync();
-        NodeServicesProcess? services = null;
+        var on = await ServicesOnServer.StartAsync(kind);
+        var side = new CliSide(on);
         try
         {
-            services = await NodeServicesProcess.StartAsync("cli.mjs", new Dictionary<string, string>());
-            var side = new CliSide(kind, server, services);
-            using var registered = await side.Admin.RegisterDeploymentAsync(services.Url, useHttp11: true);
-            side.DeploymentId = registered.RootElement.GetProperty("id").GetString()!;
             side.Fixture = await side.StartFixtureAsync();
             return side;
         }
         catch
         {
-            if (services is not null)
-            {
-                await services.DisposeAsync();
-            }
-
-            await server.DisposeAsync();
+            await side.DisposeAsync();
             throw;
         }
     }
 
     /// <summary>A one-way send through the ingress: the invocation id.</summary>
-    public async Task<string> SendAsync(string path, object? body = null)
-    {
-        var sent = await Ingress.SendAsync(path, body);
-        return sent.IsSuccess && sent.InvocationId is { } id ? id : throw new InvalidOperationException($"send {path}: {(int)sent.Status} {sent.Body}");
-    }
+    public Task<string> SendAsync(string path, object? body = null) => _on.SendAsync(path, body);
 
     private async Task<FixtureInvocations> StartFixtureAsync()
     {
-        async Task<string> Call(string path, object body)
-        {
-            var called = await Ingress.CallAsync(path, body);
-            return called.IsSuccess && called.InvocationId is { } id ? id : throw new InvalidOperationException($"call {path}: {(int)called.Status} {called.Body}");
-        }
-
         var deadlock = await SendAsync($"/A/{FixtureInvocations.DeadlockKey}/hop", new[] { "B", "A" });
         var busy = await SendAsync("/Sleeper/busy/sleep", 3_600_000);
         var queued = await SendAsync("/Sleeper/busy/ping");
         var flaky = await SendAsync("/Flaky/run", "fixture");
-        var profile = await Call("/Profile/alice/put", new Dictionary<string, object> { ["name"] = "alice", ["visits"] = 3 });
-        var echo = await Call("/Echo/fixture/echo", "hi");
+        var profile = await _on.CallAsync("/Profile/alice/put", new Dictionary<string, object> { ["name"] = "alice", ["visits"] = 3 });
+        var echo = await _on.CallAsync("/Echo/fixture/echo", "hi");
         return new FixtureInvocations(deadlock, busy, queued, flaky, profile, echo);
     }
 
@@ -105,13 +74,7 @@ public sealed class CliSide : IAsyncDisposable
         return rows.GetArrayLength() == 0 ? string.Empty : rows[0].GetProperty("status").GetString()!;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Ingress.Dispose();
-        Admin.Dispose();
-        await Services.DisposeAsync();
-        await Server.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _on.DisposeAsync();
 }
 
 /// <summary>Both servers, started side by side once for all the CLI tests; a server that fails to start fails only its own cases.</summary>

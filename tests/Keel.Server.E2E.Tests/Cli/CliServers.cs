@@ -3,16 +3,6 @@ using Keel.Testing;
 
 namespace Keel.Server.E2E.Tests.Cli;
 
-/// <summary>Which server a CLI test case runs against.</summary>
-public enum ServerKind
-{
-    /// <summary>The official restate-server: validates the harness and the expectations.</summary>
-    Restate,
-
-    /// <summary>The Keel server, compared with restate-server running the same scenario.</summary>
-    Keel,
-}
-
 /// <summary>The invocations the fixture starts on each server and leaves as they are, one per status.</summary>
 public sealed record FixtureInvocations(
     string DeadlockRoot,
@@ -50,29 +40,27 @@ public sealed record FixtureInvocations(
 /// </summary>
 public sealed class CliSide : IAsyncDisposable
 {
-    private CliSide(ServerKind kind, IServerProcess server, NodeServicesProcess services)
+    private readonly ServicesOnServer _on;
+
+    private CliSide(ServicesOnServer on)
     {
-        Kind = kind;
-        Server = server;
-        Services = services;
-        Ingress = new IngressClient(server.IngressUrl);
-        Admin = new AdminClient(server.AdminUrl);
-        Cli = new RestateCli(server.AdminUrl);
+        _on = on;
+        Cli = new RestateCli(on.Server.AdminUrl);
     }
 
-    public ServerKind Kind { get; }
+    public ServerKind Kind => _on.Kind;
 
-    public IServerProcess Server { get; }
+    public IServerProcess Server => _on.Server;
 
-    public NodeServicesProcess Services { get; }
+    public NodeServicesProcess Services => _on.Services;
 
-    public IngressClient Ingress { get; }
+    public IngressClient Ingress => _on.Ingress;
 
-    public AdminClient Admin { get; }
+    public AdminClient Admin => _on.Admin;
 
     public RestateCli Cli { get; }
 
-    public string DeploymentId { get; private set; } = string.Empty;
+    public string DeploymentId => _on.DeploymentId;
 
     public FixtureInvocations Fixture { get; private set; } = null!;
 
@@ -82,53 +70,31 @@ public sealed class CliSide : IAsyncDisposable
     public static async Task<CliSide> StartAsync(ServerKind kind, NodeServicesProcess removable)
     {
         ArgumentNullException.ThrowIfNull(removable);
-        IServerProcess server = kind == ServerKind.Restate ? await RestateServerProcess.StartAsync() : await KeelServerProcess.StartAsync();
-        NodeServicesProcess? services = null;
+        var on = await ServicesOnServer.StartAsync(kind);
+        var side = new CliSide(on);
         try
         {
-            services = await NodeServicesProcess.StartAsync("cli.mjs", new Dictionary<string, string>());
-            var side = new CliSide(kind, server, services);
             side.Urls = new Dictionary<Uri, string>
             {
-                [server.AdminUrl] = "<admin-url>",
-                [server.IngressUrl] = "<ingress-url>",
-                [services.Url] = "<services-url>",
+                [on.Server.AdminUrl] = "<admin-url>",
+                [on.Server.IngressUrl] = "<ingress-url>",
+                [on.Services.Url] = "<services-url>",
                 [removable.Url] = "<removable-url>",
             };
-            using var registered = await side.Admin.RegisterDeploymentAsync(services.Url, useHttp11: true);
-            side.DeploymentId = registered.RootElement.GetProperty("id").GetString()!;
             side.Fixture = await side.StartFixtureInvocationsAsync();
             return side;
         }
         catch
         {
-            if (services is not null)
-            {
-                await services.DisposeAsync();
-            }
-
-            await server.DisposeAsync();
+            await side.DisposeAsync();
             throw;
         }
     }
 
     private async Task<FixtureInvocations> StartFixtureInvocationsAsync()
     {
-        async Task<string> Send(string path, object? body = null, string? delay = null)
-        {
-            var sent = await Ingress.SendAsync(path, body, delay);
-            return sent.IsSuccess && sent.InvocationId is { } id
-                ? id
-                : throw new InvalidOperationException($"send {path}: {(int)sent.Status} {sent.Body}");
-        }
-
-        async Task<string> Call(string path, object body)
-        {
-            var called = await Ingress.CallAsync(path, body);
-            return called.IsSuccess && called.InvocationId is { } id
-                ? id
-                : throw new InvalidOperationException($"call {path}: {(int)called.Status} {called.Body} (invocation id header: {called.InvocationId})");
-        }
+        Task<string> Send(string path, object? body = null, string? delay = null) => _on.SendAsync(path, body, delay);
+        Task<string> Call(string path, object body) => _on.CallAsync(path, body);
 
         const int hour = 3_600_000;
         var deadlock = await Send($"/A/{FixtureInvocations.DeadlockKey}/hop", new[] { "B", "A" });
@@ -168,10 +134,7 @@ public sealed class CliSide : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Cli.Dispose();
-        Ingress.Dispose();
-        Admin.Dispose();
-        await Services.DisposeAsync();
-        await Server.DisposeAsync();
+        await _on.DisposeAsync();
     }
 }
 

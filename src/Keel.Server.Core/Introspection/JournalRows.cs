@@ -1,9 +1,9 @@
-using System.Buffers.Binary;
 using Google.Protobuf;
 using Keel.Protocol.Framing;
 using Keel.Protocol.Ids;
 using Keel.Protocol.Messages;
 using Keel.Server.Contracts;
+using Keel.Server.Storage;
 
 namespace Keel.Server.Introspection;
 
@@ -25,8 +25,8 @@ public static class JournalRows
     private static string Trim(string name, string suffix) => name.EndsWith(suffix, StringComparison.Ordinal) ? name[..^suffix.Length] : name;
 
     /// <summary>
-    /// The rows of one journal, in index order. <paramref name="entries"/> are (index, stored value:
-    /// 2-byte type + protocol message). A command counts as completed once its completion is in the
+    /// The rows of one journal, in index order. <paramref name="entries"/> are (index, the value as
+    /// stored, see <see cref="JournalValue"/>: type, append time when kept, protocol message). A command counts as completed once its completion is in the
     /// journal; a call's invoked id comes from its invocation-id notification. Each row carries the
     /// entry in Restate's JSON (<see cref="EntryJson"/>); <paramref name="schema"/>, when given, tells
     /// the kinds of call targets there. An entry that does not decode still has its row, with what
@@ -35,12 +35,12 @@ public static class JournalRows
     public static IEnumerable<JournalRow> Of(InvocationId id, IReadOnlyList<(uint Index, byte[] Value)> entries, ISchemaView? schema = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
+        var decoded = entries.Select(e => (e.Index, Entry: Decode(e.Value))).ToList();
         var completions = new HashSet<uint>();
         var calledIds = new Dictionary<uint, string>();
-        foreach (var (_, value) in entries)
+        foreach (var (_, (type, _, payload)) in decoded)
         {
-            var type = TypeOf(value);
-            if (type.IsNotification() && type != MessageType.SignalNotification && TryParseNotification(value) is { } notification)
+            if (type.IsNotification() && type != MessageType.SignalNotification && TryParseNotification(payload) is { } notification)
             {
                 completions.Add(notification.CompletionId);
                 if (type == MessageType.CallInvocationIdCompletion)
@@ -51,27 +51,31 @@ public static class JournalRows
         }
 
         var idText = id.ToString();
-        foreach (var (index, value) in entries)
+        foreach (var (index, (type, appendedAt, payload)) in decoded)
         {
-            var type = TypeOf(value);
             var row = new JournalRow
             {
                 Id = idText,
                 PartitionKey = id.PartitionKey,
                 Index = index,
                 EntryType = EntryTypeName(type),
-                Raw = value.Length < 2 ? [] : value[2..],
-                EntryJson = value.Length < 2 ? null : EntryJson.Of(type, value.AsSpan(2), calledIds, schema),
+                Raw = payload.ToArray(),
+                EntryJson = type == 0 ? null : EntryJson.Of(type, payload.Span, calledIds, schema),
+                AppendedAt = appendedAt?.UtcDateTime,
             };
-            yield return Detailed(row, type, value, completions, calledIds);
+            yield return Detailed(row, type, payload, completions, calledIds);
         }
     }
 
-    private static NotificationTemplate? TryParseNotification(byte[] value)
+    /// <summary>A stored value's type, append time and message; a value too short to hold a type decodes as type 0, empty.</summary>
+    private static (MessageType Type, DateTimeOffset? AppendedAt, ReadOnlyMemory<byte> Payload) Decode(byte[] value) =>
+        value.Length < 2 ? ((MessageType)0, null, ReadOnlyMemory<byte>.Empty) : JournalValue.Decode(value);
+
+    private static NotificationTemplate? TryParseNotification(ReadOnlyMemory<byte> payload)
     {
         try
         {
-            return NotificationTemplate.Parser.ParseFrom(value.AsSpan(2));
+            return NotificationTemplate.Parser.ParseFrom(payload.Span);
         }
         catch (InvalidProtocolBufferException)
         {
@@ -80,11 +84,11 @@ public static class JournalRows
     }
 
     /// <summary>The row with what its kind adds (name, completion, call target, wake-up time, promise); as it is if the entry does not decode.</summary>
-    private static JournalRow Detailed(JournalRow row, MessageType type, byte[] value, HashSet<uint> completions, Dictionary<uint, string> calledIds)
+    private static JournalRow Detailed(JournalRow row, MessageType type, ReadOnlyMemory<byte> message, HashSet<uint> completions, Dictionary<uint, string> calledIds)
     {
         try
         {
-            var payload = value.AsSpan(2);
+            var payload = message.Span;
             row = row with { Name = type.IsCommand() ? NameOf(payload) : null };
             return type switch
             {
@@ -106,8 +110,6 @@ public static class JournalRows
             return row;
         }
     }
-
-    private static MessageType TypeOf(byte[] value) => value.Length < 2 ? (MessageType)0 : (MessageType)BinaryPrimitives.ReadUInt16BigEndian(value);
 
     private static JournalRow Call(JournalRow row, CallCommandMessage call, HashSet<uint> completions, Dictionary<uint, string> calledIds) => row with
     {

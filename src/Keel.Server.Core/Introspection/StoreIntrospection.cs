@@ -89,7 +89,6 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
     {
         InvocationId? current = null;
         var entries = new List<(uint, byte[])>();
-        var appended = new Dictionary<uint, DateTime>();
         foreach (var (key, value) in snapshot.Scan(Table.Journal, Start, null))
         {
             var id = InvocationId.FromBytes(key.AsSpan(0, InvocationId.ByteLength));
@@ -97,39 +96,24 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
             {
                 foreach (var row in JournalRows.Of(previous, entries, schema))
                 {
-                    yield return WithTime(row, appended);
+                    yield return row;
                 }
 
                 entries.Clear();
-                appended.Clear();
             }
 
             current = id;
-            var index = BinaryPrimitives.ReadUInt32BigEndian(key.AsSpan(InvocationId.ByteLength));
-            var (type, at, payload) = JournalValue.Decode(value);
-            if (at is { } time)
-            {
-                appended[index] = time.UtcDateTime;
-            }
-
-            // JournalRows reads entries as their type followed by the protocol message.
-            var entry = new byte[2 + payload.Length];
-            BinaryPrimitives.WriteUInt16BigEndian(entry, (ushort)type);
-            payload.Span.CopyTo(entry.AsSpan(2));
-            entries.Add((index, entry));
+            entries.Add((BinaryPrimitives.ReadUInt32BigEndian(key.AsSpan(InvocationId.ByteLength)), value));
         }
 
         if (current is { } last)
         {
             foreach (var row in JournalRows.Of(last, entries, schema))
             {
-                yield return WithTime(row, appended);
+                yield return row;
             }
         }
     }
-
-    private static JournalRow WithTime(JournalRow row, Dictionary<uint, DateTime> appended) =>
-        appended.TryGetValue(row.Index, out var at) ? row with { AppendedAt = at } : row;
 
     public IEnumerable<StateRow> State()
     {

@@ -148,7 +148,7 @@ internal sealed class BenchServer : IAsyncDisposable
     private static string KeelServerDll()
     {
         var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!);
-        var dll = Path.Combine(RepoPaths.Root, "src", "Keel.Server", "bin", configuration, "net10.0", "Keel.Server.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build bench/Keel.Bench (it builds src/Keel.Server).");
+        var dll = Path.Combine(RepoPaths.Root, "src", "Keel.Server.Tool", "bin", configuration, "net10.0", "keel-server.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build bench/Keel.Bench (it builds src/Keel.Server.Tool).");
     }
 }

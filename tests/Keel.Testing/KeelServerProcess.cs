@@ -14,7 +14,7 @@ public sealed record KeelServerOptions
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 }
 
-/// <summary>The Keel server (the built src/Keel.Server) as a child process on loopback and free ports.</summary>
+/// <summary>The Keel server (the built src/Keel.Server.Tool, keel-server) as a child process on loopback and free ports.</summary>
 public sealed class KeelServerProcess : IServerProcess
 {
     private readonly KeelServerOptions _options;
@@ -53,8 +53,8 @@ public sealed class KeelServerProcess : IServerProcess
     public static string ServerDll()
     {
         var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!);
-        var dll = Path.Combine(RepoPaths.Root, "src", "Keel.Server", "bin", configuration, "net10.0", "Keel.Server.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build src/Keel.Server first.");
+        var dll = Path.Combine(RepoPaths.Root, "src", "Keel.Server.Tool", "bin", configuration, "net10.0", "keel-server.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build src/Keel.Server.Tool first.");
     }
 
     private async Task LaunchAsync()

@@ -1,0 +1,3 @@
+using Keel.Server.Hosting;
+
+return await KeelServerHost.RunAsync(args).ConfigureAwait(false);

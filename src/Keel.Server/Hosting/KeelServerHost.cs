@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Net;
+using Keel.Server.Admin;
+using Keel.Server.Identity;
+using Keel.Server.Ingress;
+using Keel.Server.Invoker;
+using Keel.Server.Query;
+using Keel.Server.WebConsole;
+
+namespace Keel.Server.Hosting;
+
+/// <summary>
+/// One running Keel server: the runtime (partitions on the embedded storage) and its HTTP shell
+/// (ingress, admin API, SQL introspection, web console). The <c>keel-server</c> executable runs one
+/// until it is stopped; a process may also start one in-process (<see cref="StartAsync"/>), which is
+/// what the test environment for users does.
+/// </summary>
+public sealed class KeelServerHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly KeelRuntime _runtime;
+    private readonly HttpInvoker _invoker;
+    private readonly QueryEngine _queries;
+    private int _disposed;
+    private TimeSpan _storageOpenedIn;
+
+    private KeelServerHost(ServerSettings settings, WebApplication app, KeelRuntime runtime, HttpInvoker invoker, QueryEngine queries)
+    {
+        Settings = settings;
+        _app = app;
+        _runtime = runtime;
+        _invoker = invoker;
+        _queries = queries;
+    }
+
+    /// <summary>The settings the server runs with.</summary>
+    public ServerSettings Settings { get; }
+
+    /// <summary>Where the ingress answers (calls, sends, attach, awakeables).</summary>
+    public Uri IngressUrl => new($"http://{Settings.BindAddress}:{Settings.IngressPort}/");
+
+    /// <summary>Where the admin API answers (deployments, services, invocations, /query, /ui).</summary>
+    public Uri AdminUrl => new($"http://{Settings.BindAddress}:{Settings.AdminPort}/");
+
+    /// <summary>The cause when a partition failed and stopped the server; null while it runs.</summary>
+    public Exception? Failure { get; private set; }
+
+    /// <summary>Completes when the server was asked to stop (Ctrl-C, SIGTERM, a failed partition).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>Runs the server as the <c>keel-server</c> executable does: settings from flags, environment and config file; returns the exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var startup = Stopwatch.StartNew();
+        ServerSettings settings;
+        try
+        {
+            settings = ServerSettings.Load(args, Environment.GetEnvironmentVariable);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"keel-server: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        KeelServerHost server;
+        try
+        {
+            server = await StartAsync(settings).ConfigureAwait(false);
+        }
+        catch (KeelServerStartException e)
+        {
+            await Console.Error.WriteLineAsync($"keel-server: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        await using (server.ConfigureAwait(false))
+        {
+            server._app.Logger.LogInformation("Keel server ready in {Ready:F0} ms (storage opened in {Open:F0} ms): ingress {Address}:{Ingress}, admin {Address}:{Admin}, data {Data}",
+                startup.Elapsed.TotalMilliseconds, server._storageOpenedIn.TotalMilliseconds, settings.BindAddress, settings.IngressPort, settings.BindAddress, settings.AdminPort,
+                Path.GetFullPath(settings.DataDirectory));
+            await server.WaitForShutdownAsync().ConfigureAwait(false);
+        }
+
+        // Crash-only: a partition whose storage failed stops the process with a non-zero code so a
+        // supervisor restarts it, and recovery picks up from what was durable.
+        return server.Failure is null ? 0 : 70;
+    }
+
+    /// <summary>Starts a server in this process and returns once its ports answer.</summary>
+    /// <exception cref="KeelServerStartException">A setting, the identity key or the data directory cannot be used; the message says which and why.</exception>
+    public static async Task<KeelServerHost> StartAsync(ServerSettings settings, KeelServerHostOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        options ??= new KeelServerHostOptions();
+        RequestSigner signer;
+        try
+        {
+            signer = settings.RequestIdentityPrivateKeyPemFile is { } pemFile ? RequestSigner.FromPemFile(pemFile) : RequestSigner.Unsigned;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException)
+        {
+            throw new KeelServerStartException(e.Message, e);
+        }
+
+        // Opening the embedded storage (loading the native library, reading its manifest and log) is
+        // the slowest part of a start: it runs while the web host is being built.
+        var storeOpening = Task.Run(() => KeelRuntime.OpenStore(settings.DataDirectory));
+
+        // The content root is the binary's folder and configuration files are not watched: the server
+        // reads its settings itself, and watching the working directory would make start-up walk
+        // whatever tree it was started from.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        options.ConfigureLogging?.Invoke(builder.Logging);
+        var address = IPAddress.Parse(settings.BindAddress);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(address, settings.IngressPort);
+            kestrel.Listen(address, settings.AdminPort);
+        });
+
+        var app = builder.Build();
+        var schema = new SchemaRegistry(settings.DataDirectory);
+        if (signer.PublicKey is { } publicKey)
+        {
+            app.Logger.LogInformation("Request identity: requests to deployments are signed; configure endpoints with the public key {PublicKey}", publicKey);
+        }
+
+        var clock = options.TimeProvider;
+        var invoker = new HttpInvoker(clock, app.Services.GetRequiredService<ILogger<HttpInvoker>>()) { Signer = signer };
+        var runtime = new KeelRuntime(new RuntimeOptions
+        {
+            DataDirectory = settings.DataDirectory,
+            Partitions = settings.Partitions,
+            MaxProtocolVersion = settings.EnableProtocolV7 ? 7 : 6,
+            CompletionRetention = settings.DefaultRetention,
+            DefaultJournalRetention = settings.DefaultJournalRetention,
+            Processor = new Partitions.ProcessorOptions { CleanupInterval = settings.CleanupInterval },
+        }, schema, invoker, clock, app.Services.GetRequiredService<ILoggerFactory>());
+        invoker.Sink = runtime;
+
+        // SQL introspection reads a storage snapshot on its own threads, never inside a partition's loop.
+        var queries = new QueryEngine(
+            runtime.OpenIntrospection,
+            () => [.. schema.Services.Select(ServiceRow.From)],
+            () => [.. schema.Deployments.Select(d => DeploymentRow.From(d, schema.ServicesOf(d.Id)))]);
+        var server = new KeelServerHost(settings, app, runtime, invoker, queries);
+        runtime.Failed += failure =>
+        {
+            app.Logger.LogCritical(failure, "Keel server stopping: a partition failed");
+            server.Failure = failure;
+            app.Lifetime.StopApplication();
+        };
+        app.UseRuntimeErrorMapping();
+
+        IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime);
+        AdminEndpoints.Map(app, settings, schema, new DiscoveryClient() { Signer = signer }, runtime);
+        QueryEndpoints.Map(app, $"*:{settings.AdminPort}", queries);
+        ConsoleEndpoints.Map(app, $"*:{settings.AdminPort}");
+
+        try
+        {
+            var store = await storeOpening.ConfigureAwait(false);
+            await runtime.StartAsync(store).ConfigureAwait(false);
+            server._storageOpenedIn = store.OpenedIn;
+        }
+        catch (Exception e) when (e is InvalidOperationException or RocksDbSharp.RocksDbException or IOException or UnauthorizedAccessException)
+        {
+            await DisposeQuietly(app, queries, invoker).ConfigureAwait(false);
+            throw new KeelServerStartException($"cannot open the data directory {Path.GetFullPath(settings.DataDirectory)}: {e.Message}", e);
+        }
+
+        app.Lifetime.ApplicationStopping.Register(() => app.Logger.LogInformation("Keel server stopping"));
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            await runtime.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await DisposeQuietly(app, queries, invoker).ConfigureAwait(false);
+            throw new KeelServerStartException($"cannot listen on {settings.BindAddress}:{settings.IngressPort}/{settings.AdminPort}: {e.Message}", e);
+        }
+
+        return server;
+    }
+
+    /// <summary>Stops accepting requests, stops the partitions (what was acknowledged is durable) and releases the storage.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await _runtime.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await DisposeQuietly(_app, _queries, _invoker).ConfigureAwait(false);
+    }
+
+    private static async Task DisposeQuietly(WebApplication app, QueryEngine queries, HttpInvoker invoker)
+    {
+        queries.Dispose();
+        invoker.Dispose();
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+}

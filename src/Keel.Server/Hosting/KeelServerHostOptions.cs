@@ -1,0 +1,11 @@
+namespace Keel.Server.Hosting;
+
+/// <summary>What an embedding process (a test environment, a custom host) changes about a server started in-process.</summary>
+public sealed class KeelServerHostOptions
+{
+    /// <summary>The clock of timers, retention, retries and timeouts; a test clock lets tests skip time.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Changes to the server's logging (providers, filters); the default logs to the console.</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+}

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Keel.Testing;
+using Keel.TestSupport;
 
 namespace Keel.Bench;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Keel.Bench;
-using Keel.Testing;
+using Keel.TestSupport;
 
 // Usage: Keel.Bench [mode] [arguments] — see docs/benchmarks.md for the method and figures.
 //   sdk [seconds]        the Keel endpoint and the TypeScript SDK endpoint behind the same restate-server

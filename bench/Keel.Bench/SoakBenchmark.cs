@@ -16,7 +16,7 @@ internal static class SoakBenchmark
         var duration = TimeSpan.FromMinutes(args.Positional(1, 30));
         var concurrency = args.Int("concurrency", 64);
         var window = TimeSpan.FromSeconds(args.Double("window", 5));
-        var outDir = args.String("out", Path.Combine(Keel.Testing.RepoPaths.Root, "bench", "out", $"soak-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
+        var outDir = args.String("out", Path.Combine(Keel.TestSupport.RepoPaths.Root, "bench", "out", $"soak-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
         Directory.CreateDirectory(outDir);
         Console.WriteLine($"Soak: {duration.TotalMinutes:F1} min per server, concurrency {concurrency} (half sends to TsNoop/echo/send, half calls to TsNoop/echo), {window.TotalSeconds:F0} s windows");
         var summaries = new List<string>();
@@ -143,7 +143,7 @@ internal static class SoakBenchmark
 
     private static void Plot(string outDir)
     {
-        var script = Path.Combine(Keel.Testing.RepoPaths.Root, "bench", "plot-soak.sh");
+        var script = Path.Combine(Keel.TestSupport.RepoPaths.Root, "bench", "plot-soak.sh");
         try
         {
             using var plot = Process.Start(new ProcessStartInfo("bash", [script, outDir]))!;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Keel.Testing;
+using Keel.TestSupport;
 
 namespace Keel.Cli.Tests;
 

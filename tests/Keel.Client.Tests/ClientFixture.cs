@@ -1,6 +1,6 @@
 using System.Net;
 using Keel.Sdk.AspNetCore;
-using Keel.Testing;
+using Keel.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

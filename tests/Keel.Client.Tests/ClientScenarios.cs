@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Keel.Sdk;
-using Keel.Testing;
+using Keel.TestSupport;
 
 namespace Keel.Client.Tests;
 

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Keel.Testing;
+using Keel.TestSupport;
 using Microsoft.Playwright;
 
 namespace Keel.Console.Tests;

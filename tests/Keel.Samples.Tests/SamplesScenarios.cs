@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Keel.Samples;
 using Keel.Sdk.AspNetCore;
-using Keel.Testing;
+using Keel.TestSupport;
 using Microsoft.AspNetCore.Builder;
 
 namespace Keel.Samples.Tests;

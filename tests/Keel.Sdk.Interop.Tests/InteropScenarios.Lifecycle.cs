@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using Keel.Testing;
+using Keel.TestSupport;
 
 namespace Keel.Sdk.Interop.Tests;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Keel.Testing;
+using Keel.TestSupport;
 
 namespace Keel.Sdk.Interop.Tests;
 

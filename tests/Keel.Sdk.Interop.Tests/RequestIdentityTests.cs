@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Keel.Sdk.AspNetCore;
-using Keel.Testing;
+using Keel.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

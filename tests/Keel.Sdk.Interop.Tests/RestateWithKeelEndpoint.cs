@@ -1,7 +1,7 @@
 using System.Net;
 using Keel.Conformance.Services;
 using Keel.Sdk.AspNetCore;
-using Keel.Testing;
+using Keel.TestSupport;
 using Microsoft.AspNetCore.Builder;
 
 namespace Keel.Sdk.Interop.Tests;

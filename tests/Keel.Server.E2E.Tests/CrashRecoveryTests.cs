@@ -1,5 +1,5 @@
 using System.Net;
-using Keel.Testing;
+using Keel.TestSupport;
 
 namespace Keel.Server.E2E.Tests;
 

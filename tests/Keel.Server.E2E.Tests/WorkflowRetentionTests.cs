@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Keel.Testing;
+using Keel.TestSupport;
 
 namespace Keel.Server.E2E.Tests;
 

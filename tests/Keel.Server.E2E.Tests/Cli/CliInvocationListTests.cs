@@ -1,4 +1,4 @@
-using Keel.Testing;
+using Keel.TestSupport;
 
 namespace Keel.Server.E2E.Tests.Cli;
 

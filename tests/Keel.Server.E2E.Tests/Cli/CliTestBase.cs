@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Keel.Testing;
+using Keel.TestSupport;
 
 namespace Keel.Server.E2E.Tests.Cli;
 

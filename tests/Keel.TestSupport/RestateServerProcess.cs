@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 public sealed record RestateServerOptions
 {

@@ -1,4 +1,4 @@
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 /// <summary>Locations inside the repository, found from the running test assembly.</summary>
 public static class RepoPaths

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 /// <summary>
 /// TypeScript services from tests/oracles/services on a free port: the contract services (contract.mjs) by default,

@@ -9,7 +9,7 @@ using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Security;
 
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 /// <summary>
 /// A fresh ed25519 request identity key for a test: the private key as a PKCS#8 PEM file (what

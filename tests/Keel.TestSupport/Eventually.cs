@@ -1,4 +1,4 @@
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 /// <summary>Polls a condition until it holds: tests wait on conditions, never on fixed sleeps.</summary>
 public static class Eventually

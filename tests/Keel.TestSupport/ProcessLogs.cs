@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 /// <summary>Starts a process with stdout and stderr appended to a log file.</summary>
 public static class ProcessLogs

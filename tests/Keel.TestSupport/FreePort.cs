@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 /// <summary>
 /// Loopback ports for servers started by tests. They are taken below the kernel's ephemeral range:

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 /// <summary>What the Keel server and restate-server fixtures do alike: wait for health, kill.</summary>
 internal static class ServerProcesses

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 /// <summary>An ingress answer: status, body and the invocation id header.</summary>
 public sealed record IngressResponse(HttpStatusCode Status, byte[] Bytes, string? InvocationId)

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 /// <summary>
 /// A table printed by the `restate` CLI with <c>--table-style borders</c>: the header (empty when the table has none)

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 /// <summary>One run of the `restate` CLI: its arguments, exit code and output (ANSI escapes removed).</summary>
 public sealed record CliResult(IReadOnlyList<string> Arguments, int ExitCode, string Stdout, string Stderr)

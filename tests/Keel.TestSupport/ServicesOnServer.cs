@@ -1,4 +1,4 @@
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 /// <summary>Which server a side-by-side test case runs against.</summary>
 public enum ServerKind

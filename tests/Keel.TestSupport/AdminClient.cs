@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Keel.Testing;
+namespace Keel.TestSupport;
 
 /// <summary>The admin API (deployments, invocations) of a Restate-compatible server.</summary>
 public sealed class AdminClient(Uri adminUrl) : IDisposable

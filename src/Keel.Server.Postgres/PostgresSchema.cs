@@ -1,0 +1,59 @@
+using Npgsql;
+
+namespace Keel.Server.Postgres;
+
+/// <summary>
+/// The server's tables in PostgreSQL, created and versioned by the server on start. Every runtime
+/// table of the storage seam is one key range of <c>keel_kv</c> (table number, key): the runtime's
+/// keys already carry their partition key in front, so a partition's rows are one index range.
+/// </summary>
+internal static class PostgresSchema
+{
+    /// <summary>The layout this build reads and writes; a database with a newer one is refused.</summary>
+    public const int Version = 1;
+
+    private const string Create = """
+        CREATE TABLE IF NOT EXISTS keel_schema_version (
+            version integer NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS keel_kv (
+            tbl smallint NOT NULL,
+            key bytea NOT NULL,
+            value bytea NOT NULL,
+            PRIMARY KEY (tbl, key)
+        );
+        """;
+
+    /// <summary>Creates the tables when missing (one transaction, serialised by an advisory lock so that nodes starting together agree) and checks the version.</summary>
+    public static void Ensure(NpgsqlDataSource dataSource)
+    {
+        using var connection = dataSource.OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, transaction, "SELECT pg_advisory_xact_lock(7314201)");
+        Execute(connection, transaction, Create);
+        using (var read = new NpgsqlCommand("SELECT max(version) FROM keel_schema_version", connection, transaction))
+        {
+            var found = read.ExecuteScalar();
+            if (found is int version)
+            {
+                if (version > Version)
+                {
+                    throw new InvalidOperationException(
+                        $"The database holds Keel storage layout {version}; this server reads layout {Version}. Run a newer Keel server.");
+                }
+            }
+            else
+            {
+                Execute(connection, transaction, $"INSERT INTO keel_schema_version (version) VALUES ({Version})");
+            }
+        }
+
+        transaction.Commit();
+    }
+
+    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.ExecuteNonQuery();
+    }
+}

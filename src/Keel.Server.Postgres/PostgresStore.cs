@@ -1,0 +1,128 @@
+using Keel.Server.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Keel.Server.Postgres;
+
+/// <summary>
+/// The storage seam on PostgreSQL: point reads and ordered range scans are index lookups on
+/// <c>keel_kv</c>'s primary key, and each batch is one transaction committed synchronously (the
+/// server's default <c>synchronous_commit</c>), so nothing is acknowledged before the database has
+/// it on disk. A snapshot is a read-only repeatable-read transaction on its own connection.
+/// </summary>
+public sealed class PostgresStore : IKeyValueStore
+{
+    private readonly NpgsqlDataSource _dataSource;
+
+    private PostgresStore(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+
+    /// <summary>Connects, creates or checks the schema, and returns the store.</summary>
+    /// <exception cref="InvalidOperationException">The database holds a newer storage layout.</exception>
+    /// <exception cref="NpgsqlException">The database cannot be reached or refuses the connection.</exception>
+    public static PostgresStore Open(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        // The same few statements run all the time: let Npgsql prepare them on the server once per connection.
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        }
+
+        var dataSource = builder.Build();
+        try
+        {
+            PostgresSchema.Ensure(dataSource);
+            return new PostgresStore(dataSource);
+        }
+        catch
+        {
+            dataSource.Dispose();
+            throw;
+        }
+    }
+
+    public byte[]? Get(Table table, ReadOnlySpan<byte> key)
+    {
+        using var connection = _dataSource.OpenConnection();
+        return PostgresReads.Get(connection, null, table, key);
+    }
+
+    public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to) =>
+        PostgresReads.Scan((next, exclusive) =>
+        {
+            using var connection = _dataSource.OpenConnection();
+            return PostgresReads.ScanChunk(connection, null, table, next, exclusive, to);
+        }, from);
+
+    public void Commit(IReadOnlyList<WriteOp> writes)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        if (writes.Count == 0)
+        {
+            return;
+        }
+
+        var (puts, deletes) = FinalWrites(writes);
+        using var connection = _dataSource.OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        if (deletes.Count > 0)
+        {
+            using var delete = new NpgsqlCommand(
+                "DELETE FROM keel_kv k USING unnest($1::smallint[], $2::bytea[]) AS d(tbl, key) WHERE k.tbl = d.tbl AND k.key = d.key",
+                connection, transaction);
+            delete.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. deletes.Select(w => (short)w.Table)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint });
+            delete.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. deletes.Select(w => w.Key)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            delete.ExecuteNonQuery();
+        }
+
+        if (puts.Count > 0)
+        {
+            using var upsert = new NpgsqlCommand(
+                "INSERT INTO keel_kv (tbl, key, value) SELECT * FROM unnest($1::smallint[], $2::bytea[], $3::bytea[]) " +
+                "ON CONFLICT (tbl, key) DO UPDATE SET value = EXCLUDED.value",
+                connection, transaction);
+            upsert.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. puts.Select(w => (short)w.Table)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint });
+            upsert.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. puts.Select(w => w.Key)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            upsert.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. puts.Select(w => w.Value!)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            upsert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>
+    /// The last write per key, split into puts and deletes: a batch may write one key twice (put then
+    /// delete, or the reverse), and one upsert statement may not touch a row twice.
+    /// </summary>
+    private static (List<WriteOp> Puts, List<WriteOp> Deletes) FinalWrites(IReadOnlyList<WriteOp> writes)
+    {
+        var last = new Dictionary<(Table, byte[]), WriteOp>(writes.Count, TableKeyComparer.Instance);
+        foreach (var write in writes)
+        {
+            last[(write.Table, write.Key)] = write;
+        }
+
+        var puts = new List<WriteOp>(last.Count);
+        var deletes = new List<WriteOp>();
+        foreach (var write in last.Values)
+        {
+            (write.Value is null ? deletes : puts).Add(write);
+        }
+
+        return (puts, deletes);
+    }
+
+    public IStoreSnapshot OpenSnapshot() => new PostgresSnapshot(_dataSource.OpenConnection());
+
+    public void Dispose() => _dataSource.Dispose();
+
+    private sealed class TableKeyComparer : IEqualityComparer<(Table Table, byte[] Key)>
+    {
+        public static TableKeyComparer Instance { get; } = new();
+
+        public bool Equals((Table Table, byte[] Key) x, (Table Table, byte[] Key) y) =>
+            x.Table == y.Table && ByteComparer.Instance.Equals(x.Key, y.Key);
+
+        public int GetHashCode((Table Table, byte[] Key) obj) => HashCode.Combine(obj.Table, ByteComparer.Instance.GetHashCode(obj.Key));
+    }
+}

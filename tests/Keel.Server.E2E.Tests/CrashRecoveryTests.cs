@@ -8,14 +8,19 @@ namespace Keel.Server.E2E.Tests;
 /// directory: every acknowledged invocation completes exactly once, every delayed send still fires.
 /// Clients whose call was cut off retry with the same idempotency key ("outcome unknown").
 /// </summary>
-public sealed class CrashRecoveryTests : IAsyncLifetime
+public abstract class CrashRecoveryScenarios : IAsyncLifetime
 {
     private KeelServerProcess _server = null!;
     private NodeServicesProcess _services = null!;
 
+    /// <summary>The server's options; a storage that needs a database starts it here.</summary>
+    protected virtual Task<KeelServerOptions> ServerOptionsAsync() => Task.FromResult(new KeelServerOptions());
+
+    protected virtual Task DisposeStorageAsync() => Task.CompletedTask;
+
     public async Task InitializeAsync()
     {
-        _server = await KeelServerProcess.StartAsync();
+        _server = await KeelServerProcess.StartAsync(await ServerOptionsAsync());
         _services = await NodeServicesProcess.StartAsync();
         using var admin = new AdminClient(_server.AdminUrl);
         await admin.RegisterDeploymentAsync(_services.Url);
@@ -25,6 +30,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     {
         await _services.DisposeAsync();
         await _server.DisposeAsync();
+        await DisposeStorageAsync();
     }
 
     [Fact]
@@ -96,5 +102,28 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, attached.Status);
         Assert.Equal("slept", attached.Json.GetString());
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2));
+    }
+}
+
+/// <summary>On the embedded RocksDB storage.</summary>
+public sealed class CrashRecoveryTests : CrashRecoveryScenarios;
+
+/// <summary>On PostgreSQL storage: the database outlives the killed server, as a data directory does.</summary>
+public sealed class CrashRecoveryOnPostgresTests : CrashRecoveryScenarios
+{
+    private PostgresServer? _postgres;
+
+    protected override async Task<KeelServerOptions> ServerOptionsAsync()
+    {
+        _postgres = await PostgresServer.StartAsync();
+        return new KeelServerOptions { ExtraArguments = ["--storage", "postgres", "--postgres", _postgres.ConnectionString()] };
+    }
+
+    protected override async Task DisposeStorageAsync()
+    {
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
     }
 }

@@ -15,9 +15,12 @@ public abstract class KeelServerWithTsServices : IAsyncLifetime
 
     public AdminClient Admin { get; private set; } = null!;
 
+    /// <summary>The server's options; a setup may start what they need first (a database).</summary>
+    protected virtual Task<KeelServerOptions> ServerOptionsAsync() => Task.FromResult(new KeelServerOptions());
+
     public async Task InitializeAsync()
     {
-        Server = await KeelServerProcess.StartAsync();
+        Server = await KeelServerProcess.StartAsync(await ServerOptionsAsync());
         Services = await NodeServicesProcess.StartAsync(RequestResponse);
         Admin = new AdminClient(Server.AdminUrl);
         Ingress = new IngressClient(Server.IngressUrl);
@@ -30,7 +33,10 @@ public abstract class KeelServerWithTsServices : IAsyncLifetime
         Admin?.Dispose();
         await Services.DisposeAsync();
         await Server.DisposeAsync();
+        await DisposeStorageAsync();
     }
+
+    protected virtual Task DisposeStorageAsync() => Task.CompletedTask;
 }
 
 public sealed class BidiStreamSetup : KeelServerWithTsServices
@@ -41,4 +47,26 @@ public sealed class BidiStreamSetup : KeelServerWithTsServices
 public sealed class RequestResponseSetup : KeelServerWithTsServices
 {
     public override bool RequestResponse => true;
+}
+
+/// <summary>The Keel server on PostgreSQL storage (a database server of its own) instead of the embedded RocksDB.</summary>
+public sealed class PostgresStorageSetup : KeelServerWithTsServices
+{
+    private PostgresServer? _postgres;
+
+    public override bool RequestResponse => false;
+
+    protected override async Task<KeelServerOptions> ServerOptionsAsync()
+    {
+        _postgres = await PostgresServer.StartAsync();
+        return new KeelServerOptions { ExtraArguments = ["--storage", "postgres", "--postgres", _postgres.ConnectionString()] };
+    }
+
+    protected override async Task DisposeStorageAsync()
+    {
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
 }

@@ -173,3 +173,5 @@ public abstract class TsServicesScenarios<TSetup>(TSetup setup) : IClassFixture<
 public sealed class TsServicesOnKeelServer(BidiStreamSetup setup) : TsServicesScenarios<BidiStreamSetup>(setup);
 
 public sealed class TsServicesOnKeelServerRequestResponse(RequestResponseSetup setup) : TsServicesScenarios<RequestResponseSetup>(setup);
+
+public sealed class TsServicesOnKeelServerOnPostgres(PostgresStorageSetup setup) : TsServicesScenarios<PostgresStorageSetup>(setup);

@@ -76,9 +76,9 @@ public sealed class KeelServerHost : IAsyncDisposable
 
         await using (server.ConfigureAwait(false))
         {
-            server._app.Logger.LogInformation("Keel server ready in {Ready:F0} ms (storage opened in {Open:F0} ms): ingress {Address}:{Ingress}, admin {Address}:{Admin}, data {Data}",
+            server._app.Logger.LogInformation("Keel server ready in {Ready:F0} ms (storage opened in {Open:F0} ms): ingress {Address}:{Ingress}, admin {Address}:{Admin}, storage {Storage}",
                 startup.Elapsed.TotalMilliseconds, server._storageOpenedIn.TotalMilliseconds, settings.BindAddress, settings.IngressPort, settings.BindAddress, settings.AdminPort,
-                Path.GetFullPath(settings.DataDirectory));
+                StorageOpener.Describe(settings));
             await server.WaitForShutdownAsync().ConfigureAwait(false);
         }
 
@@ -105,7 +105,7 @@ public sealed class KeelServerHost : IAsyncDisposable
 
         // Opening the embedded storage (loading the native library, reading its manifest and log) is
         // the slowest part of a start: it runs while the web host is being built.
-        var storeOpening = Task.Run(() => KeelRuntime.OpenStore(settings.DataDirectory));
+        var storeOpening = Task.Run(() => StorageOpener.Open(settings));
 
         // The content root is the binary's folder and configuration files are not watched: the server
         // reads its settings itself, and watching the working directory would make start-up walk
@@ -165,14 +165,19 @@ public sealed class KeelServerHost : IAsyncDisposable
 
         try
         {
-            var store = await storeOpening.ConfigureAwait(false);
+            var (store, openedIn) = await storeOpening.ConfigureAwait(false);
+            server._storageOpenedIn = openedIn;
             await runtime.StartAsync(store).ConfigureAwait(false);
-            server._storageOpenedIn = store.OpenedIn;
         }
-        catch (Exception e) when (e is InvalidOperationException or RocksDbSharp.RocksDbException or IOException or UnauthorizedAccessException)
+        catch (StorageUnavailableException e)
         {
             await DisposeQuietly(app, queries, invoker).ConfigureAwait(false);
-            throw new KeelServerStartException($"cannot open the data directory {Path.GetFullPath(settings.DataDirectory)}: {e.Message}", e);
+            throw new KeelServerStartException(e.Message, e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            await DisposeQuietly(app, queries, invoker).ConfigureAwait(false);
+            throw new KeelServerStartException($"cannot start on {StorageOpener.Describe(settings)}: {e.Message}", e);
         }
 
         app.Lifetime.ApplicationStopping.Register(() => app.Logger.LogInformation("Keel server stopping"));

@@ -28,6 +28,12 @@ public sealed record ServerSettings
     /// <summary>An ed25519 private key (PKCS#8 PEM) that signs every request to a deployment (request identity v1); none: unsigned.</summary>
     public string? RequestIdentityPrivateKeyPemFile { get; init; }
 
+    /// <summary>Where the runtime keeps its tables: the embedded RocksDB in the data directory (default) or a PostgreSQL database.</summary>
+    public StorageKind Storage { get; init; } = StorageKind.RocksDb;
+
+    /// <summary>The PostgreSQL connection string (Npgsql format) when <see cref="Storage"/> is PostgreSQL.</summary>
+    public string? PostgresConnectionString { get; init; }
+
     private static readonly (string Flag, string Env, string Json)[] Names =
     [
         ("--data-dir", "KEEL_DATA_DIR", "dataDir"),
@@ -40,6 +46,8 @@ public sealed record ServerSettings
         ("--cleanup-interval", "KEEL_CLEANUP_INTERVAL", "cleanupInterval"),
         ("--default-journal-retention", "KEEL_DEFAULT_JOURNAL_RETENTION", "defaultJournalRetention"),
         ("--request-identity-private-key-pem-file", "KEEL_REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE", "requestIdentityPrivateKeyPemFile"),
+        ("--storage", "KEEL_STORAGE", "storage"),
+        ("--postgres", "KEEL_POSTGRES", "postgres"),
     ];
 
     /// <exception cref="ArgumentException">An unknown flag or a malformed value, with a message for the user.</exception>
@@ -91,8 +99,11 @@ public sealed record ServerSettings
         }
 
         var defaults = new ServerSettings();
+        var (storage, postgres) = StorageSetting(values);
         return new ServerSettings
         {
+            Storage = storage,
+            PostgresConnectionString = postgres,
             DataDirectory = values.GetValueOrDefault("dataDir", defaults.DataDirectory),
             IngressPort = Int(values, "ingressPort", defaults.IngressPort),
             AdminPort = Int(values, "adminPort", defaults.AdminPort),
@@ -106,6 +117,25 @@ public sealed record ServerSettings
         };
     }
 
+    /// <summary>A connection string alone means PostgreSQL; naming PostgreSQL without one, or RocksDB with one, is a mistake worth stopping for.</summary>
+    private static (StorageKind Kind, string? Postgres) StorageSetting(Dictionary<string, string> values)
+    {
+        var postgres = values.TryGetValue("postgres", out var text) && !string.IsNullOrWhiteSpace(text) ? text : null;
+        var kind = values.GetValueOrDefault("storage")?.Trim().ToUpperInvariant() switch
+        {
+            null or "" => postgres is null ? StorageKind.RocksDb : StorageKind.Postgres,
+            "ROCKSDB" => StorageKind.RocksDb,
+            "POSTGRES" or "POSTGRESQL" => StorageKind.Postgres,
+            _ => throw new ArgumentException($"'storage' must be rocksdb or postgres, got '{values["storage"]}'."),
+        };
+        return kind switch
+        {
+            StorageKind.Postgres when postgres is null => throw new ArgumentException("'storage' is postgres but no connection string is set: give --postgres \"Host=…;Database=…;Username=…\" (or KEEL_POSTGRES)."),
+            StorageKind.RocksDb when postgres is not null => throw new ArgumentException("a PostgreSQL connection string is set but 'storage' is rocksdb: drop one of them."),
+            _ => (kind, postgres),
+        };
+    }
+
     private static TimeSpan Duration(Dictionary<string, string> values, string key, TimeSpan fallback, bool allowZero = false) =>
         !values.TryGetValue(key, out var text) ? fallback
         : allowZero && text.Trim() == "0" ? TimeSpan.Zero
@@ -116,4 +146,14 @@ public sealed record ServerSettings
         !values.TryGetValue(key, out var text) ? fallback
         : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 0 ? n
         : throw new ArgumentException($"'{key}' must be a non-negative integer, got '{text}'.");
+}
+
+/// <summary>The storage backends of the server.</summary>
+public enum StorageKind
+{
+    /// <summary>The embedded default: RocksDB in the data directory, fsync before every acknowledgement.</summary>
+    RocksDb,
+
+    /// <summary>A PostgreSQL database: one transaction per partition batch, synchronous commit.</summary>
+    Postgres,
 }

@@ -38,4 +38,24 @@ public class ServerSettingsTests
         Assert.Equal("/keys/env.pem", ServerSettings.Load([], Env(("KEEL_REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE", "/keys/env.pem"))).RequestIdentityPrivateKeyPemFile);
         Assert.Equal("/keys/flag.pem", ServerSettings.Load(["--request-identity-private-key-pem-file", "/keys/flag.pem"], Env(("KEEL_REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE", "/keys/env.pem"))).RequestIdentityPrivateKeyPemFile);
     }
+
+    [Fact]
+    public void Storage_is_rocksdb_by_default_and_postgres_with_a_connection_string()
+    {
+        Assert.Equal((StorageKind.RocksDb, (string?)null), (ServerSettings.Load([], Env()).Storage, ServerSettings.Load([], Env()).PostgresConnectionString));
+        var fromEnv = ServerSettings.Load([], Env(("KEEL_POSTGRES", "Host=db;Database=keel")));
+        Assert.Equal((StorageKind.Postgres, "Host=db;Database=keel"), (fromEnv.Storage, fromEnv.PostgresConnectionString));
+        var fromFlags = ServerSettings.Load(["--storage", "postgres", "--postgres", "Host=flag"], Env(("KEEL_POSTGRES", "Host=env")));
+        Assert.Equal((StorageKind.Postgres, "Host=flag"), (fromFlags.Storage, fromFlags.PostgresConnectionString));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--storage", "postgres" }, "no connection string")]
+    [InlineData(new[] { "--storage", "rocksdb", "--postgres", "Host=db" }, "drop one of them")]
+    [InlineData(new[] { "--storage", "sqlite" }, "rocksdb or postgres")]
+    public void Contradictory_or_incomplete_storage_settings_are_refused(string[] args, string message)
+    {
+        var error = Assert.Throws<ArgumentException>(() => ServerSettings.Load(args, Env()));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
 }

@@ -22,7 +22,9 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     private readonly ILoggerFactory _loggers;
     private readonly PartitionMap _map;
     private IKeyValueStore? _store;
-    private PartitionProcessor[]? _processors;
+    private PartitionProcessor?[]? _processors;
+    private volatile int[] _local = [];
+    private readonly Lock _placementGate = new();
     private int _roundRobin;
 
     public KeelRuntime(RuntimeOptions options, ISchemaView schema, IInvoker invoker, TimeProvider time, ILoggerFactory? loggers = null)
@@ -39,10 +41,29 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     /// <summary>Raised when a partition stops on a storage failure (the host logs it and exits non-zero).</summary>
     public event Action<Exception>? Failed;
 
-    /// <summary>Null while every partition serves; else why one stopped.</summary>
-    public Exception? Failure => _processors?.Select(p => p.Failure).FirstOrDefault(f => f is not null);
+    /// <summary>Raised when this node stops serving a partition because another node took it over (cluster mode).</summary>
+    public event Action<int>? PartitionLost;
 
-    public IReadOnlyList<PartitionProcessor> Partitions => _processors ?? [];
+    /// <summary>Null while every partition of this node serves; else why one stopped.</summary>
+    public Exception? Failure => _processors?.Select(p => p?.Failure).FirstOrDefault(f => f is not null && f.InnerException is not PartitionFencedException);
+
+    /// <summary>The processors of the partitions this node serves.</summary>
+    public IReadOnlyList<PartitionProcessor> Partitions => [.. (_processors ?? []).OfType<PartitionProcessor>()];
+
+    /// <summary>The partitions this node serves now, in order.</summary>
+    public IReadOnlyList<int> LocalPartitions => _local;
+
+    /// <summary>The number of partitions of the data (fixed when it was created).</summary>
+    public int PartitionCount => _map.Count;
+
+    /// <summary>Which partition an invocation, object key or workflow lives in.</summary>
+    public PartitionMap Map => _map;
+
+    /// <summary>
+    /// Where hand-overs to partitions served by other nodes go (cluster mode); without it they wait in
+    /// the outbox until the target is served here.
+    /// </summary>
+    public Action<int, PartitionCommand>? RemoteRoute { get; set; }
 
     /// <summary>Opens storage under the data directory, recovers, and resumes unfinished invocations and timers.</summary>
     public Task StartAsync(CancellationToken cancellationToken) => StartAsync(OpenStore(_options.DataDirectory));
@@ -50,26 +71,108 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     /// <summary>Opens the embedded storage of a data directory (the host starts this early, in parallel with its own set-up).</summary>
     public static RocksDbStore OpenStore(string dataDirectory) => new(Path.Combine(dataDirectory, "db"));
 
-    /// <summary>Starts on a given store (tests use the in-memory one).</summary>
+    /// <summary>Starts on a given store and serves every partition (one node; tests use the in-memory store).</summary>
     public Task StartAsync(IKeyValueStore store)
     {
-        _store = store;
-        CheckLayout(store, _map.Count);
-        var processors = new PartitionProcessor[_map.Count];
-        for (var p = 0; p < processors.Length; p++)
+        StartServingNone(store);
+        for (var p = 0; p < _map.Count; p++)
         {
-            processors[p] = new PartitionProcessor(p, store, new StateMachine(_schema, _options, p), _schema, _invoker, _time,
-                (target, command) => processors[target].Enqueue(command), _loggers.CreateLogger("Keel.Partition"), _options.Processor);
-            processors[p].Failed += (_, e) => Failed?.Invoke(e);
-        }
-
-        _processors = processors;
-        foreach (var processor in processors)
-        {
-            processor.Start();
+            Acquire(p, store);
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Checks the storage layout and serves no partition yet: a node of a cluster starts this way, then
+    /// serves each partition it leases (<see cref="Acquire"/>) with a store that fences its commits.
+    /// </summary>
+    public void StartServingNone(IKeyValueStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        CheckLayout(store, _map.Count);
+        _processors = new PartitionProcessor?[_map.Count];
+    }
+
+    /// <summary>Starts serving a partition: recovers its unfinished invocations, timers and outbox from <paramref name="partitionStore"/>.</summary>
+    public void Acquire(int partition, IKeyValueStore partitionStore)
+    {
+        var processors = Processors;
+        lock (_placementGate)
+        {
+            if (processors[partition] is not null)
+            {
+                return;
+            }
+
+            var processor = new PartitionProcessor(partition, partitionStore, new StateMachine(_schema, _options, partition), _schema, _invoker, _time,
+                Route, _loggers.CreateLogger("Keel.Partition"), _options.Processor);
+            processor.Failed += OnPartitionFailed;
+            Volatile.Write(ref processors[partition], processor);
+            _local = [.. Enumerable.Range(0, processors.Length).Where(p => processors[p] is not null)];
+            processor.Start();
+        }
+    }
+
+    /// <summary>Stops serving a partition (its lease moves elsewhere): its queue and waiters are answered with 503.</summary>
+    public async Task ReleaseAsync(int partition)
+    {
+        PartitionProcessor? processor;
+        var processors = Processors;
+        lock (_placementGate)
+        {
+            processor = processors[partition];
+            Volatile.Write(ref processors[partition], null);
+            _local = [.. Enumerable.Range(0, processors.Length).Where(p => processors[p] is not null)];
+        }
+
+        if (processor is not null)
+        {
+            processor.Failed -= OnPartitionFailed;
+            await processor.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void OnPartitionFailed(int partition, Exception failure)
+    {
+        if (failure.InnerException is PartitionFencedException)
+        {
+            // Not a fault of this node: the partition is served elsewhere now. Stop it here, keep running.
+            _ = Task.Run(async () =>
+            {
+                await ReleaseAsync(partition).ConfigureAwait(false);
+                PartitionLost?.Invoke(partition);
+            });
+            return;
+        }
+
+        Failed?.Invoke(failure);
+    }
+
+    /// <summary>Hands a command to the partition that owns it: here, or through the cluster to its node.</summary>
+    private void Route(int partition, PartitionCommand command)
+    {
+        if (Volatile.Read(ref Processors[partition]) is { } local)
+        {
+            local.Enqueue(command);
+        }
+        else
+        {
+            RemoteRoute?.Invoke(partition, command);
+        }
+    }
+
+    /// <summary>A hand-over from another node for a partition served here; false when it is not served here (any more).</summary>
+    public bool TryDeliver(int partition, PartitionCommand command)
+    {
+        if (_processors is { } processors && Volatile.Read(ref processors[partition]) is { } local)
+        {
+            local.Enqueue(command);
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -122,9 +225,9 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     {
         if (_processors is not null)
         {
-            foreach (var processor in _processors)
+            foreach (var partition in _local)
             {
-                await processor.DisposeAsync().ConfigureAwait(false);
+                await ReleaseAsync(partition).ConfigureAwait(false);
             }
 
             _processors = null;
@@ -136,16 +239,20 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
-    private PartitionProcessor[] Processors => _processors ?? throw new InvalidOperationException("The runtime is not started.");
+    private PartitionProcessor?[] Processors => _processors ?? throw new InvalidOperationException("The runtime is not started.");
 
-    private PartitionProcessor OwnerOfKey(ulong partitionKey) => Processors[_map.PartitionOf(partitionKey)];
+    /// <summary>The local processor of a partition; a partition served by another node is refused so the shell can forward the request.</summary>
+    private PartitionProcessor Local(int partition) =>
+        Volatile.Read(ref Processors[partition]) ?? throw new PartitionNotOwnedException(partition);
+
+    private PartitionProcessor OwnerOfKey(ulong partitionKey) => Local(_map.PartitionOf(partitionKey));
 
     private PartitionProcessor OwnerOf(InvocationQuery query) => query switch
     {
         InvocationQuery.ById byId => OwnerOfKey(byId.Id.PartitionKey),
         InvocationQuery.Workflow w => OwnerOfKey(PartitionMap.KeyOf(w.Name, w.Key)),
         InvocationQuery.Idempotent i => OwnerOfKey(PartitionMap.IdempotentKeyOf(i.Service, i.Key, i.Handler, i.IdempotencyKey)),
-        _ => Processors[0],
+        _ => Local(0),
     };
 
     public void Submit(InvokerEffect effect)
@@ -158,14 +265,21 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
             return;
         }
 
-        OwnerOfKey(effect.Id.PartitionKey).Enqueue(new PartitionCommand.Effect(effect));
+        // An attempt whose partition moved to another node reports to nobody: the new owner runs it again from the journal.
+        if (Volatile.Read(ref Processors[_map.PartitionOf(effect.Id.PartitionKey)]) is { } local)
+        {
+            local.Enqueue(new PartitionCommand.Effect(effect));
+        }
     }
 
     public async Task<SubmitResult> SubmitAsync(InvocationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var kind = _schema.TryGetHandler(request.Service, request.Handler, out _, out var handler) ? handler.Kind : (Protocol.Manifest.HandlerType?)null;
-        var plain = (int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)_map.Count);
+        // A plain service call may live in any partition: take one served here, so it needs no forwarding.
+        var local = _local;
+        var turn = (uint)Interlocked.Increment(ref _roundRobin);
+        var plain = local.Length > 0 ? local[(int)(turn % (uint)local.Length)] : (int)(turn % (uint)_map.Count);
         var id = InvocationIds.ForRequest(request, kind, _map, plain, _time.GetUtcNow());
         if (_invoker.Backlog >= _options.MaxInvokerBacklog)
         {

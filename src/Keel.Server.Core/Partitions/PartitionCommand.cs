@@ -52,6 +52,12 @@ public abstract record PartitionCommand
 
     /// <summary>Sent once at start: resume every invocation that was running, redeliver the outbox.</summary>
     public sealed record Recover : PartitionCommand;
+
+    /// <summary>
+    /// Hands over again every outbox entry not yet acknowledged. In a cluster a hand-over to another
+    /// node can be lost with that node (or the network); the target skips what it already applied.
+    /// </summary>
+    public sealed record RedeliverOutbox : PartitionCommand;
 }
 
 /// <summary>Side effects the shell runs once the batch that produced them is durable.</summary>

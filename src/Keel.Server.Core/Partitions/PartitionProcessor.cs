@@ -38,6 +38,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private static readonly TimeSpan CleanupStep = TimeSpan.FromMilliseconds(10);
     private ITimer? _cleanup;
     private ITimer? _cleanupNext;
+    private ITimer? _redelivery;
+    private readonly TimeSpan? _redeliveryInterval;
     private volatile byte[]? _cleanupAfter;
     private volatile Exception? _failure;
 
@@ -57,6 +59,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _queue = new CommandQueue(options.QueueCapacity);
         _failureLog = new FailureLog(_logger, time);
         CleanupInterval = options.CleanupInterval;
+        _redeliveryInterval = options.OutboxRedeliveryInterval;
         _timers = new TimerWindow(store, stateMachine.Map.RangeStart(partition), time, options.TimerWindow, key => Enqueue(new PartitionCommand.TimerFired(key)));
     }
 
@@ -92,6 +95,10 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             _waiters.Prune();
             Enqueue(new PartitionCommand.Cleanup());
         }, null, CleanupInterval, CleanupInterval);
+        if (_redeliveryInterval is { } every)
+        {
+            _redelivery = _time.CreateTimer(_ => Enqueue(new PartitionCommand.RedeliverOutbox()), null, every, every);
+        }
     }
 
     /// <summary>Internal work (effects, timers, hand-overs): always accepted.</summary>
@@ -238,9 +245,20 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     /// <summary>The partition cannot write: stop taking work, answer everyone with an error, report it.</summary>
     private void Stop(Exception cause)
     {
-        var failure = new PartitionUnavailableException(_partition, $"storage failed: {cause.Message}", cause);
+        var fenced = cause is PartitionFencedException;
+        var failure = fenced
+            ? new PartitionUnavailableException(_partition, "another node took it over", cause)
+            : new PartitionUnavailableException(_partition, $"storage failed: {cause.Message}", cause);
         _failure = failure;
-        LogStorageFailed(_logger, cause, _partition);
+        if (fenced)
+        {
+            LogFenced(_logger, _partition, cause.Message);
+        }
+        else
+        {
+            LogStorageFailed(_logger, cause, _partition);
+        }
+
         _queue.Close();
         foreach (var command in _queue.Drain())
         {
@@ -358,6 +376,11 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             await _cleanupNext.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_redelivery is not null)
+        {
+            await _redelivery.DisposeAsync().ConfigureAwait(false);
+        }
+
         _timers.Dispose();
         _queue.Close();
         await Task.Run(() =>
@@ -377,6 +400,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} failed to run {Action} after commit")]
     private static partial void LogActionFailed(ILogger logger, Exception error, int partition, string action);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} stopped here: {Reason}. Nothing of its last batch was acknowledged; its new owner serves it")]
+    private static partial void LogFenced(ILogger logger, int partition, string reason);
+
     [LoggerMessage(Level = LogLevel.Critical, Message = "Partition {Partition} stopped: its storage failed to commit a batch. Nothing of that batch was acknowledged; restart the server to recover")]
     private static partial void LogStorageFailed(ILogger logger, Exception error, int partition);
 }
@@ -391,6 +417,12 @@ public sealed record ProcessorOptions
 
     /// <summary>Durable timers due within this window are held in memory; later ones are read from disk as it moves.</summary>
     public TimeSpan TimerWindow { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How often unacknowledged outbox entries are handed over again; null: only at start (one
+    /// process, where a hand-over is lost only with the process itself).
+    /// </summary>
+    public TimeSpan? OutboxRedeliveryInterval { get; init; }
 }
 
 /// <summary>A request from the HTTP shell: its answer, and optionally the invocation's eventual result.</summary>
@@ -405,6 +437,16 @@ public sealed class PendingRequest(bool waitForResult)
 /// <summary>The partition cannot serve (its storage failed, or it is stopping): clients get 503.</summary>
 public sealed class PartitionUnavailableException(int partition, string reason, Exception? inner = null)
     : Exception($"Partition {partition} is unavailable: {reason}", inner);
+
+/// <summary>
+/// The partition is served by another node of the cluster: the HTTP shell forwards the request to it
+/// (or answers 503 when no node serves it right now).
+/// </summary>
+public sealed class PartitionNotOwnedException(int partition)
+    : Exception($"Partition {partition} is not served by this node.")
+{
+    public int Partition { get; } = partition;
+}
 
 /// <summary>The partition's queue is full: clients should retry later (429).</summary>
 public sealed class OverloadedException(string message) : Exception(message);

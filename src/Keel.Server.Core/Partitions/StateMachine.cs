@@ -61,6 +61,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             case PartitionCommand.Cleanup cleanup: OnCleanup(c, cleanup); break;
             case PartitionCommand.Deliver deliver: OnDeliver(c, deliver); break;
             case PartitionCommand.AckOutbox ack: OnAckOutbox(c, ack); break;
+            case PartitionCommand.RedeliverOutbox: RedeliverOutbox(c); break;
             default: throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command));
         }
     }

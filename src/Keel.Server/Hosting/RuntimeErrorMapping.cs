@@ -33,7 +33,7 @@ internal static class RuntimeErrorMapping
     private static int? StatusOf(Exception e) => e switch
     {
         OverloadedException => 429,
-        PartitionUnavailableException => 503,
+        PartitionUnavailableException or PartitionNotOwnedException => 503,
         InternalErrorException => 500,
         UnknownTargetException => 404,
         _ => null,

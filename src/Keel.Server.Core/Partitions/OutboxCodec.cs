@@ -6,10 +6,16 @@ namespace Keel.Server.Partitions;
 /// <summary>Outbox entries as compact protobuf records (see Storage/Proto/records.proto).</summary>
 public static class OutboxCodec
 {
-    public static byte[] Encode(int target, RemoteOp op)
+    /// <param name="previous">The sequence of the entry sent to the same target before this one (0: none); null only in tests of older entries.</param>
+    public static byte[] Encode(int target, RemoteOp op, ulong? previous = null)
     {
         ArgumentNullException.ThrowIfNull(op);
         var entry = new Storage.Records.OutboxEntry { Target = target };
+        if (previous is { } before)
+        {
+            entry.Previous = before;
+        }
+
         switch (op)
         {
             case RemoteOp.CreateChild c:
@@ -82,7 +88,7 @@ public static class OutboxCodec
         return entry.ToByteArray();
     }
 
-    public static (int Target, RemoteOp Op) Decode(ReadOnlySpan<byte> bytes)
+    public static (int Target, RemoteOp Op, ulong? Previous) Decode(ReadOnlySpan<byte> bytes)
     {
         var entry = Storage.Records.OutboxEntry.Parser.ParseFrom(bytes);
         RemoteOp op = entry.OpCase switch
@@ -107,6 +113,6 @@ public static class OutboxCodec
                 entry.Result.CallerId, entry.Result.CompletionId, entry.Result.Wait),
             _ => throw new FormatException("An outbox entry without an operation."),
         };
-        return (entry.Target, op);
+        return (entry.Target, op, entry.HasPrevious ? entry.Previous : null);
     }
 }

@@ -37,8 +37,12 @@ public abstract record PartitionCommand
 
     public sealed record ReplaceState(string Service, string Key, string? ExpectedVersion, IReadOnlyDictionary<string, byte[]> NewState, object Reply) : PartitionCommand;
 
-    /// <summary>An operation handed over from another partition (durably kept in its outbox until acknowledged).</summary>
-    public sealed record Deliver(int Source, ulong Seq, RemoteOp Op) : PartitionCommand;
+    /// <summary>
+    /// An operation handed over from another partition (durably kept in its outbox until acknowledged).
+    /// <paramref name="Previous"/> is the sequence of the source's previous hand-over to this partition
+    /// (null for entries written before it was recorded).
+    /// </summary>
+    public sealed record Deliver(int Source, ulong Seq, RemoteOp Op, ulong? Previous = null) : PartitionCommand;
 
     /// <summary>The target partition applied (or had already applied) this outbox entry: forget it.</summary>
     public sealed record AckOutbox(ulong Seq) : PartitionCommand;

@@ -25,14 +25,27 @@ public sealed partial class StateMachine
             return;
         }
 
-        var seq = c.Tables.PutOutbox(OutboxCodec.Encode(owner, op));
-        c.Actions.Add(new PartitionAction.Route(owner, new PartitionCommand.Deliver(partition, seq, op)));
+        var previous = c.Tables.LastSentTo(owner);
+        var seq = c.Tables.PutOutbox(OutboxCodec.Encode(owner, op, previous));
+        c.Tables.SetLastSentTo(owner, seq);
+        c.Actions.Add(new PartitionAction.Route(owner, new PartitionCommand.Deliver(partition, seq, op, previous)));
     }
 
+    /// <summary>
+    /// Applies a hand-over once and in the order it was sent. Within one process hand-overs arrive in
+    /// order; between nodes one can be lost on the way (its target moved, a node died) while a later
+    /// one arrives: that later one waits (no ack) until redelivery brings the lost one first.
+    /// </summary>
     private void OnDeliver(ApplyContext c, PartitionCommand.Deliver deliver)
     {
-        if (deliver.Seq > c.Tables.LastDelivered(deliver.Source))
+        var last = c.Tables.LastDelivered(deliver.Source);
+        if (deliver.Seq > last)
         {
+            if (deliver.Previous is { } previous && previous != last)
+            {
+                return;
+            }
+
             ApplyRemote(c, deliver.Op);
             c.Tables.SetLastDelivered(deliver.Source, deliver.Seq);
         }
@@ -47,8 +60,8 @@ public sealed partial class StateMachine
     {
         foreach (var (seq, bytes) in c.Tables.Outbox())
         {
-            var (target, op) = OutboxCodec.Decode(bytes);
-            c.Actions.Add(new PartitionAction.Route(target, new PartitionCommand.Deliver(partition, seq, op)));
+            var (target, op, previous) = OutboxCodec.Decode(bytes);
+            c.Actions.Add(new PartitionAction.Route(target, new PartitionCommand.Deliver(partition, seq, op, previous)));
         }
     }
 

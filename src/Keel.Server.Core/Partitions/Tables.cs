@@ -356,6 +356,12 @@ public sealed class Tables
 
     public void SetLastDelivered(int source, ulong sequence) => Write(Table.Fsm, Keys.Fsm(_rangeStart, $"delivered/{source}"), U64(sequence));
 
+    /// <summary>The sequence of the last outbox entry this partition sent to <paramref name="target"/> (0: none yet).</summary>
+    public ulong LastSentTo(int target) =>
+        _tx.Get(Table.Fsm, Keys.Fsm(_rangeStart, $"sent/{target}")) is { } bytes ? BinaryPrimitives.ReadUInt64BigEndian(bytes) : 0;
+
+    public void SetLastSentTo(int target, ulong sequence) => Write(Table.Fsm, Keys.Fsm(_rangeStart, $"sent/{target}"), U64(sequence));
+
     private ulong NextSequence(string name)
     {
         var key = Keys.Fsm(_rangeStart, "seq/" + name);

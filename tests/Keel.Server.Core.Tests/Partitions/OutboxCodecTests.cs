@@ -20,7 +20,7 @@ public class OutboxCodecTests
     [MemberData(nameof(Ops))]
     public void Every_hand_over_survives_encoding(RemoteOp op)
     {
-        var (target, decoded) = OutboxCodec.Decode(OutboxCodec.Encode(3, op));
+        var (target, decoded, _) = OutboxCodec.Decode(OutboxCodec.Encode(3, op));
         Assert.Equal(3, target);
         Assert.Equivalent(op, decoded, strict: true);
     }

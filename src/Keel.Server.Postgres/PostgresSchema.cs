@@ -6,6 +6,8 @@ namespace Keel.Server.Postgres;
 /// The server's tables in PostgreSQL, created and versioned by the server on start. Every runtime
 /// table of the storage seam is one key range of <c>keel_kv</c> (table number, key): the runtime's
 /// keys already carry their partition key in front, so a partition's rows are one index range.
+/// <c>keel_nodes</c> and <c>keel_leases</c> are the cluster's membership and partition leases (the
+/// tables were added within layout 1: creating them is harmless on a database that has them).
 /// </summary>
 internal static class PostgresSchema
 {
@@ -21,6 +23,19 @@ internal static class PostgresSchema
             key bytea NOT NULL,
             value bytea NOT NULL,
             PRIMARY KEY (tbl, key)
+        );
+        CREATE TABLE IF NOT EXISTS keel_nodes (
+            node text PRIMARY KEY,
+            ingress_url text NOT NULL,
+            admin_url text NOT NULL,
+            started_at timestamptz NOT NULL,
+            heartbeat_at timestamptz NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS keel_leases (
+            partition integer PRIMARY KEY,
+            owner text,
+            epoch bigint NOT NULL DEFAULT 0,
+            expires_at timestamptz NOT NULL DEFAULT 'epoch'
         );
         """;
 

@@ -54,7 +54,15 @@ public sealed class PostgresStore : IKeyValueStore
             return PostgresReads.ScanChunk(connection, null, table, next, exclusive, to);
         }, from);
 
-    public void Commit(IReadOnlyList<WriteOp> writes)
+    public void Commit(IReadOnlyList<WriteOp> writes) => Commit(writes, fence: null);
+
+    /// <summary>
+    /// Commits a batch; with a <paramref name="fence"/>, only while that lease is still held: the lease
+    /// row is read with a share lock in the same transaction, so no node can take the lease over
+    /// between the check and the commit.
+    /// </summary>
+    /// <exception cref="PartitionFencedException">The lease is held by another node now; nothing was written.</exception>
+    public void Commit(IReadOnlyList<WriteOp> writes, LeaseFence? fence)
     {
         ArgumentNullException.ThrowIfNull(writes);
         if (writes.Count == 0)
@@ -65,6 +73,11 @@ public sealed class PostgresStore : IKeyValueStore
         var (puts, deletes) = FinalWrites(writes);
         using var connection = _dataSource.OpenConnection();
         using var transaction = connection.BeginTransaction();
+        if (fence is not null)
+        {
+            CheckFence(connection, transaction, fence);
+        }
+
         if (deletes.Count > 0)
         {
             using var delete = new NpgsqlCommand(
@@ -89,6 +102,22 @@ public sealed class PostgresStore : IKeyValueStore
 
         transaction.Commit();
     }
+
+    private static void CheckFence(NpgsqlConnection connection, NpgsqlTransaction transaction, LeaseFence fence)
+    {
+        using var check = new NpgsqlCommand("SELECT owner, epoch FROM keel_leases WHERE partition = $1 FOR SHARE", connection, transaction);
+        check.Parameters.Add(new NpgsqlParameter<int> { TypedValue = fence.Partition });
+        using var reader = check.ExecuteReader();
+        var (owner, epoch) = reader.Read() ? (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1)) : (null, -1L);
+        if (owner != fence.Node || epoch != fence.Epoch)
+        {
+            throw new PartitionFencedException(
+                $"the lease of partition {fence.Partition} is held by {owner ?? "nobody"} at epoch {epoch}, not by {fence.Node} at epoch {fence.Epoch}");
+        }
+    }
+
+    /// <summary>The data source, for the cluster's lease table on the same database.</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
 
     /// <summary>
     /// The last write per key, split into puts and deletes: a batch may write one key twice (put then

@@ -63,6 +63,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _timers = new TimerWindow(store, stateMachine.Map.RangeStart(partition), time, options.TimerWindow, key => Enqueue(new PartitionCommand.TimerFired(key)));
     }
 
+    /// <summary>Which partition this processor serves.</summary>
+    public int Partition => _partition;
+
     /// <summary>Batches committed so far (one fsync each).</summary>
     public long Batches { get; private set; }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Keel.Server.Admin;
+using Keel.Server.Cluster;
 using Keel.Server.Identity;
 using Keel.Server.Ingress;
 using Keel.Server.Invoker;
@@ -23,6 +24,7 @@ public sealed class KeelServerHost : IAsyncDisposable
     private readonly QueryEngine _queries;
     private int _disposed;
     private TimeSpan _storageOpenedIn;
+    private ClusterHandle? _cluster;
 
     private KeelServerHost(ServerSettings settings, WebApplication app, KeelRuntime runtime, HttpInvoker invoker, QueryEngine queries)
     {
@@ -140,7 +142,7 @@ public sealed class KeelServerHost : IAsyncDisposable
             MaxProtocolVersion = settings.EnableProtocolV7 ? 7 : 6,
             CompletionRetention = settings.DefaultRetention,
             DefaultJournalRetention = settings.DefaultJournalRetention,
-            Processor = new Partitions.ProcessorOptions { CleanupInterval = settings.CleanupInterval },
+            Processor = ClusterHandle.ProcessorOptions(settings),
         }, schema, invoker, clock, app.Services.GetRequiredService<ILoggerFactory>());
         invoker.Sink = runtime;
 
@@ -157,6 +159,7 @@ public sealed class KeelServerHost : IAsyncDisposable
             app.Lifetime.StopApplication();
         };
         app.UseRuntimeErrorMapping();
+        var cluster = server._cluster = ClusterHandle.Map(app, settings, runtime);
 
         IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime);
         AdminEndpoints.Map(app, settings, schema, new DiscoveryClient() { Signer = signer }, runtime);
@@ -167,15 +170,17 @@ public sealed class KeelServerHost : IAsyncDisposable
         {
             var (store, openedIn) = await storeOpening.ConfigureAwait(false);
             server._storageOpenedIn = openedIn;
-            await runtime.StartAsync(store).ConfigureAwait(false);
+            await cluster.StartAsync(store, runtime, settings, app.Logger).ConfigureAwait(false);
         }
         catch (StorageUnavailableException e)
         {
+            await cluster.DisposeAsync().ConfigureAwait(false);
             await DisposeQuietly(app, queries, invoker).ConfigureAwait(false);
             throw new KeelServerStartException(e.Message, e);
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
         {
+            await cluster.DisposeAsync().ConfigureAwait(false);
             await DisposeQuietly(app, queries, invoker).ConfigureAwait(false);
             throw new KeelServerStartException($"cannot start on {StorageOpener.Describe(settings)}: {e.Message}", e);
         }
@@ -187,6 +192,7 @@ public sealed class KeelServerHost : IAsyncDisposable
         }
         catch (IOException e)
         {
+            await cluster.DisposeAsync().ConfigureAwait(false);
             await runtime.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await DisposeQuietly(app, queries, invoker).ConfigureAwait(false);
             throw new KeelServerStartException($"cannot listen on {settings.BindAddress}:{settings.IngressPort}/{settings.AdminPort}: {e.Message}", e);
@@ -204,6 +210,11 @@ public sealed class KeelServerHost : IAsyncDisposable
         }
 
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _runtime.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await DisposeQuietly(_app, _queries, _invoker).ConfigureAwait(false);
     }

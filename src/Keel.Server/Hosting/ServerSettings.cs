@@ -34,6 +34,15 @@ public sealed record ServerSettings
     /// <summary>The PostgreSQL connection string (Npgsql format) when <see cref="Storage"/> is PostgreSQL.</summary>
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>This node's name in a cluster (PostgreSQL storage); default: the advertised host and ingress port.</summary>
+    public string? NodeName { get; init; }
+
+    /// <summary>How long a node's partition leases last without renewal (PostgreSQL storage): a dead node's partitions move within it.</summary>
+    public TimeSpan LeaseTime { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>The host other nodes reach this one at (forwarded requests, hand-overs); default: the bind address, or the machine name when binding all interfaces.</summary>
+    public string? AdvertisedHost { get; init; }
+
     private static readonly (string Flag, string Env, string Json)[] Names =
     [
         ("--data-dir", "KEEL_DATA_DIR", "dataDir"),
@@ -48,6 +57,9 @@ public sealed record ServerSettings
         ("--request-identity-private-key-pem-file", "KEEL_REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE", "requestIdentityPrivateKeyPemFile"),
         ("--storage", "KEEL_STORAGE", "storage"),
         ("--postgres", "KEEL_POSTGRES", "postgres"),
+        ("--node-name", "KEEL_NODE_NAME", "nodeName"),
+        ("--lease-time", "KEEL_LEASE_TIME", "leaseTime"),
+        ("--advertised-host", "KEEL_ADVERTISED_HOST", "advertisedHost"),
     ];
 
     /// <exception cref="ArgumentException">An unknown flag or a malformed value, with a message for the user.</exception>
@@ -104,6 +116,9 @@ public sealed record ServerSettings
         {
             Storage = storage,
             PostgresConnectionString = postgres,
+            NodeName = values.TryGetValue("nodeName", out var nodeName) && !string.IsNullOrWhiteSpace(nodeName) ? nodeName.Trim() : null,
+            LeaseTime = Duration(values, "leaseTime", defaults.LeaseTime),
+            AdvertisedHost = values.TryGetValue("advertisedHost", out var advertised) && !string.IsNullOrWhiteSpace(advertised) ? advertised.Trim() : null,
             DataDirectory = values.GetValueOrDefault("dataDir", defaults.DataDirectory),
             IngressPort = Int(values, "ingressPort", defaults.IngressPort),
             AdminPort = Int(values, "adminPort", defaults.AdminPort),

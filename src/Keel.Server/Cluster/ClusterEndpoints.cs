@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using Keel.Server.Admin;
+using Keel.Server.Hosting;
+
+namespace Keel.Server.Cluster;
+
+/// <summary>
+/// The cluster on the admin port: <c>GET /cluster</c> (nodes, partitions, owners, epochs, queue
+/// depths) for operators, and the internal hand-over endpoint other nodes deliver outbox entries to.
+/// On the embedded storage the "cluster" is this one node serving every partition.
+/// </summary>
+internal static class ClusterEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app, ServerSettings settings, KeelRuntime runtime, ClusterHandle cluster)
+    {
+        var host = $"*:{settings.AdminPort}";
+        app.MapGet("/cluster", () => Results.Text(Describe(settings, runtime, cluster.Node).ToJsonString(), "application/json")).RequireHost(host);
+        app.MapPost("/internal/v1/partitions/{partition:int}/handovers", async (int partition, HttpRequest request) =>
+        {
+            if (partition < 0 || partition >= runtime.PartitionCount)
+            {
+                return AdminEndpoints.Error(404, $"There is no partition {partition}.");
+            }
+
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            List<Partitions.PartitionCommand> commands;
+            try
+            {
+                commands = HandOverCodec.Decode(body.ToArray());
+            }
+            catch (FormatException e)
+            {
+                return AdminEndpoints.Error(400, $"Malformed hand-over: {e.Message}");
+            }
+
+            foreach (var command in commands)
+            {
+                if (!runtime.TryDeliver(partition, command))
+                {
+                    return AdminEndpoints.Error(409, $"Partition {partition} is not served by this node.");
+                }
+            }
+
+            return Results.NoContent();
+        }).RequireHost(host);
+    }
+
+    private static JsonObject Describe(ServerSettings settings, KeelRuntime runtime, ClusterNode? node)
+    {
+        var local = runtime.Partitions.ToDictionary(p => p.Partition);
+        if (node?.View is not { } view)
+        {
+            var self = settings.NodeName ?? "local";
+            return new JsonObject
+            {
+                ["node"] = self,
+                ["storage"] = "rocksdb",
+                ["nodes"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = self,
+                    ["alive"] = true,
+                    ["partitions"] = new JsonArray([.. runtime.LocalPartitions.Select(p => (JsonNode)p)]),
+                }),
+                ["partitions"] = new JsonArray([.. runtime.LocalPartitions.Select(p => (JsonNode)Partition(p, self, 0, null, local))]),
+            };
+        }
+
+        return new JsonObject
+        {
+            ["node"] = node.Name,
+            ["storage"] = "postgres",
+            ["lease_time"] = Ingress.Durations.Format(node.LeaseTime),
+            ["nodes"] = new JsonArray([.. view.Members.Select(m => (JsonNode)new JsonObject
+            {
+                ["name"] = m.Node,
+                ["ingress_url"] = m.IngressUrl.ToString(),
+                ["admin_url"] = m.AdminUrl.ToString(),
+                ["alive"] = view.Now - m.HeartbeatAt <= node.LeaseTime,
+                ["heartbeat_age_ms"] = (long)(view.Now - m.HeartbeatAt).TotalMilliseconds,
+                ["started_at"] = m.StartedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                ["partitions"] = new JsonArray([.. view.Leases.Where(l => l.Owner == m.Node && l.ExpiresAt > view.Now).Select(l => (JsonNode)l.Partition)]),
+            })]),
+            ["partitions"] = new JsonArray([.. view.Leases.Select(l => (JsonNode)Partition(
+                l.Partition, l.Owner, l.Epoch, l.Owner is null ? null : (long)(l.ExpiresAt - view.Now).TotalMilliseconds, local))]),
+        };
+    }
+
+    private static JsonObject Partition(int partition, string? owner, long epoch, long? expiresInMs, Dictionary<int, Partitions.PartitionProcessor> local) => new()
+    {
+        ["partition"] = partition,
+        ["owner"] = owner,
+        ["epoch"] = epoch,
+        ["lease_expires_in_ms"] = expiresInMs,
+        // Only the node serving a partition knows its backlog.
+        ["queue_depth"] = local.TryGetValue(partition, out var processor) ? processor.QueueDepth : null,
+    };
+}

@@ -1,0 +1,72 @@
+using Keel.Server.Hosting;
+using Keel.Server.Postgres;
+using Keel.Server.Storage;
+
+namespace Keel.Server.Cluster;
+
+/// <summary>
+/// This node's cluster membership: on PostgreSQL storage the node serves the partitions it leases,
+/// forwards requests for the others and hands outbox entries over to their nodes; on the embedded
+/// storage (no <see cref="Node"/>) it serves every partition itself. The HTTP pipeline is built
+/// before storage opens, so it holds this handle and the node joins once storage is open.
+/// </summary>
+internal sealed class ClusterHandle : IAsyncDisposable
+{
+    private static readonly TimeSpan Redelivery = TimeSpan.FromSeconds(5);
+    private readonly HttpClient _forwarding = new(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
+    {
+        // Forwarded calls wait for their invocation's result like direct ones: no timeout of our own.
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    private HandOverSender? _sender;
+
+    public ClusterNode? Node { get; private set; }
+
+    /// <summary>Processor settings for this storage: in a cluster, unacknowledged hand-overs are sent again every few seconds.</summary>
+    public static Partitions.ProcessorOptions ProcessorOptions(ServerSettings settings) => new()
+    {
+        CleanupInterval = settings.CleanupInterval,
+        OutboxRedeliveryInterval = settings.Storage == StorageKind.Postgres ? Redelivery : null,
+    };
+
+    /// <summary>Adds request forwarding and the cluster endpoints to the pipeline.</summary>
+    public static ClusterHandle Map(WebApplication app, ServerSettings settings, KeelRuntime runtime)
+    {
+        var handle = new ClusterHandle();
+        app.UseClusterForwarding(handle, settings.IngressPort, handle._forwarding);
+        ClusterEndpoints.Map(app, settings, runtime, handle);
+        return handle;
+    }
+
+    /// <summary>Starts the runtime on the opened store: every partition on the embedded storage, the leased ones in a cluster.</summary>
+    public async Task StartAsync(IKeyValueStore store, KeelRuntime runtime, ServerSettings settings, ILogger logger)
+    {
+        if (store is not PostgresStore postgres)
+        {
+            await runtime.StartAsync(store).ConfigureAwait(false);
+            return;
+        }
+
+        runtime.StartServingNone(store);
+        var host = settings.AdvertisedHost ?? (settings.BindAddress is "0.0.0.0" or "::" ? Environment.MachineName : settings.BindAddress);
+        var node = new ClusterNode(postgres, runtime, settings.NodeName ?? $"{host}:{settings.IngressPort}",
+            new Uri($"http://{host}:{settings.IngressPort}/"), new Uri($"http://{host}:{settings.AdminPort}/"), settings.LeaseTime, logger);
+        _sender = new HandOverSender(node, logger);
+        runtime.RemoteRoute = _sender.Send;
+        Node = node;
+        await node.StartAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Leaves the cluster (partitions stop here, leases go back); call after the HTTP server stopped taking requests.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Node is not null)
+        {
+            await Node.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _sender?.Dispose();
+        _forwarding.Dispose();
+    }
+}

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using Keel.Server.Postgres;
+
+namespace Keel.Server.Cluster;
+
+/// <summary>
+/// This node's part in a cluster on one PostgreSQL database: a loop that, every second, records the
+/// node as alive, renews its leases, stops serving partitions whose lease another node took, and
+/// gives back or takes leases so they stay spread evenly (<see cref="LeaseBalance"/>). A partition
+/// is served here only under a lease; its commits are fenced by the lease's epoch. When the database
+/// cannot be reached for most of a lease time, the node stops serving everything (it cannot prove
+/// it still holds anything). A clean stop gives every lease back at once.
+/// </summary>
+internal sealed partial class ClusterNode : IAsyncDisposable
+{
+    private static readonly TimeSpan Round = TimeSpan.FromSeconds(1);
+    private readonly PostgresStore _store;
+    private readonly LeaseTable _leases;
+    private readonly KeelRuntime _runtime;
+    private readonly ILogger _logger;
+    private readonly Dictionary<int, long> _epochs = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Stopwatch _sinceRenewal = Stopwatch.StartNew();
+    private volatile ClusterView? _view;
+    private Task? _loop;
+
+    public ClusterNode(PostgresStore store, KeelRuntime runtime, string name, Uri ingressUrl, Uri adminUrl, TimeSpan leaseTime, ILogger logger)
+    {
+        _store = store;
+        _leases = new LeaseTable(store);
+        _runtime = runtime;
+        Name = name;
+        IngressUrl = ingressUrl;
+        AdminUrl = adminUrl;
+        LeaseTime = leaseTime;
+        _logger = logger;
+    }
+
+    public string Name { get; }
+
+    public Uri IngressUrl { get; }
+
+    public Uri AdminUrl { get; }
+
+    public TimeSpan LeaseTime { get; }
+
+    /// <summary>The leases and members as last read (refreshed every round).</summary>
+    public ClusterView? View => _view;
+
+    /// <summary>Joins: gives back leases a previous run under this name still held, takes its share, and starts the loop.</summary>
+    public async Task StartAsync()
+    {
+        _leases.EnsurePartitions(_runtime.PartitionCount);
+        _leases.Leave(Name);
+        await RunRoundAsync().ConfigureAwait(false);
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>The node serving a partition now, if any lease holder is alive; null when it is served nowhere.</summary>
+    public ClusterMember? OwnerOf(int partition)
+    {
+        var view = _view;
+        if (view?.Leases.FirstOrDefault(l => l.Partition == partition) is not { Owner: { } owner })
+        {
+            return null;
+        }
+
+        return view.Members.FirstOrDefault(m => m.Node == owner);
+    }
+
+    /// <summary>Reads the leases again (after a forward found the owner moved).</summary>
+    public void Refresh() => _view = _leases.Read();
+
+    private async Task LoopAsync()
+    {
+        using var timer = new PeriodicTimer(Round);
+        while (await WaitAsync(timer).ConfigureAwait(false))
+        {
+            try
+            {
+                await RunRoundAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The loop must go on through database outages; they are logged and bounded by the lease time.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogRoundFailed(_logger, e, Name);
+                if (_sinceRenewal.Elapsed > LeaseTime * 0.75)
+                {
+                    LogSelfFenced(_logger, Name, _sinceRenewal.Elapsed.TotalSeconds);
+                    await StopServingAsync(_runtime.LocalPartitions).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task<bool> WaitAsync(PeriodicTimer timer)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task RunRoundAsync()
+    {
+        _leases.Heartbeat(Name, IngressUrl, AdminUrl);
+        var held = _leases.Renew(Name, LeaseTime);
+        _sinceRenewal.Restart();
+
+        // Served here but no longer ours (taken over while this node was slow): stop serving them.
+        var lost = _runtime.LocalPartitions.Where(p => !held.Any(l => l.Partition == p && _epochs.GetValueOrDefault(p) == l.Epoch)).ToList();
+        await StopServingAsync(lost).ConfigureAwait(false);
+
+        // Ours in the database but not served (a partition stopped here after a failure): give them back.
+        foreach (var stray in held.Where(l => !_runtime.LocalPartitions.Contains(l.Partition)))
+        {
+            _leases.Release(Name, stray.Partition);
+        }
+
+        var view = _leases.Read();
+        _view = view;
+        var decision = LeaseBalance.Decide(view, Name, LeaseTime);
+        var changed = false;
+        if (decision.Release is { } release)
+        {
+            await StopServingAsync([release]).ConfigureAwait(false);
+            _leases.Release(Name, release);
+            LogReleased(_logger, Name, release);
+            changed = true;
+        }
+
+        for (var i = 0; i < decision.Acquire; i++)
+        {
+            if (_leases.TryAcquire(Name, LeaseTime) is not { } lease)
+            {
+                break;
+            }
+
+            _epochs[lease.Partition] = lease.Epoch;
+            _runtime.Acquire(lease.Partition, new FencedPartitionStore(_store, new LeaseFence(lease.Partition, Name, lease.Epoch)));
+            LogAcquired(_logger, Name, lease.Partition, lease.Epoch);
+            changed = true;
+        }
+
+        if (changed)
+        {
+            _view = _leases.Read();
+        }
+    }
+
+    private async Task StopServingAsync(IReadOnlyList<int> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            await _runtime.ReleaseAsync(partition).ConfigureAwait(false);
+            _epochs.Remove(partition);
+            LogStopped(_logger, Name, partition);
+        }
+    }
+
+    /// <summary>A clean stop: the partitions stop here first, then their leases go back so others take them at once.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        await StopServingAsync(_runtime.LocalPartitions).ConfigureAwait(false);
+        try
+        {
+            _leases.Leave(Name);
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            LogLeaveFailed(_logger, e, Name);
+        }
+
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} serves partition {Partition} (lease epoch {Epoch})")]
+    private static partial void LogAcquired(ILogger logger, string node, int partition, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} gives partition {Partition} back to spread the leases")]
+    private static partial void LogReleased(ILogger logger, string node, int partition);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} stopped serving partition {Partition}")]
+    private static partial void LogStopped(ILogger logger, string node, int partition);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} could not renew its leases")]
+    private static partial void LogRoundFailed(ILogger logger, Exception error, string node);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Node {Node} has not renewed its leases for {Seconds:F1} s: it stops serving its partitions until it can")]
+    private static partial void LogSelfFenced(ILogger logger, string node, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} could not give its leases back on stopping; they expire instead")]
+    private static partial void LogLeaveFailed(ILogger logger, Exception error, string node);
+}

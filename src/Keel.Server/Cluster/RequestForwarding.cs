@@ -1,0 +1,100 @@
+using Keel.Server.Partitions;
+
+namespace Keel.Server.Cluster;
+
+/// <summary>
+/// Any node answers: a request for a partition served by another node is sent on to that node (its
+/// ingress or admin port, whichever the request came in on) and its answer passed back unchanged.
+/// The body is buffered so it can be sent again; a forwarded request is never forwarded a second
+/// time (the owner that moved meanwhile answers 503 and the client retries).
+/// </summary>
+internal static class RequestForwarding
+{
+    public const string ForwardedHeader = "x-keel-forwarded-by";
+
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer",
+    };
+
+    public static void UseClusterForwarding(this WebApplication app, ClusterHandle cluster, int ingressPort, HttpClient client) => app.Use(async (http, next) =>
+    {
+        if (cluster.Node is not { } node || http.Request.Headers.ContainsKey(ForwardedHeader))
+        {
+            await next(http).ConfigureAwait(false);
+            return;
+        }
+
+        http.Request.EnableBuffering();
+        try
+        {
+            await next(http).ConfigureAwait(false);
+        }
+        catch (PartitionNotOwnedException e) when (!http.Response.HasStarted)
+        {
+            var owner = node.OwnerOf(e.Partition);
+            if (owner is null || owner.Node == node.Name)
+            {
+                node.Refresh();
+                owner = node.OwnerOf(e.Partition);
+            }
+
+            if (owner is null || owner.Node == node.Name)
+            {
+                throw;
+            }
+
+            var target = http.Connection.LocalPort == ingressPort ? owner.IngressUrl : owner.AdminUrl;
+            await ForwardAsync(http, target, client, node.Name, e.Partition).ConfigureAwait(false);
+        }
+    });
+
+    private static async Task ForwardAsync(HttpContext http, Uri owner, HttpClient client, string self, int partition)
+    {
+        var request = http.Request;
+        using var forward = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(owner, request.Path.Value + request.QueryString.Value));
+        request.Body.Position = 0;
+        if (request.ContentLength > 0 || request.Headers.ContainsKey("Transfer-Encoding"))
+        {
+            forward.Content = new StreamContent(request.Body);
+        }
+
+        foreach (var (name, values) in request.Headers)
+        {
+            if (HopByHop.Contains(name))
+            {
+                continue;
+            }
+
+            if (!forward.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            {
+                forward.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        forward.Headers.TryAddWithoutValidation(ForwardedHeader, self);
+        HttpResponseMessage answer;
+        try
+        {
+            answer = await client.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new PartitionUnavailableException(partition, $"its node could not be reached ({e.Message})", e);
+        }
+
+        using (answer)
+        {
+            http.Response.StatusCode = (int)answer.StatusCode;
+            foreach (var (name, values) in answer.Headers.Concat(answer.Content.Headers))
+            {
+                if (!HopByHop.Contains(name))
+                {
+                    http.Response.Headers[name] = values.ToArray();
+                }
+            }
+
+            await answer.Content.CopyToAsync(http.Response.Body, http.RequestAborted).ConfigureAwait(false);
+        }
+    }
+}

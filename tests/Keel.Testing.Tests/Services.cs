@@ -1,0 +1,58 @@
+using Keel.Sdk;
+
+namespace Keel.Testing.Tests;
+
+/// <summary>Sleeps one day durably, then answers.</summary>
+[Workflow]
+public sealed class Hibernate
+{
+    [Handler]
+    public async Task<string> Run(IWorkflowContext ctx, string name)
+    {
+        await ctx.SleepAsync(TimeSpan.FromDays(1));
+        return $"{name} woke up";
+    }
+}
+
+/// <summary>Keeps notes per key; a note can be posted later by a delayed send.</summary>
+[VirtualObject]
+public sealed class Notebook
+{
+    private static readonly StateKey<List<string>> Notes = new("notes");
+
+    [Handler]
+    public async Task Write(IObjectContext ctx, string note)
+    {
+        var notes = await ctx.GetAsync(Notes, []);
+        notes.Add(note);
+        ctx.Set(Notes, notes);
+    }
+
+    [Handler, Shared]
+    public async Task<List<string>> Read(ISharedObjectContext ctx) => await ctx.GetAsync(Notes, []);
+}
+
+[Service]
+public sealed class Grumpy
+{
+    [Handler]
+    public Task<string> Greet(IContext ctx, string name) => throw new TerminalException($"go away, {name}", 418);
+}
+
+/// <summary>Sleeps in steps and records the durable clock after each, to see that skipped time is seen by handlers.</summary>
+[Workflow]
+public sealed class Stepper
+{
+    [Handler]
+    public async Task<List<DateTimeOffset>> Run(IWorkflowContext ctx, int steps)
+    {
+        var seen = new List<DateTimeOffset> { await ctx.NowAsync() };
+        for (var i = 0; i < steps; i++)
+        {
+            await ctx.SleepAsync(TimeSpan.FromHours(1));
+            seen.Add(await ctx.NowAsync());
+        }
+
+        return seen;
+    }
+}

@@ -34,6 +34,21 @@ public sealed class EnvironmentTests
     }
 
     [Fact]
+    public async Task A_retryable_failure_is_retried_after_its_backoff_until_the_handler_succeeds()
+    {
+        await using var env = await KeelTestEnvironment.StartAsync(new KeelTestEnvironmentOptions
+        {
+            ConfigureKeel = k => k.AddService<Flaky>(),
+            ConfigureServices = services => services.AddSingleton<AttemptCounter>(),
+        });
+
+        var greeting = await env.Client.Service<FlakyIngressClient>().GreetAsync("Eve").WaitAsync(Patience);
+
+        Assert.Equal("hello Eve", greeting);
+        Assert.Equal(3, env.Services.GetRequiredService<AttemptCounter>().Count);
+    }
+
+    [Fact]
     public async Task Disposing_deletes_the_data_directory_and_frees_the_ports()
     {
         var env = await KeelTestEnvironment.StartAsync(k => k.AddService<Notebook>());

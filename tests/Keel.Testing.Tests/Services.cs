@@ -56,3 +56,22 @@ public sealed class Stepper
         return seen;
     }
 }
+
+/// <summary>Counts the attempts of <see cref="Flaky"/> (a singleton the test reads).</summary>
+public sealed class AttemptCounter
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public int Next() => Interlocked.Increment(ref _count);
+}
+
+/// <summary>Fails with a retryable error twice, then answers: the server retries it after a backoff.</summary>
+[Service]
+public sealed class Flaky(AttemptCounter attempts)
+{
+    [Handler]
+    public Task<string> Greet(IContext ctx, string name) =>
+        attempts.Next() < 3 ? throw new InvalidOperationException("not yet") : Task.FromResult($"hello {name}");
+}

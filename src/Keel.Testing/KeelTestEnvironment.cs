@@ -129,12 +129,25 @@ public sealed class KeelTestEnvironment : IAsyncDisposable
             return;
         }
 
-        await _skipper.DisposeAsync().ConfigureAwait(false);
-        _http.Dispose();
-        await _endpoint.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        await _endpoint.DisposeAsync().ConfigureAwait(false);
-        await _server.DisposeAsync().ConfigureAwait(false);
-        DeleteDirectory(DataDirectory);
+        // The server first: its attempts end with it, so none is left failing against a stopped endpoint.
+        try
+        {
+            await _skipper.DisposeAsync().ConfigureAwait(false);
+            _http.Dispose();
+            await _server.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            try
+            {
+                await _endpoint.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                await _endpoint.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                DeleteDirectory(DataDirectory);
+            }
+        }
     }
 
     private static async Task<KeelServerHost> StartServerAsync(KeelTestEnvironmentOptions options, KeelTestClock clock, string dataDirectory)

@@ -54,7 +54,7 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     /// or an attach / output request that waits). A completed result counts no more from the moment
     /// the partition delivers it, before the client has read it.
     /// </summary>
-    public bool IsAwaitingResult => _awaitedResults.Keys.Any(p => p.Completion is { Task.IsCompleted: false });
+    public bool IsAwaitingResult => _awaitedResults.Any(p => p.Key.Completion is { Task.IsCompleted: false });
 
     /// <summary>
     /// When the earliest durable timer (sleep, delayed send, retry backoff) is due, over all partitions,

@@ -75,3 +75,28 @@ public sealed class Flaky(AttemptCounter attempts)
     public Task<string> Greet(IContext ctx, string name) =>
         attempts.Next() < 3 ? throw new InvalidOperationException("not yet") : Task.FromResult($"hello {name}");
 }
+
+/// <summary>Sleeps for the given number of hours, then says how long.</summary>
+[Service]
+public sealed class Napper
+{
+    [Handler]
+    public async Task<string> Nap(IContext ctx, int hours)
+    {
+        await ctx.SleepAsync(TimeSpan.FromHours(hours));
+        return $"napped {hours}h";
+    }
+}
+
+/// <summary>Calls <see cref="Napper"/> (another invocation, possibly on another partition) and leaves a delayed note.</summary>
+[Workflow]
+public sealed class Errand
+{
+    [Handler]
+    public async Task<string> Run(IWorkflowContext ctx, string key)
+    {
+        ctx.Object<NotebookClient>(key).Send(TimeSpan.FromHours(2)).Write("two hours after the errand began");
+        var nap = await ctx.Service<NapperClient>().NapAsync(24);
+        return $"errand done after {nap}";
+    }
+}

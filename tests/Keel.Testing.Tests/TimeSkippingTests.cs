@@ -36,6 +36,17 @@ public sealed class TimeSkippingTests
     }
 
     [Fact]
+    public async Task Time_is_skipped_for_a_call_chain_and_for_delayed_sends_made_by_handlers()
+    {
+        await using var env = await KeelTestEnvironment.StartAsync(k => k.AddService<Errand>().AddService<Napper>().AddService<Notebook>());
+
+        var result = await env.Client.Workflow<ErrandIngressClient>("errand").RunAsync("errands").WaitAsync(Patience);
+
+        Assert.Equal("errand done after napped 24h", result);
+        Assert.Equal(["two hours after the errand began"], await env.Client.Object<NotebookIngressClient>("errands").ReadAsync());
+    }
+
+    [Fact]
     public async Task A_delayed_send_runs_once_its_hour_has_been_advanced_and_not_before()
     {
         await using var env = await ManualTime(k => k.AddService<Notebook>());

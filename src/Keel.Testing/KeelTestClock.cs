@@ -15,6 +15,7 @@ public sealed class KeelTestClock : TimeProvider
     private readonly SemaphoreSlim _moving = new(1, 1);
     private long _skippedTicks;
     private IRuntimeProbe? _runtime;
+    private bool _autoSkip;
 
     /// <summary>The time skipped so far (by <see cref="AdvanceAsync"/> and by automatic skipping).</summary>
     public TimeSpan Skipped => TimeSpan.FromTicks(Interlocked.Read(ref _skippedTicks));
@@ -24,7 +25,11 @@ public sealed class KeelTestClock : TimeProvider
     /// for a result (a call, or attach) and the runtime is idle: no command queued and no attempt
     /// running. Set from <see cref="KeelTestEnvironmentOptions.AutoSkipTime"/>; may be changed at any time.
     /// </summary>
-    public bool AutoSkip { get; set; }
+    public bool AutoSkip
+    {
+        get => Volatile.Read(ref _autoSkip);
+        set => Volatile.Write(ref _autoSkip, value);
+    }
 
     /// <summary>Now on the test clock: the real time plus <see cref="Skipped"/>.</summary>
     public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Skipped;
@@ -50,8 +55,8 @@ public sealed class KeelTestClock : TimeProvider
     }
 
     /// <summary>
-    /// Moves the clock forward by <paramref name="duration"/>, firing the durable timers due on the way in
-    /// their order: first it waits until the runtime is idle (work in flight settles before time moves),
+    /// Moves the clock to <paramref name="duration"/> past its time at the call, firing the durable timers
+    /// due on the way in their order: first it waits until the runtime is idle (work in flight settles before time moves),
     /// then it jumps from timer to timer, each time waiting until the runtime has processed what the
     /// timer started, and finally to the target time.
     /// </summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Keel.Protocol.Ids;
@@ -21,6 +22,7 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly PartitionMap _map;
+    private readonly ConcurrentDictionary<PendingRequest, byte> _awaitedResults = new();
     private IKeyValueStore? _store;
     private PartitionProcessor?[]? _processors;
     private volatile int[] _local = [];
@@ -65,6 +67,23 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     /// </summary>
     public Action<int, PartitionCommand>? RemoteRoute { get; set; }
 
+    /// <summary>Work in flight in the partitions (and in the invoker, when it is given the same counter).</summary>
+    public RuntimeActivity Activity { get; } = new();
+
+    /// <summary>
+    /// True while a client waits for the result of an invocation that has not completed yet (a call,
+    /// or an attach / output request that waits). A completed result counts no more from the moment
+    /// the partition delivers it, before the client has read it.
+    /// </summary>
+    public bool IsAwaitingResult => _awaitedResults.Any(p => p.Key.Completion is { Task.IsCompleted: false });
+
+    /// <summary>
+    /// When the earliest durable timer (sleep, delayed send, retry backoff) is due, over all partitions,
+    /// or null when there is none. Read from storage: meant for a quiet runtime (<see cref="Activity"/> idle).
+    /// </summary>
+    public DateTimeOffset? NextTimerDue() =>
+        (_processors ?? []).OfType<PartitionProcessor>().Select(p => p.NextTimerDue()).Where(d => d is not null).Min();
+
     /// <summary>Opens storage under the data directory, recovers, and resumes unfinished invocations and timers.</summary>
     public Task StartAsync(CancellationToken cancellationToken) => StartAsync(OpenStore(_options.DataDirectory));
 
@@ -107,7 +126,7 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
             }
 
             var processor = new PartitionProcessor(partition, partitionStore, new StateMachine(_schema, _options, partition), _schema, _invoker, _time,
-                Route, _loggers.CreateLogger("Keel.Partition"), _options.Processor);
+                Route, _loggers.CreateLogger("Keel.Partition"), _options.Processor, Activity);
             processor.Failed += OnPartitionFailed;
             Volatile.Write(ref processors[partition], processor);
             _local = [.. Enumerable.Range(0, processors.Length).Where(p => processors[p] is not null)];
@@ -320,11 +339,19 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     }
 
     /// <summary>Waits for the invocation's result; a caller that goes away cancels its waiter, which the partition then prunes.</summary>
-    private static async Task<InvocationResult> WaitForResult(PendingRequest pending, CancellationToken cancellationToken)
+    private async Task<InvocationResult> WaitForResult(PendingRequest pending, CancellationToken cancellationToken)
     {
         var completion = pending.Completion!;
-        using var registration = cancellationToken.Register(() => completion.TrySetCanceled(cancellationToken));
-        return await completion.Task.ConfigureAwait(false);
+        _awaitedResults.TryAdd(pending, 0);
+        try
+        {
+            using var registration = cancellationToken.Register(() => completion.TrySetCanceled(cancellationToken));
+            return await completion.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            _awaitedResults.TryRemove(pending, out _);
+        }
     }
 
     public async Task CompleteAwakeableAsync(AwakeableId awakeable, InvocationResult result, CancellationToken cancellationToken)

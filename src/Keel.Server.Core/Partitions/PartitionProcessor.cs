@@ -30,6 +30,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private readonly Waiters _waiters = new();
     private readonly FailureLog _failureLog;
     private readonly TimerWindow _timers;
+    private readonly RuntimeActivity _activity;
     private readonly HandOff<AppliedBatch> _toCommit = new(MaxInFlight);
     private readonly Lock _inFlightGate = new();
     private List<Overlay> _inFlight = [];
@@ -44,7 +45,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private volatile Exception? _failure;
 
     public PartitionProcessor(int partition, IKeyValueStore store, StateMachine stateMachine, ISchemaView schema, IInvoker invoker, TimeProvider time,
-        Action<int, PartitionCommand> route, ILogger? logger = null, ProcessorOptions? options = null)
+        Action<int, PartitionCommand> route, ILogger? logger = null, ProcessorOptions? options = null, RuntimeActivity? activity = null)
     {
         ArgumentNullException.ThrowIfNull(stateMachine);
         options ??= new ProcessorOptions();
@@ -55,6 +56,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _invoker = invoker;
         _time = time;
         _route = route;
+        _activity = activity ?? new RuntimeActivity();
         _logger = logger ?? NullLogger.Instance;
         _queue = new CommandQueue(options.QueueCapacity);
         _failureLog = new FailureLog(_logger, time);
@@ -74,6 +76,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
 
     /// <summary>Durable timers held in memory (those due within the timer window).</summary>
     public int TimersInMemory => _timers.Count;
+
+    /// <summary>When the partition's earliest durable timer is due (null: none); see <see cref="TimerWindow.NextDue"/>.</summary>
+    public DateTimeOffset? NextTimerDue() => _timers.NextDue();
 
     /// <summary>How often completed invocations past their retention are looked for.</summary>
     public TimeSpan CleanupInterval { get; }
@@ -113,6 +118,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             return;
         }
 
+        _activity.Begin();
         _queue.Add(command);
     }
 
@@ -125,7 +131,14 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             return true;
         }
 
-        return _queue.TryAddExternal(command);
+        _activity.Begin();
+        if (_queue.TryAddExternal(command))
+        {
+            return true;
+        }
+
+        _activity.End();
+        return false;
     }
 
     private void ApplyLoop()
@@ -155,8 +168,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 ApplyOne(tables, command, now, schema, actions);
             }
 
+            var applied = new AppliedBatch(tx.Batch, actions, replies, batch.Count);
             batch.Clear();
-            var applied = new AppliedBatch(tx.Batch, actions, replies);
             lock (_inFlightGate)
             {
                 _inFlight = [.. _inFlight, tx.Batch];
@@ -166,6 +179,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             {
                 // The commit side stopped (fatal failure or shutdown).
                 Refuse(applied, _failure ?? new PartitionUnavailableException(_partition, "the partition is stopping"));
+                _activity.End(applied.Commands);
                 return;
             }
         }
@@ -207,6 +221,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             if (_failure is { } failure)
             {
                 Refuse(batch, failure);
+                _activity.End(batch.Commands);
                 continue;
             }
 
@@ -220,6 +235,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             {
                 Stop(e);
                 Refuse(batch, _failure!);
+                _activity.End(batch.Commands);
                 continue;
             }
 
@@ -242,6 +258,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                     LogActionFailed(_logger, e, _partition, action.GetType().Name);
                 }
             }
+
+            // Last: what the actions started (routes, attempts, timers fired) has begun by now.
+            _activity.End(batch.Commands);
         }
     }
 
@@ -263,10 +282,13 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         }
 
         _queue.Close();
-        foreach (var command in _queue.Drain())
+        var drained = _queue.Drain();
+        foreach (var command in drained)
         {
             Refuse(command, failure);
         }
+
+        _activity.End(drained.Count);
 
         _waiters.FailAll(failure);
         Failed?.Invoke(_partition, failure);
@@ -395,7 +417,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     }
 
     /// <summary>A batch applied and waiting for its commit: its writes, the actions to run after, the requests to answer if it fails.</summary>
-    private sealed record AppliedBatch(Overlay Writes, List<PartitionAction> Actions, List<object> Replies);
+    private sealed record AppliedBatch(Overlay Writes, List<PartitionAction> Actions, List<object> Replies, int Commands);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} failed to apply {Command}; it left no writes")]
     private static partial void LogApplyFailed(ILogger logger, Exception error, int partition, string command);

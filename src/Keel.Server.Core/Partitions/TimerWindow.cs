@@ -39,6 +39,21 @@ internal sealed class TimerWindow : IDisposable
         get { lock (_gate) { return _due.Count; } }
     }
 
+    /// <summary>
+    /// When the earliest durable timer of the partition is due, read from storage (not only the
+    /// window), or null when it has none. Meant for a quiet partition: timers of batches not yet
+    /// committed are not seen.
+    /// </summary>
+    public DateTimeOffset? NextDue()
+    {
+        foreach (var (key, _) in _store.Scan(Table.Timers, Keys.TimerBound(_rangeStart, DateTimeOffset.UnixEpoch), Keys.TimerBound(_rangeStart, DateTimeOffset.MaxValue)))
+        {
+            return Keys.ParseTimer(key).At;
+        }
+
+        return null;
+    }
+
     public void Start()
     {
         lock (_gate)

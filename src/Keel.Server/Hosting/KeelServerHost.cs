@@ -44,6 +44,9 @@ public sealed class KeelServerHost : IAsyncDisposable
     /// <summary>Where the admin API answers (deployments, services, invocations, /query, /ui).</summary>
     public Uri AdminUrl => new($"http://{Settings.BindAddress}:{Settings.AdminPort}/");
 
+    /// <summary>The runtime core: what an embedding process (the test environment) observes, such as its activity and timers.</summary>
+    public KeelRuntime Runtime => _runtime;
+
     /// <summary>The cause when a partition failed and stopped the server; null while it runs.</summary>
     public Exception? Failure { get; private set; }
 
@@ -145,6 +148,7 @@ public sealed class KeelServerHost : IAsyncDisposable
             Processor = ClusterHandle.ProcessorOptions(settings),
         }, schema, invoker, clock, app.Services.GetRequiredService<ILoggerFactory>());
         invoker.Sink = runtime;
+        invoker.Activity = runtime.Activity;
 
         // SQL introspection reads a storage snapshot on its own threads, never inside a partition's loop.
         var queries = new QueryEngine(
@@ -161,7 +165,7 @@ public sealed class KeelServerHost : IAsyncDisposable
         app.UseRuntimeErrorMapping();
         var cluster = server._cluster = ClusterHandle.Map(app, settings, runtime);
 
-        IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime);
+        IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime, clock);
         AdminEndpoints.Map(app, settings, schema, new DiscoveryClient() { Signer = signer }, runtime);
         QueryEndpoints.Map(app, $"*:{settings.AdminPort}", queries);
         ConsoleEndpoints.Map(app, $"*:{settings.AdminPort}");

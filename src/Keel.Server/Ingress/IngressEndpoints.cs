@@ -14,15 +14,17 @@ public static partial class IngressEndpoints
 {
     private static readonly HashSet<string> DroppedHeaders = new(StringComparer.OrdinalIgnoreCase) { "connection", "host", "idempotency-key", "idempotency-expires" };
 
-    public static void Map(IEndpointRouteBuilder app, string host, SchemaRegistry schema, IRuntimeApi runtime)
+    /// <param name="time">The server's clock: a delayed send is due at its now plus the delay (a test clock moves both).</param>
+    public static void Map(IEndpointRouteBuilder app, string host, SchemaRegistry schema, IRuntimeApi runtime, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         app.MapGet("/restate/health", () => runtime.Failure is { } failure
             ? Results.Json(new JsonObject { ["code"] = 503, ["message"] = failure.Message }, statusCode: 503)
             : Results.Json(new JsonObject { ["services"] = new JsonArray([.. schema.Services.Select(s => (JsonNode)s.Name)]) })).RequireHost(host);
-        app.Map("/{**path}", (HttpContext http) => HandleAsync(http, schema, runtime)).RequireHost(host);
+        app.Map("/{**path}", (HttpContext http) => HandleAsync(http, schema, runtime, time)).RequireHost(host);
     }
 
-    private static async Task HandleAsync(HttpContext http, SchemaRegistry schema, IRuntimeApi runtime)
+    private static async Task HandleAsync(HttpContext http, SchemaRegistry schema, IRuntimeApi runtime, TimeProvider time)
     {
         var segments = http.Request.Path.Value!.Trim('/').Split('/').Select(Uri.UnescapeDataString).ToArray();
         var ct = http.RequestAborted;
@@ -89,7 +91,7 @@ public static partial class IngressEndpoints
                 return;
             }
 
-            executionTime = DateTimeOffset.UtcNow + delay;
+            executionTime = time.GetUtcNow() + delay;
         }
 
         using var body = new MemoryStream();

@@ -25,6 +25,9 @@ public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger, 
     /// <summary>Where effects go; set once the runtime exists (the runtime needs the invoker first).</summary>
     public IInvokerEffectSink? Sink { get; set; }
 
+    /// <summary>Counts running attempts as the runtime's work in flight (the runtime's own counter, set with <see cref="Sink"/>).</summary>
+    public RuntimeActivity Activity { get; set; } = new();
+
     /// <summary>Signs each attempt's request (request identity); unsigned by default.</summary>
     public Identity.RequestSigner Signer { get; init; } = Identity.RequestSigner.Unsigned;
 
@@ -39,6 +42,10 @@ public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger, 
         }
 
         _attempts[request.Id] = runner;
+
+        // Begun here, before the partition's batch ends; ended after the attempt reported its last effect.
+        var activity = Activity;
+        activity.Begin();
         _ = Task.Run(async () =>
         {
             Interlocked.Increment(ref _waiting);
@@ -61,6 +68,7 @@ public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger, 
             {
                 _slots.Release();
                 _attempts.TryRemove(KeyValuePair.Create(request.Id, runner));
+                activity.End();
             }
         });
     }

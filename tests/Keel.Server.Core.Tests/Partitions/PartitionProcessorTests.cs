@@ -15,10 +15,10 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
     private readonly RecordingInvoker _invoker = new();
     private PartitionProcessor? _processor;
 
-    private PartitionProcessor Start(ProcessorOptions? options = null)
+    private PartitionProcessor Start(ProcessorOptions? options = null, RuntimeActivity? activity = null)
     {
         var runtimeOptions = new RuntimeOptions { DataDirectory = "unused", Partitions = 1 };
-        _processor = new PartitionProcessor(0, _store, new StateMachine(_schema, runtimeOptions), _schema, _invoker, TimeProvider.System, (_, _) => { }, options: options);
+        _processor = new PartitionProcessor(0, _store, new StateMachine(_schema, runtimeOptions), _schema, _invoker, TimeProvider.System, (_, _) => { }, options: options, activity: activity);
         _processor.Start();
         return _processor;
     }
@@ -105,6 +105,42 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
 
         Assert.Equal(1, refused);
         _store.Release();
+    }
+
+    [Fact]
+    public async Task A_command_counts_as_work_in_flight_until_its_batch_is_durable_and_its_actions_ran()
+    {
+        var activity = new RuntimeActivity();
+        var processor = Start(activity: activity);
+        await activity.WhenIdleAsync().WaitAsync(Patience);
+        _store.Hold();
+        var (command, pending) = Send();
+        Assert.True(processor.TryEnqueueRequest(command));
+
+        await _store.Entered.Task.WaitAsync(Patience);
+        var idle = activity.WhenIdleAsync();
+        Assert.False(idle.IsCompleted);
+
+        _store.Release();
+        await idle.WaitAsync(Patience);
+        var accepted = (SubmitResult)await pending.Answer.Task.WaitAsync(Patience);
+        Assert.Contains(_invoker.Started, r => r.Id == accepted.Id);
+    }
+
+    [Fact]
+    public async Task Refused_requests_leave_no_work_counted()
+    {
+        var activity = new RuntimeActivity();
+        var processor = Start(new ProcessorOptions { QueueCapacity = 2 }, activity);
+        await activity.WhenIdleAsync().WaitAsync(Patience);
+        _store.Hold();
+        while (processor.TryEnqueueRequest(Send().Command))
+        {
+        }
+
+        _store.Release();
+        await activity.WhenIdleAsync().WaitAsync(Patience);
+        Assert.Equal(0, activity.InFlight);
     }
 
     public async ValueTask DisposeAsync()

@@ -6,10 +6,16 @@ namespace Keel.Server.Postgres;
 /// The server's tables in PostgreSQL, created and versioned by the server on start. Every runtime
 /// table of the storage seam is one key range of <c>keel_kv</c> (table number, key): the runtime's
 /// keys already carry their partition key in front, so a partition's rows are one index range.
+/// The schema registry's document (deployments, services, operator settings) is the one row of
+/// <c>keel_schema_registry</c>, so every node sees the same registrations.
 /// </summary>
 internal static class PostgresSchema
 {
-    /// <summary>The layout this build reads and writes; a database with a newer one is refused.</summary>
+    /// <summary>
+    /// The layout this build reads and writes; a database with a newer one is refused. Adding a table
+    /// that is created when missing (as <c>keel_schema_registry</c> was) keeps the layout: a database
+    /// created before gets the table on the next start and reads as before.
+    /// </summary>
     public const int Version = 1;
 
     private const string Create = """
@@ -21,6 +27,11 @@ internal static class PostgresSchema
             key bytea NOT NULL,
             value bytea NOT NULL,
             PRIMARY KEY (tbl, key)
+        );
+        CREATE TABLE IF NOT EXISTS keel_schema_registry (
+            id smallint PRIMARY KEY CHECK (id = 1),
+            version bigint NOT NULL,
+            document bytea NOT NULL
         );
         """;
 

@@ -21,6 +21,7 @@ public sealed partial class SchemaRegistry
     private readonly Lock _refreshGate = new();
     private readonly CancellationTokenSource _stopPolling = new();
     private readonly Task? _polling;
+    private readonly ILogger? _logger;
     private long _lastMissRefresh = long.MinValue / 2;
     private int _disposed;
 
@@ -136,6 +137,7 @@ public sealed partial class SchemaRegistry
     private async Task PollAsync(TimeSpan interval, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(interval);
+        var failing = false;
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
@@ -143,11 +145,22 @@ public sealed partial class SchemaRegistry
                 try
                 {
                     Refresh();
+                    if (failing)
+                    {
+                        failing = false;
+                        _logger?.LogInformation("Schema registry: the shared schema can be read again");
+                    }
                 }
 #pragma warning disable CA1031 // The poll must outlive any failure (database restarting, network): it serves the last document and tries again next tick.
-                catch (Exception)
+                catch (Exception e)
 #pragma warning restore CA1031
                 {
+                    // Logged once per outage, not once per tick.
+                    if (!failing)
+                    {
+                        failing = true;
+                        _logger?.LogWarning(e, "Schema registry: cannot read the shared schema; serving the last one read and retrying every {Interval} ms", interval.TotalMilliseconds);
+                    }
                 }
             }
         }

@@ -66,11 +66,15 @@ public sealed partial class SchemaRegistry : ISchemaView, IDisposable
     {
     }
 
-    /// <summary>A registry on <paramref name="store"/>, which it owns; a shared store is polled for changes every <paramref name="pollInterval"/> (500 ms by default).</summary>
-    public SchemaRegistry(ISchemaDocumentStore store, TimeSpan? pollInterval = null)
+    /// <summary>
+    /// A registry on <paramref name="store"/>, which it owns; a shared store is polled for changes every
+    /// <paramref name="pollInterval"/> (500 ms by default), and <paramref name="logger"/> hears when the poll cannot read it.
+    /// </summary>
+    public SchemaRegistry(ISchemaDocumentStore store, TimeSpan? pollInterval = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
+        _logger = logger;
         _current = Read(store.Load());
         if (_current.Document.Deployments.Any(d => !DeploymentIds.TryParse(d.Id, out _)))
         {

@@ -125,7 +125,7 @@ public sealed class KeelServerHost : IAsyncDisposable
         });
 
         // Created and disposed (its poll stopped) by the app's container, on every path that disposes the app.
-        builder.Services.AddSingleton(_ => SchemaRegistryOpener.Open(settings));
+        builder.Services.AddSingleton(services => SchemaRegistryOpener.Open(settings, services.GetRequiredService<ILogger<SchemaRegistry>>()));
         var app = builder.Build();
         var schema = app.Services.GetRequiredService<SchemaRegistry>();
         if (signer.PublicKey is { } publicKey)

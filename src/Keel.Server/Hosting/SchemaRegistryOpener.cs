@@ -13,7 +13,7 @@ internal static class SchemaRegistryOpener
     /// <c>schema.json</c> in the data directory, as it always was.
     /// </summary>
     /// <exception cref="KeelServerStartException">The database cannot be used.</exception>
-    public static SchemaRegistry Open(ServerSettings settings)
+    public static SchemaRegistry Open(ServerSettings settings, ILogger? logger = null)
     {
         if (settings.Storage != StorageKind.Postgres)
         {
@@ -25,7 +25,7 @@ internal static class SchemaRegistryOpener
         {
             store = PostgresSchemaDocumentStore.Open(settings.PostgresConnectionString!);
             ImportDataDirectory(store, settings.DataDirectory);
-            return new SchemaRegistry(store);
+            return new SchemaRegistry(store, logger: logger);
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException)
         {

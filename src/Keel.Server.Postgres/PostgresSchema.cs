@@ -6,12 +6,17 @@ namespace Keel.Server.Postgres;
 /// The server's tables in PostgreSQL, created and versioned by the server on start. Every runtime
 /// table of the storage seam is one key range of <c>keel_kv</c> (table number, key): the runtime's
 /// keys already carry their partition key in front, so a partition's rows are one index range.
-/// <c>keel_nodes</c> and <c>keel_leases</c> are the cluster's membership and partition leases (the
-/// tables were added within layout 1: creating them is harmless on a database that has them).
+/// <c>keel_nodes</c> and <c>keel_leases</c> are the cluster's membership and partition leases.
+/// The schema registry's document (deployments, services, operator settings) is the one row of
+/// <c>keel_schema_registry</c>, so every node sees the same registrations.
 /// </summary>
 internal static class PostgresSchema
 {
-    /// <summary>The layout this build reads and writes; a database with a newer one is refused.</summary>
+    /// <summary>
+    /// The layout this build reads and writes; a database with a newer one is refused. Adding a table
+    /// that is created when missing (as <c>keel_schema_registry</c> was) keeps the layout: a database
+    /// created before gets the table on the next start and reads as before.
+    /// </summary>
     public const int Version = 1;
 
     private const string Create = """
@@ -36,6 +41,11 @@ internal static class PostgresSchema
             owner text,
             epoch bigint NOT NULL DEFAULT 0,
             expires_at timestamptz NOT NULL DEFAULT 'epoch'
+        );
+        CREATE TABLE IF NOT EXISTS keel_schema_registry (
+            id smallint PRIMARY KEY CHECK (id = 1),
+            version bigint NOT NULL,
+            document bytea NOT NULL
         );
         """;
 

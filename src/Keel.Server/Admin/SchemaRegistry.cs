@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Keel.Protocol.Manifest;
 using Keel.Server.Contracts;
+using Keel.Server.Storage;
 
 namespace Keel.Server.Admin;
 
@@ -44,27 +45,55 @@ public enum ModifyOutcome
 /// <summary>
 /// Registered deployments, each with its own revision of the services it serves, and the active
 /// revision of every service (the one new invocations use: the highest revision of any deployment).
-/// Persisted as one JSON document in the data directory, written to a temp file, fsync'd, then
-/// renamed, so a crash leaves the old or the new version. A document is never changed, only
-/// replaced, so readers need no lock.
+/// Kept as one document in an <see cref="ISchemaDocumentStore"/>: <c>schema.json</c> in the data
+/// directory, or a row in the database that every node of a cluster shares. A document is never
+/// changed, only replaced, so readers need no lock and never wait for the store. Changes are
+/// computed from the latest stored version and saved only if nobody saved since (see
+/// <see cref="SchemaRegistry.Mutate{T}"/>); on a shared store, changes made by other nodes arrive by
+/// a poll of the version and, for a name not found, by a refresh before answering.
 /// </summary>
-public sealed class SchemaRegistry : ISchemaView
+public sealed partial class SchemaRegistry : ISchemaView, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-    private readonly string _path;
+    private readonly ISchemaDocumentStore _store;
+
+    /// <summary>One change at a time from this process; other processes are kept out by the store's compare-and-swap.</summary>
     private readonly Lock _gate = new();
-    private volatile SchemaDocument _document;
+    private volatile Current _current;
 
     public SchemaRegistry(string dataDirectory)
+        : this(new FileSchemaDocumentStore(dataDirectory))
     {
-        Directory.CreateDirectory(dataDirectory);
-        _path = Path.Combine(dataDirectory, "schema.json");
-        var loaded = File.Exists(_path) ? JsonSerializer.Deserialize<SchemaDocument>(File.ReadAllText(_path), Json) ?? new() : new();
-        _document = loaded.Revisions is null ? Upgrade(loaded) : loaded;
-        if (_document.Deployments.Any(d => !DeploymentIds.TryParse(d.Id, out _)))
+    }
+
+    /// <summary>
+    /// A registry on <paramref name="store"/>, which it owns; a shared store is polled for changes every
+    /// <paramref name="pollInterval"/> (500 ms by default), and <paramref name="logger"/> hears when the poll cannot read it.
+    /// </summary>
+    public SchemaRegistry(ISchemaDocumentStore store, TimeSpan? pollInterval = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        _logger = logger;
+        _current = Read(store.Load());
+        if (_current.Document.Deployments.Any(d => !DeploymentIds.TryParse(d.Id, out _)))
         {
-            Replace(RenameDeployments(_document));
+            Mutate(document => document.Deployments.Any(d => !DeploymentIds.TryParse(d.Id, out _)) ? (RenameDeployments(document), true) : (null, false));
         }
+
+        if (store.IsShared)
+        {
+            _polling = PollAsync(pollInterval ?? DefaultPollInterval, _stopPolling.Token);
+        }
+    }
+
+    /// <summary>A document and the store version it was read or saved as.</summary>
+    private sealed record Current(SchemaDocument Document, long Version);
+
+    private static Current Read(StoredDocument stored)
+    {
+        var loaded = stored.Content is null ? new SchemaDocument() : JsonSerializer.Deserialize<SchemaDocument>(stored.Content, Json) ?? new();
+        return new Current(loaded.Revisions is null ? Upgrade(loaded) : loaded, stored.Version);
     }
 
     public sealed record SchemaDocument
@@ -128,25 +157,32 @@ public sealed class SchemaRegistry : ISchemaView
         return old with { Revisions = revisions, Services = ActiveIndex(old.Deployments, revisions) };
     }
 
-    public IReadOnlyList<DeploymentInfo> Deployments => [.. _document.Deployments];
+    public IReadOnlyList<DeploymentInfo> Deployments => [.. _current.Document.Deployments];
 
     /// <summary>The active revision of every service, by name.</summary>
-    public IReadOnlyList<ServiceInfo> Services => [.. _document.Services.Values.OrderBy(s => s.Name, StringComparer.Ordinal)];
+    public IReadOnlyList<ServiceInfo> Services => [.. _current.Document.Services.Values.OrderBy(s => s.Name, StringComparer.Ordinal)];
 
     /// <summary>The services of one deployment as it registered them (a draining deployment keeps its older revisions).</summary>
-    public IReadOnlyList<ServiceInfo> ServicesOf(string deploymentId) => RevisionsOf(_document, deploymentId);
+    public IReadOnlyList<ServiceInfo> ServicesOf(string deploymentId) => RevisionsOf(_current.Document, deploymentId);
 
     private static List<ServiceInfo> RevisionsOf(SchemaDocument document, string deploymentId) =>
         document.Revisions!.TryGetValue(deploymentId, out var own) ? [.. own.Values.OrderBy(s => s.Name, StringComparer.Ordinal)] : [];
 
-    public bool TryGetService(string service, out ServiceInfo info) => new SchemaSnapshot(_document).TryGetService(service, out info);
+    // A name not found may have been registered on another node since the last poll: one refresh
+    // (rate-limited, see RefreshOnMiss) before answering that it does not exist.
+    public bool TryGetService(string service, out ServiceInfo info) =>
+        new SchemaSnapshot(_current.Document).TryGetService(service, out info)
+        || (RefreshOnMiss() && new SchemaSnapshot(_current.Document).TryGetService(service, out info));
 
     public bool TryGetHandler(string service, string handler, out ServiceInfo serviceInfo, out HandlerInfo handlerInfo) =>
-        new SchemaSnapshot(_document).TryGetHandler(service, handler, out serviceInfo, out handlerInfo);
+        new SchemaSnapshot(_current.Document).TryGetHandler(service, handler, out serviceInfo, out handlerInfo)
+        || (RefreshOnMiss() && new SchemaSnapshot(_current.Document).TryGetHandler(service, handler, out serviceInfo, out handlerInfo));
 
-    public bool TryGetDeployment(string deploymentId, out DeploymentInfo deployment) => new SchemaSnapshot(_document).TryGetDeployment(deploymentId, out deployment);
+    public bool TryGetDeployment(string deploymentId, out DeploymentInfo deployment) =>
+        new SchemaSnapshot(_current.Document).TryGetDeployment(deploymentId, out deployment)
+        || (RefreshOnMiss() && new SchemaSnapshot(_current.Document).TryGetDeployment(deploymentId, out deployment));
 
-    public ISchemaView Snapshot() => new SchemaSnapshot(_document);
+    public ISchemaView Snapshot() => new SchemaSnapshot(_current.Document);
 
     /// <summary>One version of the schema, unchanged while a partition applies a batch.</summary>
     private sealed class SchemaSnapshot(SchemaDocument document) : ISchemaView
@@ -173,7 +209,7 @@ public sealed class SchemaRegistry : ISchemaView
     /// The deployment registered at the same address: same host, port and path (the scheme and the
     /// additional headers do not count), the most recent one if there are several.
     /// </summary>
-    public DeploymentInfo? FindByAddress(Uri uri) => FindByAddress(_document, uri);
+    public DeploymentInfo? FindByAddress(Uri uri) => FindByAddress(_current.Document, uri);
 
     private static DeploymentInfo? FindByAddress(SchemaDocument document, Uri uri)
     {
@@ -184,9 +220,11 @@ public sealed class SchemaRegistry : ISchemaView
     }
 
     /// <summary>The deployment with this id and its own services, if it is registered.</summary>
-    public (DeploymentInfo Deployment, IReadOnlyList<ServiceInfo> Services)? GetDeployment(string deploymentId)
+    public (DeploymentInfo Deployment, IReadOnlyList<ServiceInfo> Services)? GetDeployment(string deploymentId) =>
+        GetDeployment(_current.Document, deploymentId) ?? (RefreshOnMiss() ? GetDeployment(_current.Document, deploymentId) : null);
+
+    private static (DeploymentInfo Deployment, IReadOnlyList<ServiceInfo> Services)? GetDeployment(SchemaDocument document, string deploymentId)
     {
-        var document = _document;
         var id = document.Aliases?.GetValueOrDefault(deploymentId) ?? deploymentId;
         var deployment = document.Deployments.FirstOrDefault(d => d.Id == id);
         return deployment is null ? null : (deployment, RevisionsOf(document, id));
@@ -206,13 +244,12 @@ public sealed class SchemaRegistry : ISchemaView
     {
         ArgumentNullException.ThrowIfNull(proposed);
         ArgumentNullException.ThrowIfNull(services);
-        lock (_gate)
+        return Mutate(current =>
         {
-            var current = _document;
             var existing = FindByAddress(current, proposed.Uri);
             if (existing is not null && !overwrite)
             {
-                return new Registration(RegistrationResult.Unchanged, existing, RevisionsOf(current, existing.Id));
+                return (null, new Registration(RegistrationResult.Unchanged, existing, RevisionsOf(current, existing.Id)));
             }
 
             var deployment = proposed with { Id = existing?.Id ?? proposed.Id };
@@ -234,13 +271,9 @@ public sealed class SchemaRegistry : ISchemaView
             var revisions = new Dictionary<string, Dictionary<string, ServiceInfo>>(current.Revisions!) { [deployment.Id] = own };
             List<DeploymentInfo> deployments = [.. current.Deployments.Where(d => d.Id != deployment.Id), deployment];
             var result = existing is null ? RegistrationResult.Created : RegistrationResult.Overwritten;
-            if (!dryRun)
-            {
-                Replace(new SchemaDocument { Deployments = deployments, Revisions = revisions, Services = ActiveIndex(deployments, revisions), Aliases = current.Aliases });
-            }
-
-            return new Registration(result, deployment, [.. own.Values.OrderBy(s => s.Name, StringComparer.Ordinal)]);
-        }
+            var next = dryRun ? null : new SchemaDocument { Deployments = deployments, Revisions = revisions, Services = ActiveIndex(deployments, revisions), Aliases = current.Aliases };
+            return (next, new Registration(result, deployment, [.. own.Values.OrderBy(s => s.Name, StringComparer.Ordinal)]));
+        });
     }
 
     /// <summary>
@@ -250,48 +283,48 @@ public sealed class SchemaRegistry : ISchemaView
     public ModifyOutcome Modify(string service, ServiceChanges changes, out ServiceInfo updated)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        lock (_gate)
+        (var outcome, updated) = Mutate<(ModifyOutcome, ServiceInfo)>(current =>
         {
-            var current = _document;
-            if (!current.Services.TryGetValue(service, out updated!))
+            if (!current.Services.TryGetValue(service, out var found))
             {
-                return ModifyOutcome.NotFound;
+                return (null, (ModifyOutcome.NotFound, null!));
             }
 
-            if (changes.WorkflowCompletionRetention is not null && updated.Type != ServiceType.Workflow)
+            if (changes.WorkflowCompletionRetention is not null && found.Type != ServiceType.Workflow)
             {
-                return ModifyOutcome.NotAWorkflow;
+                return (null, (ModifyOutcome.NotAWorkflow, found));
             }
 
             if (changes.IsEmpty)
             {
-                return ModifyOutcome.Modified;
+                return (null, (ModifyOutcome.Modified, found));
             }
 
-            updated = updated with
+            var changed = found with
             {
-                Public = changes.Public ?? updated.Public,
-                IdempotencyRetention = changes.IdempotencyRetention ?? updated.IdempotencyRetention,
-                WorkflowCompletionRetention = changes.WorkflowCompletionRetention ?? updated.WorkflowCompletionRetention,
-                JournalRetention = changes.JournalRetention ?? updated.JournalRetention,
-                InactivityTimeout = changes.InactivityTimeout ?? updated.InactivityTimeout,
-                AbortTimeout = changes.AbortTimeout ?? updated.AbortTimeout,
+                Public = changes.Public ?? found.Public,
+                IdempotencyRetention = changes.IdempotencyRetention ?? found.IdempotencyRetention,
+                WorkflowCompletionRetention = changes.WorkflowCompletionRetention ?? found.WorkflowCompletionRetention,
+                JournalRetention = changes.JournalRetention ?? found.JournalRetention,
+                InactivityTimeout = changes.InactivityTimeout ?? found.InactivityTimeout,
+                AbortTimeout = changes.AbortTimeout ?? found.AbortTimeout,
             };
             var revisions = new Dictionary<string, Dictionary<string, ServiceInfo>>(current.Revisions!);
-            if (revisions.TryGetValue(updated.DeploymentId, out var own))
+            if (revisions.TryGetValue(changed.DeploymentId, out var own))
             {
-                revisions[updated.DeploymentId] = new Dictionary<string, ServiceInfo>(own) { [service] = updated };
+                revisions[changed.DeploymentId] = new Dictionary<string, ServiceInfo>(own) { [service] = changed };
             }
 
-            Replace(new SchemaDocument
+            var next = new SchemaDocument
             {
                 Deployments = current.Deployments,
                 Revisions = revisions,
-                Services = new Dictionary<string, ServiceInfo>(current.Services) { [service] = updated },
+                Services = new Dictionary<string, ServiceInfo>(current.Services) { [service] = changed },
                 Aliases = current.Aliases,
-            });
-            return ModifyOutcome.Modified;
-        }
+            };
+            return (next, (ModifyOutcome.Modified, changed));
+        });
+        return outcome;
     }
 
     /// <summary>
@@ -301,21 +334,19 @@ public sealed class SchemaRegistry : ISchemaView
     /// </summary>
     public bool RemoveDeployment(string deploymentId)
     {
-        lock (_gate)
+        return Mutate(current =>
         {
-            var current = _document;
-            deploymentId = current.Aliases?.GetValueOrDefault(deploymentId) ?? deploymentId;
-            if (current.Deployments.All(d => d.Id != deploymentId))
+            var id = current.Aliases?.GetValueOrDefault(deploymentId) ?? deploymentId;
+            if (current.Deployments.All(d => d.Id != id))
             {
-                return false;
+                return (null, false);
             }
 
-            List<DeploymentInfo> deployments = [.. current.Deployments.Where(d => d.Id != deploymentId)];
+            List<DeploymentInfo> deployments = [.. current.Deployments.Where(d => d.Id != id)];
             var revisions = new Dictionary<string, Dictionary<string, ServiceInfo>>(current.Revisions!);
-            revisions.Remove(deploymentId);
-            Replace(new SchemaDocument { Deployments = deployments, Revisions = revisions, Services = ActiveIndex(deployments, revisions), Aliases = current.Aliases });
-            return true;
-        }
+            revisions.Remove(id);
+            return (new SchemaDocument { Deployments = deployments, Revisions = revisions, Services = ActiveIndex(deployments, revisions), Aliases = current.Aliases }, true);
+        });
     }
 
     /// <summary>For each service name, the highest revision any deployment serves (the later deployment on a tie).</summary>
@@ -339,19 +370,6 @@ public sealed class SchemaRegistry : ISchemaView
         }
 
         return active;
-    }
-
-    private void Replace(SchemaDocument next)
-    {
-        var temp = _path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(file, next, Json);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, _path, overwrite: true);
-        _document = next;
     }
 
     /// <summary>Turns a validated manifest into service entries (revision 0, no deployment yet), normalising handler kinds.</summary>

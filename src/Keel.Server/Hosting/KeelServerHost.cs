@@ -129,8 +129,10 @@ public sealed class KeelServerHost : IAsyncDisposable
             kestrel.Listen(address, settings.AdminPort);
         });
 
+        // Created and disposed (its poll stopped) by the app's container, on every path that disposes the app.
+        builder.Services.AddSingleton(services => SchemaRegistryOpener.Open(settings, services.GetRequiredService<ILogger<SchemaRegistry>>()));
         var app = builder.Build();
-        var schema = new SchemaRegistry(settings.DataDirectory);
+        var schema = app.Services.GetRequiredService<SchemaRegistry>();
         if (signer.PublicKey is { } publicKey)
         {
             app.Logger.LogInformation("Request identity: requests to deployments are signed; configure endpoints with the public key {PublicKey}", publicKey);

@@ -18,12 +18,23 @@ public abstract class KeelServerWithTsServices : IAsyncLifetime
     /// <summary>The server's options; a setup may start what they need first (a database).</summary>
     protected virtual Task<KeelServerOptions> ServerOptionsAsync() => Task.FromResult(new KeelServerOptions());
 
+    /// <summary>Starts the server the scenarios talk to (a cluster setup starts several and returns one).</summary>
+    protected virtual async Task<KeelServerProcess> StartServerAsync() => await KeelServerProcess.StartAsync(await ServerOptionsAsync());
+
+    /// <summary>Where the scenarios send ingress requests (in a cluster: another node than the admin one).</summary>
+    protected virtual Uri IngressUrl => Server.IngressUrl;
+
+    protected virtual Uri AdminUrl => Server.AdminUrl;
+
+    /// <summary>Everything the server (or every node) logged so far.</summary>
+    public virtual string ServerLogs() => ProcessLogs.Tail(Server.LogFile, int.MaxValue);
+
     public async Task InitializeAsync()
     {
-        Server = await KeelServerProcess.StartAsync(await ServerOptionsAsync());
+        Server = await StartServerAsync();
         Services = await NodeServicesProcess.StartAsync(RequestResponse);
-        Admin = new AdminClient(Server.AdminUrl);
-        Ingress = new IngressClient(Server.IngressUrl);
+        Admin = new AdminClient(AdminUrl);
+        Ingress = new IngressClient(IngressUrl);
         await Admin.RegisterDeploymentAsync(Services.Url, useHttp11: RequestResponse);
     }
 

@@ -106,7 +106,7 @@ public abstract class TsServicesScenarios<TSetup>(TSetup setup) : IClassFixture<
     {
         var key = NewKey();
         Assert.Equal(4, (await Ingress.CallAsync($"/Failing/{key}/failingCallWithEventualSuccess")).Json.GetInt32());
-        var log = string.Join(' ', ProcessLogs.Tail(setup.Server.LogFile, int.MaxValue).Split('\n').Select(l => l.Trim()));
+        var log = string.Join(' ', setup.ServerLogs().Split('\n').Select(l => l.Trim()));
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             Assert.Contains($"(Failing/{key}/failingCallWithEventualSuccess) attempt {attempt} failed: [500] Failed at attempt {attempt}", log, StringComparison.Ordinal);
@@ -175,3 +175,6 @@ public sealed class TsServicesOnKeelServer(BidiStreamSetup setup) : TsServicesSc
 public sealed class TsServicesOnKeelServerRequestResponse(RequestResponseSetup setup) : TsServicesScenarios<RequestResponseSetup>(setup);
 
 public sealed class TsServicesOnKeelServerOnPostgres(PostgresStorageSetup setup) : TsServicesScenarios<PostgresStorageSetup>(setup);
+
+/// <summary>Three Keel nodes on one PostgreSQL database: requests enter at one node, registrations at another.</summary>
+public sealed class TsServicesOnThreeNodeCluster(ThreeNodeClusterSetup setup) : TsServicesScenarios<ThreeNodeClusterSetup>(setup);

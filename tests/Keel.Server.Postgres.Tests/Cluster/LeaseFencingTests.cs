@@ -1,0 +1,70 @@
+using Keel.Server.Storage;
+using Keel.TestSupport;
+
+namespace Keel.Server.Postgres.Tests.Cluster;
+
+/// <summary>Leases on a real PostgreSQL: epochs, expiry by the database clock, and commits fenced by them.</summary>
+public sealed class LeaseFencingTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task A_node_that_lost_its_lease_commits_nothing_and_the_new_holder_commits()
+    {
+        using var store = PostgresStore.Open(postgres.NewDatabase());
+        var leases = new LeaseTable(store);
+        leases.EnsurePartitions(2);
+
+        var first = leases.TryAcquire("a", TimeSpan.FromMilliseconds(200));
+        Assert.NotNull(first);
+        var stale = new FencedPartitionStore(store, new LeaseFence(first.Partition, "a", first.Epoch));
+        stale.Commit([new WriteOp(Table.State, [1], [1])]);
+
+        // "a" stops renewing (paused, partitioned away); once its lease expired, "b" takes the partition with a new epoch.
+        PartitionLease? taken = null;
+        await Eventually.UntilAsync(() => Task.FromResult((taken = TakeOver(leases, first.Partition)) is not null), TimeSpan.FromSeconds(10), "b to take over");
+        Assert.Equal(first.Epoch + 1, taken!.Epoch);
+
+        var refused = Assert.Throws<PartitionFencedException>(() => stale.Commit([new WriteOp(Table.State, [2], [2]), new WriteOp(Table.State, [1], null)]));
+        Assert.Contains("held by b", refused.Message, StringComparison.Ordinal);
+        Assert.Null(store.Get(Table.State, [2]));
+        Assert.Equal([1], store.Get(Table.State, [1]));
+
+        new FencedPartitionStore(store, new LeaseFence(taken.Partition, "b", taken.Epoch)).Commit([new WriteOp(Table.State, [3], [3])]);
+        Assert.Equal([3], store.Get(Table.State, [3]));
+    }
+
+    private static PartitionLease? TakeOver(LeaseTable leases, int partition)
+    {
+        // The free partition goes first; only the expired one is wanted here.
+        while (leases.TryAcquire("b", TimeSpan.FromSeconds(30)) is { } lease)
+        {
+            if (lease.Partition == partition)
+            {
+                return lease;
+            }
+        }
+
+        return null;
+    }
+
+    [Fact]
+    public void Renewal_keeps_a_lease_from_being_taken_and_release_and_leave_free_it_at_once()
+    {
+        using var store = PostgresStore.Open(postgres.NewDatabase());
+        var leases = new LeaseTable(store);
+        leases.EnsurePartitions(1);
+        leases.Heartbeat("a", new Uri("http://127.0.0.1:1/"), new Uri("http://127.0.0.1:2/"));
+        var lease = leases.TryAcquire("a", TimeSpan.FromSeconds(30))!;
+        Assert.Equal([lease.Partition], leases.Renew("a", TimeSpan.FromSeconds(30)).Select(l => l.Partition));
+        Assert.Null(leases.TryAcquire("b", TimeSpan.FromSeconds(30)));
+
+        leases.Release("a", lease.Partition);
+        var moved = leases.TryAcquire("b", TimeSpan.FromSeconds(30));
+        Assert.Equal(lease.Epoch + 1, moved!.Epoch);
+        Assert.Empty(leases.Renew("a", TimeSpan.FromSeconds(30)));
+
+        leases.Leave("b");
+        var view = leases.Read();
+        Assert.Null(Assert.Single(view.Leases).Owner);
+        Assert.Equal(["a"], view.Members.Select(m => m.Node));
+    }
+}

@@ -68,6 +68,19 @@ public sealed class KeelServerProcess : IServerProcess
     /// <summary>SIGKILL, like a crash.</summary>
     public Task KillAsync() => ServerProcesses.KillAsync(_process);
 
+    /// <summary>SIGSTOP: the process freezes (a long GC pause, a VM stall) without its sockets closing.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>SIGCONT: a paused process runs on, unaware of the time it lost.</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        var pid = _process?.Id ?? throw new InvalidOperationException("The server is not running.");
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>Starts again on the same data directory and ports.</summary>
     public Task RestartAsync() => LaunchAsync();
 

@@ -68,7 +68,7 @@ public abstract record PartitionAction
     public sealed record ScheduleTimer(DateTimeOffset At, byte[] Key) : PartitionAction;
 
     /// <summary>The invocation finished: answer everyone attached to it.</summary>
-    public sealed record Completed(InvocationId Id, InvocationResult Result) : PartitionAction;
+    public sealed record Completed(InvocationId Id, InvocationResult Result, string? Service = null) : PartitionAction;
 
     public sealed record Reply(object Token, object Value) : PartitionAction;
 

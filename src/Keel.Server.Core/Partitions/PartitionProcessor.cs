@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Keel.Protocol.Ids;
 using Keel.Server.Contracts;
 using Keel.Server.Storage;
+using Keel.Server.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -40,6 +42,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private ITimer? _cleanupNext;
     private volatile byte[]? _cleanupAfter;
     private volatile Exception? _failure;
+    private IDisposable? _queueGauge;
 
     public PartitionProcessor(int partition, IKeyValueStore store, StateMachine stateMachine, ISchemaView schema, IInvoker invoker, TimeProvider time,
         Action<int, PartitionCommand> route, ILogger? logger = null, ProcessorOptions? options = null)
@@ -81,6 +84,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     public void Start()
     {
         Enqueue(new PartitionCommand.Recover());
+        _queueGauge = ServerTelemetry.TrackQueue(_partition, () => _queue.Depth);
         _applyThread = new Thread(ApplyLoop) { IsBackground = true, Name = $"keel-partition-{_partition}-apply" };
         _commitThread = new Thread(CommitLoop) { IsBackground = true, Name = $"keel-partition-{_partition}-commit" };
         _applyThread.Start();
@@ -145,8 +149,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 ApplyOne(tables, command, now, schema, actions);
             }
 
+            var applied = new AppliedBatch(tx.Batch, actions, replies, batch.Count);
             batch.Clear();
-            var applied = new AppliedBatch(tx.Batch, actions, replies);
             lock (_inFlightGate)
             {
                 _inFlight = [.. _inFlight, tx.Batch];
@@ -202,7 +206,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
 
             try
             {
-                _store.Commit(batch.Writes.Writes());
+                Commit(batch);
             }
 #pragma warning disable CA1031 // Storage failures of any kind stop the partition (crash-only).
             catch (Exception e)
@@ -233,6 +237,21 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>The durable write of one batch, measured (latency, size) and traced when someone listens.</summary>
+    private void Commit(AppliedBatch batch)
+    {
+        // Started without a parent on purpose: a batch serves many invocations, it belongs to none of their traces.
+        using var activity = ServerTelemetry.Source.HasListeners()
+            ? ServerTelemetry.Source.StartActivity("partition commit", ActivityKind.Internal, default(ActivityContext))
+            : null;
+        activity?.SetTag("keel.partition", _partition);
+        activity?.SetTag("keel.batch.size", batch.Commands);
+        var started = Stopwatch.GetTimestamp();
+        _store.Commit(batch.Writes.Writes());
+        ServerTelemetry.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("keel.partition", _partition));
+        ServerTelemetry.BatchSize.Record(batch.Commands, new KeyValuePair<string, object?>("keel.partition", _partition));
     }
 
     /// <summary>The partition cannot write: stop taking work, answer everyone with an error, report it.</summary>
@@ -286,6 +305,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             case PartitionAction.Completed completed:
                 _waiters.Complete(completed.Id, completed.Result);
                 _failureLog.Forget(completed.Id);
+                ServerTelemetry.Invocations.Add(1, new KeyValuePair<string, object?>("keel.outcome", ServerTelemetry.Outcome(completed.Result)),
+                    new KeyValuePair<string, object?>("keel.service", completed.Service));
                 break;
             case PartitionAction.Reply reply:
                 if (reply.Token is PendingRequest { Completion: { } completion } && WaitTarget(reply.Value) is { } id)
@@ -301,6 +322,11 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 break;
             case PartitionAction.AttemptFailed failed:
                 _failureLog.Report(failed);
+                if (failed.RetryIn is not null)
+                {
+                    ServerTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("keel.target", failed.Target));
+                }
+
                 break;
             case PartitionAction.CleanupMore more:
                 // More has expired: continue in small steps, leaving room for live work in between.
@@ -359,6 +385,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         }
 
         _timers.Dispose();
+        _queueGauge?.Dispose();
         _queue.Close();
         await Task.Run(() =>
         {
@@ -369,7 +396,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     }
 
     /// <summary>A batch applied and waiting for its commit: its writes, the actions to run after, the requests to answer if it fails.</summary>
-    private sealed record AppliedBatch(Overlay Writes, List<PartitionAction> Actions, List<object> Replies);
+    private sealed record AppliedBatch(Overlay Writes, List<PartitionAction> Actions, List<object> Replies, int Commands);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} failed to apply {Command}; it left no writes")]
     private static partial void LogApplyFailed(ILogger logger, Exception error, int partition, string command);

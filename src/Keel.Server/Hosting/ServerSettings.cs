@@ -28,6 +28,12 @@ public sealed record ServerSettings
     /// <summary>An ed25519 private key (PKCS#8 PEM) that signs every request to a deployment (request identity v1); none: unsigned.</summary>
     public string? RequestIdentityPrivateKeyPemFile { get; init; }
 
+    /// <summary>Where spans and metrics are exported with OTLP (also taken from OTEL_EXPORTER_OTLP_ENDPOINT); none: no OTLP export.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>Console log format: <c>text</c> (the default) or <c>json</c> (one JSON object a line, with scopes such as the invocation id).</summary>
+    public string LogFormat { get; init; } = "text";
+
     private static readonly (string Flag, string Env, string Json)[] Names =
     [
         ("--data-dir", "KEEL_DATA_DIR", "dataDir"),
@@ -40,6 +46,8 @@ public sealed record ServerSettings
         ("--cleanup-interval", "KEEL_CLEANUP_INTERVAL", "cleanupInterval"),
         ("--default-journal-retention", "KEEL_DEFAULT_JOURNAL_RETENTION", "defaultJournalRetention"),
         ("--request-identity-private-key-pem-file", "KEEL_REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE", "requestIdentityPrivateKeyPemFile"),
+        ("--otlp-endpoint", "KEEL_OTLP_ENDPOINT", "otlpEndpoint"),
+        ("--log-format", "KEEL_LOG_FORMAT", "logFormat"),
     ];
 
     /// <exception cref="ArgumentException">An unknown flag or a malformed value, with a message for the user.</exception>
@@ -103,8 +111,20 @@ public sealed record ServerSettings
             CleanupInterval = Duration(values, "cleanupInterval", defaults.CleanupInterval),
             DefaultJournalRetention = Duration(values, "defaultJournalRetention", defaults.DefaultJournalRetention, allowZero: true),
             RequestIdentityPrivateKeyPemFile = values.TryGetValue("requestIdentityPrivateKeyPemFile", out var pem) && !string.IsNullOrWhiteSpace(pem) ? pem : null,
+            OtlpEndpoint = Endpoint(values.GetValueOrDefault("otlpEndpoint") ?? env("OTEL_EXPORTER_OTLP_ENDPOINT")),
+            LogFormat = values.GetValueOrDefault("logFormat", defaults.LogFormat) switch
+            {
+                "text" => "text",
+                "json" => "json",
+                var other => throw new ArgumentException($"'logFormat' must be text or json, got '{other}'."),
+            },
         };
     }
+
+    private static Uri? Endpoint(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null
+        : Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri
+        : throw new ArgumentException($"'otlpEndpoint' must be an http(s) URL such as http://localhost:4317, got '{text}'.");
 
     private static TimeSpan Duration(Dictionary<string, string> values, string key, TimeSpan fallback, bool allowZero = false) =>
         !values.TryGetValue(key, out var text) ? fallback

@@ -22,7 +22,7 @@ public sealed class TracingTests(TracedSystem system)
         var response = await ingress.CallAsync("TraceA/start", "x", headers: new Dictionary<string, string> { ["traceparent"] = Header(client) });
         Assert.Equal("A>B>C:X", response.Json.GetString());
 
-        var spans = await system.WaitForSpansAsync(client.TraceId, [.. ChainFromLeafToIngress, "run step"]);
+        var spans = await system.WaitForSpansAsync(client.TraceId, [.. ChainFromLeafToIngress, "run step", "invocation TraceA/start", "invocation TraceC/leaf"]);
         var byId = spans.ToDictionary(s => s.SpanId);
 
         // Walk up from C's handler: each span's parent is the next one of the chain, server and SDK alike.
@@ -49,6 +49,13 @@ public sealed class TracingTests(TracedSystem system)
         Assert.Equal("Keel.Sdk", handlerB.Source.Name);
         Assert.Equal(handlerB.SpanId, spans.Single(s => s.DisplayName == "run step").ParentSpanId);
         Assert.Contains(spans, s => s.Source.Name == "Keel.Sdk" && s.DisplayName == "call TraceC/leaf" && s.ParentSpanId == handlerB.SpanId);
+
+        // Each invocation's whole life is one span beside its attempts, with its outcome.
+        var invocationA = spans.Single(s => s.DisplayName == "invocation TraceA/start");
+        Assert.Equal(span.SpanId, invocationA.ParentSpanId);
+        Assert.Equal("completed", invocationA.GetTagItem("keel.outcome"));
+        var attemptC = spans.Single(s => s.DisplayName == "attempt TraceC/leaf");
+        Assert.Equal(attemptC.ParentSpanId, spans.Single(s => s.DisplayName == "invocation TraceC/leaf").ParentSpanId);
 
         // Every attempt span names its invocation.
         Assert.All(spans.Where(s => s.DisplayName.StartsWith("attempt ", StringComparison.Ordinal)),

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Keel.Protocol.Ids;
 using Keel.Server.Contracts;
 using Keel.Server.Storage;
@@ -206,7 +205,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
 
             try
             {
-                Commit(batch);
+                using var measured = new CommitMeasurement(_partition, batch.Commands);
+                _store.Commit(batch.Writes.Writes());
             }
 #pragma warning disable CA1031 // Storage failures of any kind stop the partition (crash-only).
             catch (Exception e)
@@ -237,21 +237,6 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 }
             }
         }
-    }
-
-    /// <summary>The durable write of one batch, measured (latency, size) and traced when someone listens.</summary>
-    private void Commit(AppliedBatch batch)
-    {
-        // Started without a parent on purpose: a batch serves many invocations, it belongs to none of their traces.
-        using var activity = ServerTelemetry.Source.HasListeners()
-            ? ServerTelemetry.Source.StartActivity("partition commit", ActivityKind.Internal, default(ActivityContext))
-            : null;
-        activity?.SetTag("keel.partition", _partition);
-        activity?.SetTag("keel.batch.size", batch.Commands);
-        var started = Stopwatch.GetTimestamp();
-        _store.Commit(batch.Writes.Writes());
-        ServerTelemetry.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("keel.partition", _partition));
-        ServerTelemetry.BatchSize.Record(batch.Commands, new KeyValuePair<string, object?>("keel.partition", _partition));
     }
 
     /// <summary>The partition cannot write: stop taking work, answer everyone with an error, report it.</summary>
@@ -305,8 +290,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             case PartitionAction.Completed completed:
                 _waiters.Complete(completed.Id, completed.Result);
                 _failureLog.Forget(completed.Id);
-                ServerTelemetry.Invocations.Add(1, new KeyValuePair<string, object?>("keel.outcome", ServerTelemetry.Outcome(completed.Result)),
-                    new KeyValuePair<string, object?>("keel.service", completed.Service));
+                ServerTelemetry.InvocationEnded(completed, _time.GetUtcNow());
                 break;
             case PartitionAction.Reply reply:
                 if (reply.Token is PendingRequest { Completion: { } completion } && WaitTarget(reply.Value) is { } id)

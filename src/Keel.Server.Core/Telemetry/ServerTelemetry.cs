@@ -47,6 +47,39 @@ public static class ServerTelemetry
         return new Untrack(owner);
     }
 
+    /// <summary>
+    /// Counts an ended invocation and, when someone listens, reports its whole life (creation to end)
+    /// as one <c>invocation</c> span next to its attempts, under the trace it continues. The span is
+    /// recorded at the end because an invocation outlives processes: only its stored context survives.
+    /// </summary>
+    public static void InvocationEnded(Partitions.PartitionAction.Completed completed, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(completed);
+        var outcome = Outcome(completed.Result);
+        Invocations.Add(1, new KeyValuePair<string, object?>("keel.outcome", outcome), new KeyValuePair<string, object?>("keel.service", completed.Service));
+        if (!Source.HasListeners() || completed.CreatedAt == default)
+        {
+            return;
+        }
+
+        using var span = Source.StartActivity($"invocation {completed.Service}/{completed.Handler}", ActivityKind.Internal,
+            completed.Trace?.ToActivityContext() ?? default, startTime: completed.CreatedAt);
+        if (span is null)
+        {
+            return;
+        }
+
+        span.SetTag("keel.invocation.id", completed.Id.ToString());
+        span.SetTag("keel.invocation.target", $"{completed.Service}/{completed.Handler}");
+        span.SetTag("keel.outcome", outcome);
+        if (outcome != "completed")
+        {
+            span.SetStatus(ActivityStatusCode.Error, (completed.Result as Contracts.InvocationResult.Failure)?.Message);
+        }
+
+        span.SetEndTime(now.UtcDateTime);
+    }
+
     /// <summary>The outcome name of an ended invocation (as the invocation metric and span tag it).</summary>
     public static string Outcome(Contracts.InvocationResult result) => result switch
     {

@@ -28,3 +28,11 @@ public sealed class TraceC
     [Handler]
     public Task<string> Leaf(IContext ctx, string input) => Task.FromResult("C:" + input);
 }
+
+/// <summary>Fails every attempt (a retryable error), so the server logs about the invocation.</summary>
+[Service]
+public sealed class TraceFlaky
+{
+    [Handler]
+    public Task<string> Fail(IContext ctx) => throw new InvalidOperationException("flaky on purpose");
+}

@@ -30,6 +30,9 @@ public sealed class TracedSystem : IAsyncLifetime
 
     public ServerSettings Settings { get; private set; } = null!;
 
+    /// <summary>Where the A/B/C services answer (another server may register them too).</summary>
+    public Uri EndpointUrl { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         _tracing = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
@@ -42,10 +45,12 @@ public sealed class TracedSystem : IAsyncLifetime
         _endpoint = KeelEndpoint.Build([], IPAddress.Loopback, port, requestResponse: false, k => k
             .AddService<TraceA>()
             .AddService<TraceB>()
-            .AddService<TraceC>());
+            .AddService<TraceC>()
+            .AddService<TraceFlaky>());
         await _endpoint.StartAsync();
+        EndpointUrl = new Uri($"http://127.0.0.1:{port}");
         using var admin = new AdminClient(Server.AdminUrl);
-        await admin.RegisterDeploymentAsync(new Uri($"http://127.0.0.1:{port}"));
+        await admin.RegisterDeploymentAsync(EndpointUrl);
     }
 
     /// <summary>Stops the server and starts it again on the same data directory and ports; returns when the old one had stopped.</summary>

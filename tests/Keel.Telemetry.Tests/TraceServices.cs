@@ -1,4 +1,5 @@
 using Keel.Sdk;
+using Microsoft.Extensions.Logging;
 
 namespace Keel.Telemetry.Tests;
 
@@ -26,7 +27,11 @@ public sealed class TraceB
 public sealed class TraceC
 {
     [Handler]
-    public Task<string> Leaf(IContext ctx, string input) => Task.FromResult("C:" + input);
+    public Task<string> Leaf(IContext ctx, string input)
+    {
+        ctx.Logger.LogInformation("leaf got {Input}", input);
+        return Task.FromResult("C:" + input);
+    }
 }
 
 /// <summary>Fails every attempt (a retryable error), so the server logs about the invocation.</summary>

@@ -5,6 +5,8 @@ using Keel.Sdk.AspNetCore;
 using Keel.Server.Hosting;
 using Keel.TestSupport;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 
@@ -30,6 +32,9 @@ public sealed class TracedSystem : IAsyncLifetime
 
     public ServerSettings Settings { get; private set; } = null!;
 
+    /// <summary>The endpoint's log lines with their scopes.</summary>
+    public ScopeCapturingProvider EndpointLogs { get; } = new();
+
     /// <summary>Where the A/B/C services answer (another server may register them too).</summary>
     public Uri EndpointUrl { get; private set; } = null!;
 
@@ -47,6 +52,7 @@ public sealed class TracedSystem : IAsyncLifetime
             .AddService<TraceB>()
             .AddService<TraceC>()
             .AddService<TraceFlaky>());
+        _endpoint.Services.GetRequiredService<ILoggerFactory>().AddProvider(EndpointLogs);
         await _endpoint.StartAsync();
         EndpointUrl = new Uri($"http://127.0.0.1:{port}");
         using var admin = new AdminClient(Server.AdminUrl);
@@ -91,6 +97,7 @@ public sealed class TracedSystem : IAsyncLifetime
 
         await Server.DisposeAsync();
         _tracing?.Dispose();
+        EndpointLogs.Dispose();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

@@ -31,6 +31,9 @@ public sealed record ServerSettings
     /// <summary>Where spans and metrics are exported with OTLP (also taken from OTEL_EXPORTER_OTLP_ENDPOINT); none: no OTLP export.</summary>
     public Uri? OtlpEndpoint { get; init; }
 
+    /// <summary>The OTLP transport: <c>grpc</c> (the default, port 4317) or <c>http/protobuf</c> (port 4318; <c>/v1/traces</c> and <c>/v1/metrics</c> are appended to the endpoint).</summary>
+    public string OtlpProtocol { get; init; } = "grpc";
+
     /// <summary>Console log format: <c>text</c> (the default) or <c>json</c> (one JSON object a line, with scopes such as the invocation id).</summary>
     public string LogFormat { get; init; } = "text";
 
@@ -47,6 +50,7 @@ public sealed record ServerSettings
         ("--default-journal-retention", "KEEL_DEFAULT_JOURNAL_RETENTION", "defaultJournalRetention"),
         ("--request-identity-private-key-pem-file", "KEEL_REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE", "requestIdentityPrivateKeyPemFile"),
         ("--otlp-endpoint", "KEEL_OTLP_ENDPOINT", "otlpEndpoint"),
+        ("--otlp-protocol", "KEEL_OTLP_PROTOCOL", "otlpProtocol"),
         ("--log-format", "KEEL_LOG_FORMAT", "logFormat"),
     ];
 
@@ -112,6 +116,12 @@ public sealed record ServerSettings
             DefaultJournalRetention = Duration(values, "defaultJournalRetention", defaults.DefaultJournalRetention, allowZero: true),
             RequestIdentityPrivateKeyPemFile = values.TryGetValue("requestIdentityPrivateKeyPemFile", out var pem) && !string.IsNullOrWhiteSpace(pem) ? pem : null,
             OtlpEndpoint = Endpoint(values.GetValueOrDefault("otlpEndpoint") ?? env("OTEL_EXPORTER_OTLP_ENDPOINT")),
+            OtlpProtocol = (values.GetValueOrDefault("otlpProtocol") ?? env("OTEL_EXPORTER_OTLP_PROTOCOL") ?? defaults.OtlpProtocol) switch
+            {
+                "grpc" => "grpc",
+                "http/protobuf" => "http/protobuf",
+                var other => throw new ArgumentException($"'otlpProtocol' must be grpc or http/protobuf, got '{other}'."),
+            },
             LogFormat = values.GetValueOrDefault("logFormat", defaults.LogFormat) switch
             {
                 "text" => "text",

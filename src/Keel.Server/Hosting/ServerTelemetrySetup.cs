@@ -1,4 +1,5 @@
 using Keel.Server.Telemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -34,14 +35,32 @@ internal static class ServerTelemetrySetup
             metrics.AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
             if (settings.OtlpEndpoint is { } endpoint)
             {
-                metrics.AddOtlpExporter(otlp => otlp.Endpoint = endpoint);
+                metrics.AddOtlpExporter(otlp => Otlp(otlp, settings, endpoint, "v1/metrics"));
             }
         });
 
         // Spans are exported only with OTLP; while nothing listens, the server starts none at all.
         if (settings.OtlpEndpoint is { } traceEndpoint)
         {
-            otel.WithTracing(tracing => tracing.AddSource(ServerTelemetry.Name).AddOtlpExporter(otlp => otlp.Endpoint = traceEndpoint));
+            otel.WithTracing(tracing => tracing.AddSource(ServerTelemetry.Name).AddOtlpExporter(otlp => Otlp(otlp, settings, traceEndpoint, "v1/traces")));
+        }
+    }
+
+    /// <summary>
+    /// gRPC takes the collector's address as is; over HTTP each signal has its own path, which the
+    /// exporter does not add to an endpoint set in code (it does for the environment variable only).
+    /// </summary>
+    private static void Otlp(OtlpExporterOptions otlp, ServerSettings settings, Uri endpoint, string signalPath)
+    {
+        if (settings.OtlpProtocol == "http/protobuf")
+        {
+            otlp.Protocol = OtlpExportProtocol.HttpProtobuf;
+            otlp.Endpoint = new Uri(endpoint.AbsoluteUri.TrimEnd('/') + "/" + signalPath);
+        }
+        else
+        {
+            otlp.Protocol = OtlpExportProtocol.Grpc;
+            otlp.Endpoint = endpoint;
         }
     }
 

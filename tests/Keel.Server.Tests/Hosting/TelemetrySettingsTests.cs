@@ -24,6 +24,14 @@ public class TelemetrySettingsTests
     }
 
     [Fact]
+    public void The_otlp_protocol_is_grpc_unless_http_protobuf_is_asked_for()
+    {
+        Assert.Equal("grpc", ServerSettings.Load([], Env()).OtlpProtocol);
+        Assert.Equal("http/protobuf", ServerSettings.Load([], Env(("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"))).OtlpProtocol);
+        Assert.Equal("grpc", ServerSettings.Load(["--otlp-protocol", "grpc"], Env(("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"))).OtlpProtocol);
+    }
+
+    [Fact]
     public void Json_logs_are_chosen_by_flag_or_environment()
     {
         Assert.Equal("json", ServerSettings.Load(["--log-format", "json"], Env()).LogFormat);
@@ -34,6 +42,7 @@ public class TelemetrySettingsTests
     [InlineData("--otlp-endpoint", "collector:4317")]
     [InlineData("--otlp-endpoint", "ftp://collector")]
     [InlineData("--log-format", "xml")]
+    [InlineData("--otlp-protocol", "http/json")]
     public void Malformed_telemetry_settings_are_refused_with_a_message_naming_the_value(string flag, string value)
     {
         var error = Assert.Throws<ArgumentException>(() => ServerSettings.Load([flag, value], Env()));

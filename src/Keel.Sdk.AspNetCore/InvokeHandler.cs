@@ -49,13 +49,27 @@ internal static partial class InvokeHandler
             responseRate.MinDataRate = null;
         }
 
+        var invocationId = http.Request.Headers["x-restate-invocation-id"].ToString();
+        using var activity = KeelTelemetry.StartHandler(service, handler, http.Request.Headers["traceparent"].ToString(), http.Request.Headers["tracestate"].ToString());
+        if (activity is not null)
+        {
+            activity.SetTag("keel.invocation.id", invocationId);
+            activity.SetTag("keel.invocation.target", $"{service}/{handler}");
+            // The Keel server parents the calls this handler issues on its span (restate-server ignores it).
+            http.Response.Headers["traceresponse"] = KeelTelemetry.TraceResponse(activity);
+        }
+
         http.Response.StatusCode = StatusCodes.Status200OK;
         http.Response.ContentType = version.ContentType();
         await http.Response.StartAsync(http.RequestAborted);
 
-        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Keel.Invocation");
-        var invocationId = http.Request.Headers["x-restate-invocation-id"].ToString();
+        var loggerFactory = http.RequestServices.GetRequiredService<ILoggerFactory>();
+        var logger = loggerFactory.CreateLogger("Keel.Invocation");
+
+        // Every log line of this attempt (the SDK's and the handler's ctx.Logger) carries the invocation id.
+        using var scope = invocationId.Length > 0 ? logger.BeginScope(new InvocationScope(invocationId)) : null;
         LogStart(logger, service, handler, invocationId, (int)version);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await InvocationRunner.RunAsync(
@@ -66,13 +80,18 @@ internal static partial class InvokeHandler
                 type => ActivatorUtilities.CreateInstance(http.RequestServices, type),
                 http.RequestServices.GetRequiredService<TimeProvider>(),
                 http.RequestAborted,
-                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Keel." + service),
+                loggerFactory.CreateLogger("Keel." + service),
                 http.RequestServices.GetService<KeelJsonOptions>());
             LogEnd(logger, service, handler, invocationId);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
             LogAborted(logger, service, handler, invocationId);
+        }
+        finally
+        {
+            KeelTelemetry.AttemptDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>("keel.invocation.target", $"{service}/{handler}"));
         }
     }
 

@@ -6,8 +6,6 @@ namespace Keel.Sdk;
 /// <summary>A handler found on a service class: its wire name, kind, payload types and how to invoke it.</summary>
 public sealed class HandlerDefinition
 {
-    private static readonly NullabilityInfoContext Nullability = new();
-
     private readonly int? _cancellationTokenPosition;
 
     internal HandlerDefinition(string serviceName, string name, HandlerType? kind, MethodInfo method, ParameterInfo? inputParameter, int? cancellationTokenPosition, Type? outputType)
@@ -56,7 +54,9 @@ public sealed class HandlerDefinition
         }
 
         // Oblivious (no nullable context) counts as nullable: only a declared non-null is enforced.
-        return Nullability.Create(parameter).ReadState != NullabilityState.NotNull;
+        // One context per read: NullabilityInfoContext is not thread-safe, and endpoints built at the
+        // same time (tests, several hosts in one process) read definitions concurrently.
+        return new NullabilityInfoContext().Create(parameter).ReadState != NullabilityState.NotNull;
     }
 
     /// <summary>Deserializes the input: a missing or null input for a non-nullable parameter is a terminal 400.</summary>

@@ -93,6 +93,7 @@ internal sealed partial class InvocationContext : IWorkflowContext
     {
         _driver.EnsureOnPump(nameof(CallAsync));
         ArgumentNullException.ThrowIfNull(target);
+        KeelTelemetry.Issued("call", target, _vm.IsReplaying);
         var handles = _vm.SysCall(new CallTarget(target.ServiceName, target.HandlerName, target.Key), Payload(request), options?.ToCore());
         return Leaf(handles.Result, FromValue<TResponse>);
     }
@@ -101,6 +102,7 @@ internal sealed partial class InvocationContext : IWorkflowContext
     {
         _driver.EnsureOnPump(nameof(CallAsync));
         ArgumentNullException.ThrowIfNull(target);
+        KeelTelemetry.Issued("call", target, _vm.IsReplaying);
         var handles = _vm.SysCall(new CallTarget(target.ServiceName, target.HandlerName, target.Key), Payload(request), options?.ToCore());
         return Leaf(handles.Result, _ => true).AsVoid();
     }
@@ -110,6 +112,7 @@ internal sealed partial class InvocationContext : IWorkflowContext
         _driver.EnsureOnPump(nameof(Send));
         ArgumentNullException.ThrowIfNull(target);
         DateTimeOffset? at = delay is { } d && d > TimeSpan.Zero ? _driver.Time.GetUtcNow() + d : null;
+        KeelTelemetry.Issued("send", target, _vm.IsReplaying);
         var handle = _vm.SysSend(new CallTarget(target.ServiceName, target.HandlerName, target.Key), Payload(request), at, options?.ToCore());
         return new InvocationHandle(Leaf(handle, r => ((NotificationResult.InvocationId)r).Id));
     }

@@ -23,6 +23,9 @@ internal sealed partial class InvocationDriver
     private async Task ExecuteRunAsync(NotificationHandle handle, string name, Func<CancellationToken, Task<byte[]>> action, RetryPolicy policy)
     {
         var started = Time.GetTimestamp();
+
+        // Only runs that execute get a span: replayed ones are never executed again.
+        using var span = KeelTelemetry.Source.HasListeners() ? KeelTelemetry.Source.StartActivity($"run {name}", System.Diagnostics.ActivityKind.Internal) : null;
         CompletionValue? outcome = null;
         Exception? retryable = null;
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_attempt.Token);
@@ -58,6 +61,11 @@ internal sealed partial class InvocationDriver
         finally
         {
             _runCancellations.Remove(cancellation);
+        }
+
+        if (outcome is not CompletionValue.Success)
+        {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, retryable?.Message ?? "terminal failure");
         }
 
         if (_attemptOver || _vm.IsOutputClosed)

@@ -40,7 +40,8 @@ public sealed record InvokeRequest(
     TimeSpan DurationSinceLastStoredEntry,
     TimeSpan InactivityTimeout,
     TimeSpan AbortTimeout,
-    string? IdempotencyKey = null);
+    string? IdempotencyKey = null,
+    TraceContext? Trace = null);
 
 /// <summary>One stored journal entry (command or notification): its type id and protobuf payload.</summary>
 public sealed record JournalEntry(MessageType Type, ReadOnlyMemory<byte> Payload);
@@ -51,8 +52,11 @@ public abstract record InvokerEffect(InvocationId Id, int Attempt)
     /// <summary>Response headers were accepted (status 200 and the right content type).</summary>
     public sealed record Started(InvocationId Id, int Attempt, string? ServerHeader) : InvokerEffect(Id, Attempt);
 
-    /// <summary>A new command from the SDK, in order. <paramref name="CommandIndex"/> counts commands from 0 (= Input).</summary>
-    public sealed record Command(InvocationId Id, int Attempt, uint CommandIndex, JournalEntry Entry, bool RequestedAck) : InvokerEffect(Id, Attempt);
+    /// <summary>
+    /// A new command from the SDK, in order. <paramref name="CommandIndex"/> counts commands from 0 (= Input).
+    /// <paramref name="Trace"/>: the span that issued it (a call's or send's target continues that trace).
+    /// </summary>
+    public sealed record Command(InvocationId Id, int Attempt, uint CommandIndex, JournalEntry Entry, bool RequestedAck, TraceContext? Trace = null) : InvokerEffect(Id, Attempt);
 
     /// <summary>A ProposeRunCompletion message (raw payload) and whether it asked for an ack (V7).</summary>
     public sealed record RunProposal(InvocationId Id, int Attempt, ReadOnlyMemory<byte> Payload, bool RequestedAck) : InvokerEffect(Id, Attempt);

@@ -69,7 +69,8 @@ public sealed record InvocationRequest(
     IReadOnlyList<KeyValuePair<string, string>> Headers,
     string? IdempotencyKey,
     bool IsSend,
-    DateTimeOffset? ExecutionTime = null);
+    DateTimeOffset? ExecutionTime = null,
+    TraceContext? Trace = null);
 
 public enum SubmitStatus
 {

@@ -88,6 +88,9 @@ public sealed record InvocationRecord
 
     public uint KeptJournalLength { get; set; }
 
+    /// <summary>The trace its spans join: the ingress request's, or the calling attempt's (null: none was given).</summary>
+    public Contracts.TraceContext? Trace { get; init; }
+
     public bool IsKeyed => ServiceType != ServiceType.Service;
 
     public bool IsExclusive => ServiceType == ServiceType.VirtualObject ? HandlerKind != HandlerType.Shared : HandlerKind == HandlerType.Workflow;

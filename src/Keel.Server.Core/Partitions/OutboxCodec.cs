@@ -31,6 +31,12 @@ public static class OutboxCodec
                     create.CallerId = c.CallerId;
                 }
 
+                if (c.Trace is { } trace)
+                {
+                    create.TraceParent = trace.TraceParent;
+                    create.TraceState = trace.TraceState ?? string.Empty;
+                }
+
                 if (c.CallerCompletionId is { } completion)
                 {
                     create.CallerCompletionId = completion;
@@ -99,7 +105,8 @@ public static class OutboxCodec
                 entry.Create.HasIdempotencyKey ? entry.Create.IdempotencyKey : null,
                 entry.Create.HasCallerId ? entry.Create.CallerId : null,
                 entry.Create.HasCallerCompletionId ? entry.Create.CallerCompletionId : null,
-                entry.Create.HasInvokeTime ? DateTimeOffset.FromUnixTimeMilliseconds(entry.Create.InvokeTime) : null),
+                entry.Create.HasInvokeTime ? DateTimeOffset.FromUnixTimeMilliseconds(entry.Create.InvokeTime) : null,
+                entry.Create.TraceParent.Length == 0 ? null : new Contracts.TraceContext(entry.Create.TraceParent, entry.Create.TraceState.Length == 0 ? null : entry.Create.TraceState)),
             Storage.Records.OutboxEntry.OpOneofCase.Notify => new RemoteOp.NotifyInvocation(entry.Notify.TargetId, (ushort)entry.Notify.Type, entry.Notify.Payload.ToByteArray()),
             Storage.Records.OutboxEntry.OpOneofCase.Cancel => new RemoteOp.CancelInvocation(entry.Cancel),
             Storage.Records.OutboxEntry.OpOneofCase.Kill => new RemoteOp.KillInvocation(entry.Kill),

@@ -77,8 +77,12 @@ public abstract record PartitionAction
 
     public sealed record ScheduleTimer(DateTimeOffset At, byte[] Key) : PartitionAction;
 
-    /// <summary>The invocation finished: answer everyone attached to it.</summary>
-    public sealed record Completed(InvocationId Id, InvocationResult Result) : PartitionAction;
+    /// <summary>
+    /// The invocation finished: answer everyone attached to it. Target, creation time and trace are
+    /// what its metric and its invocation span report.
+    /// </summary>
+    public sealed record Completed(InvocationId Id, InvocationResult Result, string? Service = null, string? Handler = null,
+        DateTimeOffset CreatedAt = default, TraceContext? Trace = null) : PartitionAction;
 
     public sealed record Reply(object Token, object Value) : PartitionAction;
 

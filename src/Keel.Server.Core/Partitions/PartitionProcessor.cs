@@ -1,6 +1,7 @@
 using Keel.Protocol.Ids;
 using Keel.Server.Contracts;
 using Keel.Server.Storage;
+using Keel.Server.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -43,6 +44,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private readonly TimeSpan? _redeliveryInterval;
     private volatile byte[]? _cleanupAfter;
     private volatile Exception? _failure;
+    private IDisposable? _queueGauge;
 
     public PartitionProcessor(int partition, IKeyValueStore store, StateMachine stateMachine, ISchemaView schema, IInvoker invoker, TimeProvider time,
         Action<int, PartitionCommand> route, ILogger? logger = null, ProcessorOptions? options = null, RuntimeActivity? activity = null)
@@ -92,6 +94,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     public void Start()
     {
         Enqueue(new PartitionCommand.Recover());
+        _queueGauge = ServerTelemetry.TrackQueue(_partition, () => _queue.Depth);
         _applyThread = new Thread(ApplyLoop) { IsBackground = true, Name = $"keel-partition-{_partition}-apply" };
         _commitThread = new Thread(CommitLoop) { IsBackground = true, Name = $"keel-partition-{_partition}-commit" };
         _applyThread.Start();
@@ -227,6 +230,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
 
             try
             {
+                using var measured = new CommitMeasurement(_partition, batch.Commands);
                 _store.Commit(batch.Writes.Writes());
             }
 #pragma warning disable CA1031 // Storage failures of any kind stop the partition (crash-only).
@@ -329,6 +333,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             case PartitionAction.Completed completed:
                 _waiters.Complete(completed.Id, completed.Result);
                 _failureLog.Forget(completed.Id);
+                ServerTelemetry.InvocationEnded(completed, _time.GetUtcNow());
                 break;
             case PartitionAction.Reply reply:
                 if (reply.Token is PendingRequest { Completion: { } completion } && WaitTarget(reply.Value) is { } id)
@@ -344,6 +349,11 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 break;
             case PartitionAction.AttemptFailed failed:
                 _failureLog.Report(failed);
+                if (failed.RetryIn is not null)
+                {
+                    ServerTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("keel.target", failed.Target));
+                }
+
                 break;
             case PartitionAction.CleanupMore more:
                 // More has expired: continue in small steps, leaving room for live work in between.
@@ -407,6 +417,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         }
 
         _timers.Dispose();
+        _queueGauge?.Dispose();
         _queue.Close();
         await Task.Run(() =>
         {

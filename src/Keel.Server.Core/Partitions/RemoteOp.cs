@@ -9,7 +9,7 @@ public abstract record RemoteOp
     /// <summary>Create a call's or send's target invocation (with its pre-assigned id), or attach the caller to an idempotent one.</summary>
     public sealed record CreateChild(
         string ChildId, string Service, string Handler, string Key, byte[] Parameter, List<KeyValuePair<string, string>> Headers,
-        string? IdempotencyKey, string? CallerId, uint? CallerCompletionId, DateTimeOffset? InvokeTime) : RemoteOp;
+        string? IdempotencyKey, string? CallerId, uint? CallerCompletionId, DateTimeOffset? InvokeTime, Contracts.TraceContext? Trace = null) : RemoteOp;
 
     /// <summary>Append a notification to an invocation's journal (call result, signal, awakeable).</summary>
     public sealed record NotifyInvocation(string TargetId, ushort Type, byte[] Payload) : RemoteOp;

@@ -81,12 +81,14 @@ public sealed partial class StateMachine
                 Schedule(c, DateTimeOffset.FromUnixTimeMilliseconds((long)sleep.WakeUpTime), record.Id, Storage.TimerKind.Sleep, sleep.ResultCompletionId);
                 break;
             case CallCommandMessage call:
-                var callee = CreateChild(c, record, commandIndex, call.ServiceName, call.HandlerName, call.Key, call.Parameter, call.Headers, call.HasIdempotencyKey ? call.IdempotencyKey : null, call.ResultCompletionId, null);
+                var callee = CreateChild(c, record, commandIndex, call.ServiceName, call.HandlerName, call.Key, call.Parameter, call.Headers, call.HasIdempotencyKey ? call.IdempotencyKey : null, call.ResultCompletionId, null,
+                    command.Trace ?? record.Trace);
                 Notify(c, record, MessageType.CallInvocationIdCompletion, new NotificationTemplate { CompletionId = call.InvocationIdNotificationIdx, InvocationId = callee });
                 break;
             case OneWayCallCommandMessage send:
                 DateTimeOffset? at = send.InvokeTime == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)send.InvokeTime);
-                var sent = CreateChild(c, record, commandIndex, send.ServiceName, send.HandlerName, send.Key, send.Parameter, send.Headers, send.HasIdempotencyKey ? send.IdempotencyKey : null, null, at);
+                var sent = CreateChild(c, record, commandIndex, send.ServiceName, send.HandlerName, send.Key, send.Parameter, send.Headers, send.HasIdempotencyKey ? send.IdempotencyKey : null, null, at,
+                    command.Trace ?? record.Trace);
                 Notify(c, record, MessageType.CallInvocationIdCompletion, new NotificationTemplate { CompletionId = send.InvocationIdNotificationIdx, InvocationId = sent });
                 break;
             case CompleteAwakeableCommandMessage awakeable when AwakeableId.TryParse(awakeable.AwakeableId, out var target):
@@ -128,17 +130,18 @@ public sealed partial class StateMachine
 
     /// <summary>
     /// Names the child by the caller and the command's index (a re-applied command names the same
-    /// child) and hands its creation to the partition that owns it.
+    /// child) and hands its creation to the partition that owns it. The child continues
+    /// <paramref name="trace"/>: the span of the attempt that issued the command, else the caller's own trace.
     /// </summary>
     private string CreateChild(ApplyContext c, InvocationRecord caller, uint commandIndex, string serviceName, string handlerName, string key, ByteString parameter,
-        Google.Protobuf.Collections.RepeatedField<Header> headers, string? idempotencyKey, uint? resultCompletion, DateTimeOffset? at)
+        Google.Protobuf.Collections.RepeatedField<Header> headers, string? idempotencyKey, uint? resultCompletion, DateTimeOffset? at, TraceContext? trace)
     {
         // The precondition check has made sure the target is registered.
         c.Schema.TryGetHandler(serviceName, handlerName, out var service, out var handler);
         var id = InvocationIds.ForChild(caller.Id, commandIndex, serviceName, handlerName, key, service.Type, handler.Kind, idempotencyKey);
         Send(c, id, new RemoteOp.CreateChild(id.ToString(), serviceName, handlerName, key, parameter.ToByteArray(),
             headers.Select(h => KeyValuePair.Create(h.Key, h.Value)).ToList(), idempotencyKey,
-            caller.Id.ToString(), resultCompletion, at));
+            caller.Id.ToString(), resultCompletion, at, trace));
         return id.ToString();
     }
 
@@ -189,7 +192,7 @@ public sealed partial class StateMachine
         }
 
         NewInvocation(c, InvocationId.Parse(create.ChildId), service, handler, create.Key, create.Headers, create.Parameter,
-            create.CallerId, create.CallerCompletionId, create.IdempotencyKey, create.InvokeTime);
+            create.CallerId, create.CallerCompletionId, create.IdempotencyKey, create.InvokeTime, create.Trace);
     }
 
     private void OnRunProposal(ApplyContext c, InvocationRecord record, InvokerEffect.RunProposal proposal)

@@ -146,7 +146,7 @@ public sealed partial class StateMachine
         }
 
         c.Tables.PutInvocation(record);
-        c.Actions.Add(new PartitionAction.Completed(record.Id, ToResult(result)));
+        c.Actions.Add(new PartitionAction.Completed(record.Id, ToResult(result), record.Service, record.Handler, record.CreatedAt, record.Trace));
 
         var callers = record.AttachedCallers.ToList();
         if (record.CallerId is { } callerId && record.CallerCompletionId is { } completion)

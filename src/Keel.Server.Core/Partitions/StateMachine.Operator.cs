@@ -173,7 +173,7 @@ public sealed partial class StateMachine
 
         var message = InputCommandMessage.Parser.ParseFrom(input.Payload.Span);
         NewInvocation(c, restart.NewId, service, handler, record.Key, [.. message.Headers.Select(h => KeyValuePair.Create(h.Key, h.Value))],
-            message.Value is { } value ? value.Content.Span : [], null, null, null, null);
+            message.Value is { } value ? value.Content.Span : [], null, null, null, null, record.Trace);
         Reply(c, restart.Reply, ControlStatus.Done, newId: restart.NewId);
     }
 

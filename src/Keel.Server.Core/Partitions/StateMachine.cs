@@ -93,7 +93,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         var id = handler.Kind == HandlerType.Workflow ? InvocationIds.WorkflowRun(request.Service, request.Key ?? string.Empty)
             : request.IdempotencyKey is { } key ? InvocationIds.Idempotent(request.Service, request.Key, request.Handler, key)
             : submit.Id;
-        var record = NewInvocation(c, id, service, handler, request.Key, request.Headers, request.Body.Span, null, null, request.IdempotencyKey, request.ExecutionTime);
+        var record = NewInvocation(c, id, service, handler, request.Key, request.Headers, request.Body.Span, null, null, request.IdempotencyKey, request.ExecutionTime, request.Trace);
         if (dedupKey is not null)
         {
             c.Tables.PutIdempotent(dedupKey, id);
@@ -104,7 +104,8 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
 
     /// <summary>Creates an invocation with its Input command, then starts, inboxes or schedules it.</summary>
     private InvocationRecord NewInvocation(ApplyContext c, InvocationId id, ServiceInfo service, HandlerInfo handler, string? key,
-        IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlySpan<byte> body, string? callerId, uint? callerCompletion, string? idempotencyKey, DateTimeOffset? executionTime)
+        IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlySpan<byte> body, string? callerId, uint? callerCompletion, string? idempotencyKey, DateTimeOffset? executionTime,
+        TraceContext? trace = null)
     {
         var record = new InvocationRecord
         {
@@ -122,6 +123,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             ModifiedAt = c.Now,
             ExecutionTime = executionTime is { } at && at > c.Now ? at : null,
             LastStoredEntryAt = c.Now,
+            Trace = trace,
         };
         var input = new InputCommandMessage { Value = new Value { Content = ByteString.CopyFrom(body) } };
         input.Headers.AddRange(headers.Select(h => new Header { Key = h.Key, Value = h.Value }));
@@ -207,7 +209,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         c.Actions.Add(new PartitionAction.Invoke(new InvokeRequest(
             record.Id, record.Attempt, record.Service, record.Handler, record.Key, deployment, (ServiceProtocolVersion)record.ProtocolVersion,
             c.Tables.ReadJournal(record), eager, record.RandomSeed, record.RetryCountSinceLastStoredEntry,
-            c.Now - record.LastStoredEntryAt, inactivity, abort, record.IdempotencyKey)));
+            c.Now - record.LastStoredEntryAt, inactivity, abort, record.IdempotencyKey, record.Trace)));
     }
 
     private static void Schedule(ApplyContext c, DateTimeOffset at, InvocationId id, TimerKind kind, uint completionId = 0)

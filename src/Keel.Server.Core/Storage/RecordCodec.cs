@@ -86,6 +86,12 @@ public static class RecordCodec
         }
 
         s.KeptJournalLength = r.KeptJournalLength;
+        if (r.Trace is { } trace)
+        {
+            s.TraceParent = trace.TraceParent;
+            s.TraceState = trace.TraceState ?? string.Empty;
+        }
+
         if (r.LastFailure is { } f)
         {
             s.LastFailure = new Failure { Code = f.Code, Message = f.Message, RelatedCommandName = f.RelatedCommandName ?? string.Empty, Attempt = f.Attempt, Stacktrace = f.Stacktrace ?? string.Empty };
@@ -159,6 +165,7 @@ public static class RecordCodec
             CompletedAt = s.HasCompletedAt ? DateTimeOffset.FromUnixTimeMilliseconds(s.CompletedAt) : null,
             JournalRetainUntil = s.HasJournalRetainUntil ? DateTimeOffset.FromUnixTimeMilliseconds(s.JournalRetainUntil) : null,
             KeptJournalLength = s.KeptJournalLength,
+            Trace = s.TraceParent.Length == 0 ? null : new Contracts.TraceContext(s.TraceParent, s.TraceState.Length == 0 ? null : s.TraceState),
         };
     }
 

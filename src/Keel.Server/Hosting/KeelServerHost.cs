@@ -121,6 +121,7 @@ public sealed class KeelServerHost : IAsyncDisposable
             Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.AddServerTelemetry(settings);
         options.ConfigureLogging?.Invoke(builder.Logging);
         var address = IPAddress.Parse(settings.BindAddress);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -171,6 +172,7 @@ public sealed class KeelServerHost : IAsyncDisposable
         AdminEndpoints.Map(app, settings, schema, new DiscoveryClient() { Signer = signer }, runtime);
         QueryEndpoints.Map(app, $"*:{settings.AdminPort}", queries);
         ConsoleEndpoints.Map(app, $"*:{settings.AdminPort}");
+        app.MapServerMetrics(settings.AdminPort);
 
         try
         {

@@ -43,6 +43,15 @@ public sealed record ServerSettings
     /// <summary>The host other nodes reach this one at (forwarded requests, hand-overs); default: the bind address, or the machine name when binding all interfaces.</summary>
     public string? AdvertisedHost { get; init; }
 
+    /// <summary>Where spans and metrics are exported with OTLP (also taken from OTEL_EXPORTER_OTLP_ENDPOINT); none: no OTLP export.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>The OTLP transport: <c>grpc</c> (the default, port 4317) or <c>http/protobuf</c> (port 4318; <c>/v1/traces</c> and <c>/v1/metrics</c> are appended to the endpoint).</summary>
+    public string OtlpProtocol { get; init; } = "grpc";
+
+    /// <summary>Console log format: <c>text</c> (the default) or <c>json</c> (one JSON object a line, with scopes such as the invocation id).</summary>
+    public string LogFormat { get; init; } = "text";
+
     private static readonly (string Flag, string Env, string Json)[] Names =
     [
         ("--data-dir", "KEEL_DATA_DIR", "dataDir"),
@@ -60,6 +69,9 @@ public sealed record ServerSettings
         ("--node-name", "KEEL_NODE_NAME", "nodeName"),
         ("--lease-time", "KEEL_LEASE_TIME", "leaseTime"),
         ("--advertised-host", "KEEL_ADVERTISED_HOST", "advertisedHost"),
+        ("--otlp-endpoint", "KEEL_OTLP_ENDPOINT", "otlpEndpoint"),
+        ("--otlp-protocol", "KEEL_OTLP_PROTOCOL", "otlpProtocol"),
+        ("--log-format", "KEEL_LOG_FORMAT", "logFormat"),
     ];
 
     /// <exception cref="ArgumentException">An unknown flag or a malformed value, with a message for the user.</exception>
@@ -129,6 +141,19 @@ public sealed record ServerSettings
             CleanupInterval = Duration(values, "cleanupInterval", defaults.CleanupInterval),
             DefaultJournalRetention = Duration(values, "defaultJournalRetention", defaults.DefaultJournalRetention, allowZero: true),
             RequestIdentityPrivateKeyPemFile = values.TryGetValue("requestIdentityPrivateKeyPemFile", out var pem) && !string.IsNullOrWhiteSpace(pem) ? pem : null,
+            OtlpEndpoint = Endpoint(values.GetValueOrDefault("otlpEndpoint") ?? env("OTEL_EXPORTER_OTLP_ENDPOINT")),
+            OtlpProtocol = (values.GetValueOrDefault("otlpProtocol") ?? env("OTEL_EXPORTER_OTLP_PROTOCOL") ?? defaults.OtlpProtocol) switch
+            {
+                "grpc" => "grpc",
+                "http/protobuf" => "http/protobuf",
+                var other => throw new ArgumentException($"'otlpProtocol' must be grpc or http/protobuf, got '{other}'."),
+            },
+            LogFormat = values.GetValueOrDefault("logFormat", defaults.LogFormat) switch
+            {
+                "text" => "text",
+                "json" => "json",
+                var other => throw new ArgumentException($"'logFormat' must be text or json, got '{other}'."),
+            },
         };
     }
 
@@ -150,6 +175,11 @@ public sealed record ServerSettings
             _ => (kind, postgres),
         };
     }
+
+    private static Uri? Endpoint(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null
+        : Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri
+        : throw new ArgumentException($"'otlpEndpoint' must be an http(s) URL such as http://localhost:4317, got '{text}'.");
 
     private static TimeSpan Duration(Dictionary<string, string> values, string key, TimeSpan fallback, bool allowZero = false) =>
         !values.TryGetValue(key, out var text) ? fallback

@@ -100,7 +100,9 @@ public static partial class IngressEndpoints
             .Select(h => KeyValuePair.Create(h.Key.ToLowerInvariant(), h.Value.ToString()))
             .Append(KeyValuePair.Create("x-restate-ingress-path", http.Request.Path + http.Request.QueryString))
             .ToList();
-        var request = new InvocationRequest(service.Name, handler.Name, keyed ? segments[1] : null, body.ToArray(), headers, idempotencyKey, isSend, executionTime);
+        using var activity = IngressTracing.Start(http, service.Name, handler.Name, isSend);
+        var request = new InvocationRequest(service.Name, handler.Name, keyed ? segments[1] : null, body.ToArray(), headers, idempotencyKey, isSend, executionTime,
+            IngressTracing.InvocationTrace(http, activity));
         SubmitResult result;
         try
         {
@@ -113,6 +115,7 @@ public static partial class IngressEndpoints
         }
 
         http.Response.Headers["x-restate-id"] = result.Id.ToString();
+        activity?.SetTag("keel.invocation.id", result.Id.ToString());
         if (isSend)
         {
             var answer = new JsonObject { ["invocationId"] = result.Id.ToString(), ["status"] = result.Status.ToString() };

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Threading.Channels;
 using Google.Protobuf;
@@ -5,6 +6,7 @@ using Keel.Protocol.Framing;
 using Keel.Protocol.Manifest;
 using Keel.Protocol.Messages;
 using Keel.Server.Contracts;
+using Keel.Server.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Keel.Server.Invoker;
@@ -21,6 +23,12 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
     private long _lastActivity = time.GetTimestamp();
     private volatile bool _aborted;
     private volatile bool _timedOut;
+
+    // Telemetry: the attempt's span (null while no one listens), the handler span the SDK reported
+    // (W3C traceresponse), and how the attempt ended (the attempt duration metric's outcome).
+    private Activity? _activity;
+    private TraceContext? _handlerTrace;
+    private string _outcome = "failed";
 
     public int Attempt => request.Attempt;
 
@@ -60,6 +68,36 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
 
     public async Task RunAsync()
     {
+        var started = Stopwatch.GetTimestamp();
+        using var scope = InvocationLogScope.Begin(logger, request.Id.ToString());
+        using var activity = _activity = Spans.Start(ServerTelemetry.Source, $"attempt {request.Service}/{request.Handler}", ActivityKind.Client, request.Trace?.ToActivityContext());
+        activity?.SetTag("keel.invocation.id", request.Id.ToString());
+        activity?.SetTag("keel.invocation.target", request.Key is null ? $"{request.Service}/{request.Handler}" : $"{request.Service}/{request.Key}/{request.Handler}");
+        activity?.SetTag("keel.attempt", request.Attempt);
+        try
+        {
+            await RunAttemptAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_aborted)
+            {
+                _outcome = "aborted";
+            }
+
+            activity?.SetTag("keel.outcome", _outcome);
+            if (_outcome == "failed")
+            {
+                activity?.SetStatus(ActivityStatusCode.Error);
+            }
+
+            ServerTelemetry.AttemptDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>("keel.outcome", _outcome));
+        }
+    }
+
+    private async Task RunAttemptAsync()
+    {
         var streaming = request.Deployment.Mode == ProtocolMode.BidiStream && request.Deployment.HttpVersion == DeploymentHttpVersion.Http2PriorKnowledge;
         var contentType = request.Version.ContentType();
         using var message = new HttpRequestMessage(HttpMethod.Post, InvokeUri())
@@ -74,6 +112,16 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
         if (request.Key is not null)
         {
             message.Headers.Add("x-restate-service-key", Uri.EscapeDataString(request.Key));
+        }
+
+        // The deployment's handler span continues this attempt's span, else the invocation's stored trace.
+        if ((TraceContext.From(_activity) ?? request.Trace) is { } trace)
+        {
+            message.Headers.TryAddWithoutValidation("traceparent", trace.TraceParent);
+            if (trace.TraceState is { } state)
+            {
+                message.Headers.TryAddWithoutValidation("tracestate", state);
+            }
         }
 
         (signer ?? Identity.RequestSigner.Unsigned).Sign(message.Headers, InvokePath());
@@ -100,6 +148,7 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
                 return;
             }
 
+            _handlerTrace = response.Headers.TryGetValues("traceresponse", out var handlerSpan) ? TraceContext.Parse(handlerSpan.FirstOrDefault(), null) : null;
             Report(new InvokerEffect.Started(request.Id, request.Attempt, response.Headers.TryGetValues("x-restate-server", out var server) ? server.FirstOrDefault() : null));
             await ReadResponseAsync(await response.Content.ReadAsStreamAsync(_abort.Token).ConfigureAwait(false)).ConfigureAwait(false);
         }
@@ -166,7 +215,9 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
         var type = frame.Type;
         if (type.IsCommand())
         {
-            Report(new InvokerEffect.Command(request.Id, request.Attempt, commandIndex++, new JournalEntry(type, frame.Payload.ToArray()), frame.Header.RequestedAck));
+            var payload = frame.Payload.ToArray();
+            var trace = type is MessageType.CallCommand or MessageType.OneWayCallCommand ? CallTrace(type, payload) : null;
+            Report(new InvokerEffect.Command(request.Id, request.Attempt, commandIndex++, new JournalEntry(type, payload), frame.Header.RequestedAck, trace));
             return false;
         }
 
@@ -178,9 +229,11 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
             case MessageType.AwaitingOn:
                 return false;
             case MessageType.Suspension:
+                _outcome = "suspended";
                 Report(new InvokerEffect.Suspended(request.Id, request.Attempt, frame.Payload.ToArray()));
                 return true;
             case MessageType.End:
+                _outcome = "ended";
                 Report(new InvokerEffect.Ended(request.Id, request.Attempt));
                 return true;
             case MessageType.Error:
@@ -197,6 +250,36 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
                 Report(new InvokerEffect.Failed(request.Id, request.Attempt, new AttemptFailure(571, $"Unexpected message {type} from the deployment.")));
                 return true;
         }
+    }
+
+    /// <summary>
+    /// The trace a call's or send's target continues: a span for the call under the handler span the
+    /// SDK reported (else under this attempt's span), or, while no one listens here, the handler span itself.
+    /// </summary>
+    private TraceContext? CallTrace(MessageType type, byte[] payload)
+    {
+        if (_activity is null)
+        {
+            return _handlerTrace;
+        }
+
+        string verb, target;
+        ActivityKind kind;
+        if (type == MessageType.CallCommand)
+        {
+            var call = CallCommandMessage.Parser.ParseFrom(payload);
+            (verb, target, kind) = ("call", $"{call.ServiceName}/{call.HandlerName}", ActivityKind.Client);
+        }
+        else
+        {
+            var send = OneWayCallCommandMessage.Parser.ParseFrom(payload);
+            (verb, target, kind) = ("send", $"{send.ServiceName}/{send.HandlerName}", ActivityKind.Producer);
+        }
+
+        using var span = ServerTelemetry.Source.StartActivity($"{verb} {target}", kind, _handlerTrace?.ToActivityContext() ?? _activity.Context);
+        span?.SetTag("keel.invocation.id", request.Id.ToString());
+        span?.SetTag("keel.call.target", target);
+        return TraceContext.From(span) ?? _handlerTrace;
     }
 
     private byte[] Replay()

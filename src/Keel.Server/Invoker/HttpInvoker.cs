@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using Keel.Protocol.Ids;
 using Keel.Server.Contracts;
@@ -96,6 +97,10 @@ public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger, 
             EnableMultipleHttp2Connections = true,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             ConnectTimeout = TimeSpan.FromSeconds(10),
+
+            // The attempt sets traceparent itself (its own span or the invocation's stored trace);
+            // HttpClient's propagation would overwrite it with whatever activity happens to be current.
+            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
         };
         return new HttpClient(handler)
         {

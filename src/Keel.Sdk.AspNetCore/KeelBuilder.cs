@@ -44,12 +44,14 @@ public sealed class KeelBuilder
     /// <summary>How handler inputs, outputs and state are (de)serialized: <c>k.Json.Configure(o => …).AddContext(MyJsonContext.Default)</c>.</summary>
     public KeelJsonOptions Json { get; } = new();
 
+    /// <summary>Serves the attributed class <typeparamref name="T"/> (a service, virtual object or workflow).</summary>
     public KeelBuilder AddService<T>()
     {
         Registry.Add<T>();
         return this;
     }
 
+    /// <summary>Serves an attributed class known only at run time.</summary>
     public KeelBuilder AddService(Type type)
     {
         Registry.Add(ServiceDefinition.For(type));

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Keel.Sdk.AspNetCore;
 
+/// <summary>Registers Keel's services, options and listener with dependency injection (<c>services.AddKeel(k => …)</c>).</summary>
 public static class KeelServiceCollectionExtensions
 {
     /// <summary>

@@ -36,6 +36,7 @@ public static class KeelServiceCollectionExtensions
         services.AddSingleton(builder.Json);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IHostedService, KeelListener>();
+        services.AddSingleton<IHostedService, KeelSelfRegistration>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, KeelPortMatcherPolicy>());
         return services;
     }

@@ -35,7 +35,7 @@ public class TerminalException : Exception
     /// <summary>HTTP-like status code; the ingress answers with it.</summary>
     public ushort Code { get; }
 
-    /// <summary>Key/value details carried with the failure to the caller (protocol V6 and later).</summary>
+    /// <summary>Key/value details carried with the failure to the caller.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; } = new Dictionary<string, string>();
 
     /// <summary>The code the runtime uses for a cancelled invocation.</summary>

@@ -53,9 +53,9 @@ public sealed class PackagingTests(PackedFeed feed) : IClassFixture<PackedFeed>
     [Fact]
     public async Task A_new_service_from_the_template_builds_registers_itself_with_the_server_and_answers_through_KeelClient()
     {
-        // Built from the packages only, without a warning (an analyzer that failed to load would warn).
+        // Built from the packages only, without a compiler or analyzer warning (an analyzer that failed to load would warn).
         Assert.Contains("Build succeeded", feed.ShopBuild, StringComparison.Ordinal);
-        Assert.Contains("0 Warning(s)", feed.ShopBuild, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"warning (CS|KEEL|RS|AD)\d+", feed.ShopBuild);
         var assets = File.ReadAllText(Path.Combine(feed.Shop, "obj", "project.assets.json"));
         Assert.Contains($"\"Keel.Sdk/{feed.Version}\"", assets, StringComparison.Ordinal);
 

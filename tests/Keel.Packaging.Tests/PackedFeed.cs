@@ -64,13 +64,25 @@ public sealed class PackedFeed : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        try
+        // The run's packages as restored into the machine's NuGet cache: unique to this run, never used again.
+        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom ? custom
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var restored = Directory.GetFiles(Feed, "*.nupkg")
+            .Select(p => Path.GetFileName(p)[..^$".{Version}.nupkg".Length].ToLowerInvariant())
+            .Select(id => Path.Combine(cache, id, Version.ToLowerInvariant()));
+        foreach (var directory in restored.Append(Root))
         {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
+            try
+            {
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+            }
+            catch (IOException)
+            {
+                // Best effort.
+            }
         }
 
         return Task.CompletedTask;

@@ -63,5 +63,6 @@ public sealed record InvocationRef
         return new($"restate/invocation/{Uri.EscapeDataString(target.ServiceName)}/{key}{Uri.EscapeDataString(target.HandlerName)}/{Uri.EscapeDataString(idempotencyKey)}");
     }
 
+    /// <summary>The ingress path that addresses the invocation.</summary>
     public override string ToString() => Path;
 }

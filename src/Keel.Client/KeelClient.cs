@@ -15,12 +15,14 @@ public sealed class KeelClient : IKeelClient
     private readonly HttpClient _http;
     private readonly JsonSerializerOptions _json;
 
+    /// <summary>The constructor dependency injection uses (<c>AddKeelClient</c>).</summary>
     [ActivatorUtilitiesConstructor]
     public KeelClient(HttpClient http, IOptions<KeelClientOptions> options)
         : this(http, (options ?? throw new ArgumentNullException(nameof(options))).Value)
     {
     }
 
+    /// <summary>A client over <paramref name="http"/>; <see cref="KeelClientOptions.IngressUrl"/> (or the client's base address) says where the ingress is.</summary>
     public KeelClient(HttpClient http, KeelClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(http);
@@ -42,18 +44,21 @@ public sealed class KeelClient : IKeelClient
     /// <summary>The serializer options payloads are written and read with.</summary>
     public JsonSerializerOptions JsonSerializerOptions => _json;
 
+    /// <inheritdoc/>
     public async Task<TOut> CallAsync<TOut>(Target target, object? input = null, IngressCallOptions? options = null, CancellationToken cancellationToken = default)
     {
         using var request = Request(HttpMethod.Post, TargetPath(target), input, options);
         return await SendForAsync<TOut>(request, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async Task CallAsync(Target target, object? input = null, IngressCallOptions? options = null, CancellationToken cancellationToken = default)
     {
         using var request = Request(HttpMethod.Post, TargetPath(target), input, options);
         using var response = await SendCheckedAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async Task<SendResult> SendAsync(Target target, object? input = null, TimeSpan? delay = null, IngressCallOptions? options = null, CancellationToken cancellationToken = default)
     {
         var path = TargetPath(target) + "/send";
@@ -72,26 +77,32 @@ public sealed class KeelClient : IKeelClient
         return new SendResult(id ?? throw new InvalidOperationException("The ingress answered a send without an invocationId."), status ?? "Accepted");
     }
 
+    /// <inheritdoc/>
     public TClient Service<TClient>() where TClient : IIngressClient<TClient> => TClient.Create(this, null);
 
+    /// <inheritdoc/>
     public TClient Object<TClient>(string key) where TClient : IIngressClient<TClient>
     {
         ArgumentNullException.ThrowIfNull(key);
         return TClient.Create(this, key);
     }
 
+    /// <inheritdoc/>
     public TClient Workflow<TClient>(string workflowId) where TClient : IIngressClient<TClient>
     {
         ArgumentNullException.ThrowIfNull(workflowId);
         return TClient.Create(this, workflowId);
     }
 
+    /// <inheritdoc/>
     public Task<TOut> AttachAsync<TOut>(InvocationRef invocation, CancellationToken cancellationToken = default)
         => GetAsync<TOut>(invocation, "attach", cancellationToken);
 
+    /// <inheritdoc/>
     public Task<TOut> GetOutputAsync<TOut>(InvocationRef invocation, CancellationToken cancellationToken = default)
         => GetAsync<TOut>(invocation, "output", cancellationToken);
 
+    /// <inheritdoc/>
     public async Task ResolveAwakeableAsync<T>(string awakeableId, T value, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(awakeableId);
@@ -99,6 +110,7 @@ public sealed class KeelClient : IKeelClient
         using var response = await SendCheckedAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async Task RejectAwakeableAsync(string awakeableId, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(awakeableId);

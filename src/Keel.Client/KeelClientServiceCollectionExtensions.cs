@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Keel.Client;
 
+/// <summary>Registers the Keel ingress client with dependency injection.</summary>
 public static class KeelClientServiceCollectionExtensions
 {
     /// <summary>

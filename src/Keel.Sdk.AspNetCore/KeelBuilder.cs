@@ -39,17 +39,35 @@ public sealed class KeelBuilder
     /// </summary>
     public IList<string> IdentityKeys { get; } = [.. (Environment.GetEnvironmentVariable("KEEL_IDENTITY_KEYS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
+    /// <summary>
+    /// A runtime's admin API (e.g. <c>http://127.0.0.1:9070</c>) to register this endpoint with once it
+    /// listens (<c>POST /deployments</c>, replacing an earlier registration of the same URL), so that
+    /// <c>dotnet run</c> alone makes the services callable. Meant for development; in production register
+    /// deployments from the release pipeline. Defaults to <c>KEEL_ADMIN_URL</c>; null (the default without
+    /// it) registers nothing.
+    /// </summary>
+    public Uri? AdminUrl { get; set; } = Uri.TryCreate(Environment.GetEnvironmentVariable("KEEL_ADMIN_URL"), UriKind.Absolute, out var admin) ? admin : null;
+
+    /// <summary>
+    /// The URL the runtime reaches this endpoint at, as registered through <see cref="AdminUrl"/>. Defaults to
+    /// <c>KEEL_ADVERTISED_URL</c>, else Keel's listener (<c>http://127.0.0.1:9080</c>; a wildcard bind address
+    /// is advertised as loopback).
+    /// </summary>
+    public Uri? AdvertisedUrl { get; set; } = Uri.TryCreate(Environment.GetEnvironmentVariable("KEEL_ADVERTISED_URL"), UriKind.Absolute, out var advertised) ? advertised : null;
+
     internal Identity.RequestIdentityVerifier Identity { get; set; } = new([]);
 
     /// <summary>How handler inputs, outputs and state are (de)serialized: <c>k.Json.Configure(o => …).AddContext(MyJsonContext.Default)</c>.</summary>
     public KeelJsonOptions Json { get; } = new();
 
+    /// <summary>Serves the attributed class <typeparamref name="T"/> (a service, virtual object or workflow).</summary>
     public KeelBuilder AddService<T>()
     {
         Registry.Add<T>();
         return this;
     }
 
+    /// <summary>Serves an attributed class known only at run time.</summary>
     public KeelBuilder AddService(Type type)
     {
         Registry.Add(ServiceDefinition.For(type));

@@ -11,7 +11,8 @@ public static class KeelEndpoint
 {
     /// <summary>
     /// Environment: <c>PORT</c> (default 9080), <c>BIND_ADDRESS</c> (default 127.0.0.1),
-    /// <c>KEEL_PROTOCOL_MODE=request-response</c> to serve HTTP/1.1 request-response instead of h2c streams.
+    /// <c>KEEL_PROTOCOL_MODE=request-response</c> to serve HTTP/1.1 request-response instead of h2c streams,
+    /// <c>KEEL_ADMIN_URL</c> to register with a runtime once listening (<see cref="KeelBuilder.AdminUrl"/>).
     /// </summary>
     public static Task RunAsync(string[] args, Action<KeelBuilder> configure)
     {

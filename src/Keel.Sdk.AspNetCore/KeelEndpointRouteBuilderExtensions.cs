@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Keel.Sdk.AspNetCore;
 
+/// <summary>Maps Keel's routes into an ASP.NET Core app (<c>app.MapKeel()</c>).</summary>
 public static class KeelEndpointRouteBuilderExtensions
 {
     /// <summary>

@@ -7,6 +7,7 @@ namespace Keel.Sdk.AspNetCore;
 /// <summary>Marks the endpoints <c>MapKeel</c> maps: they match only connections to Keel's listener port.</summary>
 public sealed class KeelListenerMetadata(int port)
 {
+    /// <summary>The listener port the endpoint answers on.</summary>
     public int Port { get; } = port;
 }
 

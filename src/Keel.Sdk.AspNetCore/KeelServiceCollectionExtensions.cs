@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Keel.Sdk.AspNetCore;
 
+/// <summary>Registers Keel's services, options and listener with dependency injection (<c>services.AddKeel(k => …)</c>).</summary>
 public static class KeelServiceCollectionExtensions
 {
     /// <summary>
@@ -35,6 +36,7 @@ public static class KeelServiceCollectionExtensions
         services.AddSingleton(builder.Json);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IHostedService, KeelListener>();
+        services.AddSingleton<IHostedService, KeelSelfRegistration>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, KeelPortMatcherPolicy>());
         return services;
     }

@@ -15,11 +15,13 @@ public sealed class FrameDecoder
     private readonly ArrayBufferWriter<byte> _buffer = new();
     private int _consumed;
 
+    /// <summary>A decoder that rejects payloads larger than <paramref name="maxMessageSize"/> bytes with a <see cref="ProtocolException"/>.</summary>
     public FrameDecoder(int maxMessageSize = DefaultMaxMessageSize) => _maxMessageSize = maxMessageSize;
 
     /// <summary>Bytes received but not yet returned as a complete frame.</summary>
     public int BufferedBytes => _buffer.WrittenCount - _consumed;
 
+    /// <summary>Adds received bytes; complete frames become available to read in order.</summary>
     public void Push(ReadOnlySpan<byte> chunk)
     {
         Compact();

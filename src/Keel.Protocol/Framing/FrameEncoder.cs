@@ -6,6 +6,7 @@ namespace Keel.Protocol.Framing;
 /// <summary>Encodes protobuf messages as frames (header + payload).</summary>
 public static class FrameEncoder
 {
+    /// <summary>One frame in a new array: header, then the message's bytes.</summary>
     public static byte[] Encode(MessageType type, IMessage message, bool requestedAck = false)
     {
         var size = message.CalculateSize();
@@ -15,6 +16,7 @@ public static class FrameEncoder
         return bytes;
     }
 
+    /// <summary>Writes one frame into <paramref name="writer"/> without an intermediate copy.</summary>
     public static void Encode(IBufferWriter<byte> writer, MessageType type, IMessage message, bool requestedAck = false)
     {
         ArgumentNullException.ThrowIfNull(writer);

@@ -9,12 +9,14 @@ namespace Keel.Protocol.Ids;
 /// </summary>
 public readonly record struct AwakeableId(InvocationId InvocationId, uint SignalIndex)
 {
+    /// <summary>The text prefix of every awakeable id.</summary>
     public const string Prefix = "sign_1";
 
     // base64url without padding; the decoder alone would skip whitespace.
     private static readonly System.Buffers.SearchValues<char> Alphabet =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
+    /// <summary>The text form handed to whoever completes the awakeable.</summary>
     public override string ToString()
     {
         Span<byte> raw = stackalloc byte[InvocationId.ByteLength + 4];
@@ -23,6 +25,7 @@ public readonly record struct AwakeableId(InvocationId InvocationId, uint Signal
         return Prefix + Base64Url.EncodeToString(raw);
     }
 
+    /// <summary>Reads an awakeable id's text form; false when it is not one.</summary>
     public static bool TryParse(string? text, out AwakeableId id)
     {
         id = default;

@@ -8,8 +8,10 @@ namespace Keel.Protocol.Ids;
 /// </summary>
 public static class Base62
 {
+    /// <summary>The digits in order of value.</summary>
     public const string Alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
+    /// <summary>The value in exactly <paramref name="width"/> digits, zero-padded.</summary>
     public static string Encode(UInt128 value, int width)
     {
         Span<char> chars = stackalloc char[width];
@@ -29,6 +31,7 @@ public static class Base62
         return new string(chars);
     }
 
+    /// <summary>Reads base62 digits; false on a character outside the alphabet or an overflow.</summary>
     public static bool TryDecode(ReadOnlySpan<char> text, out UInt128 value)
     {
         value = 0;

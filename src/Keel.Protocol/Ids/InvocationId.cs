@@ -9,13 +9,17 @@ namespace Keel.Protocol.Ids;
 /// </summary>
 public readonly record struct InvocationId(ulong PartitionKey, UInt128 Uuid)
 {
+    /// <summary>The size of the binary form.</summary>
     public const int ByteLength = 24;
+    /// <summary>The text prefix (followed by the format version, <c>1</c>).</summary>
     public const string Prefix = "inv_";
     private const char SchemeVersion = '1';
     private const int PartitionKeyWidth = 11;
     private const int UuidWidth = 22;
+    /// <summary>The length of the text form.</summary>
     public const int StringLength = 4 + 1 + PartitionKeyWidth + UuidWidth;
 
+    /// <summary>The 24-byte binary form, as carried in protocol messages.</summary>
     public byte[] ToBytes()
     {
         var bytes = new byte[ByteLength];
@@ -23,12 +27,14 @@ public readonly record struct InvocationId(ulong PartitionKey, UInt128 Uuid)
         return bytes;
     }
 
+    /// <summary>Writes the binary form into the first <see cref="ByteLength"/> bytes.</summary>
     public void WriteTo(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt64BigEndian(destination, PartitionKey);
         BinaryPrimitives.WriteUInt128BigEndian(destination[8..], Uuid);
     }
 
+    /// <summary>Reads the binary form; throws when it is not <see cref="ByteLength"/> bytes.</summary>
     public static InvocationId FromBytes(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length != ByteLength)
@@ -48,6 +54,7 @@ public readonly record struct InvocationId(ulong PartitionKey, UInt128 Uuid)
         + Base62.Encode(BinaryPrimitives.ReverseEndianness(PartitionKey), PartitionKeyWidth)
         + Base62.Encode(BinaryPrimitives.ReverseEndianness(Uuid), UuidWidth);
 
+    /// <summary>Reads the text form (<c>inv_1…</c>); false when it is not one.</summary>
     public static bool TryParse(string? text, out InvocationId id)
     {
         id = default;
@@ -66,6 +73,7 @@ public readonly record struct InvocationId(ulong PartitionKey, UInt128 Uuid)
         return true;
     }
 
+    /// <summary>Reads the text form; throws <see cref="FormatException"/> when it is not one.</summary>
     public static InvocationId Parse(string text) =>
         TryParse(text, out var id) ? id : throw new FormatException($"'{text}' is not an invocation id.");
 

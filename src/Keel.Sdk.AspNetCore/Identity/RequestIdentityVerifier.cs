@@ -47,7 +47,10 @@ internal sealed class RequestIdentityVerifier
     }
 
     /// <summary>Null when the request may pass, else why it may not.</summary>
+    /// <param name="scheme">The <c>x-restate-signature-scheme</c> header (<c>v1</c> for signed requests).</param>
+    /// <param name="jwt">The <c>x-restate-jwt-v1</c> header.</param>
     /// <param name="rawPath">The request's path as sent (still percent-encoded), without the query.</param>
+    /// <param name="now">The time the token's validity is checked at.</param>
     public string? Check(string? scheme, string? jwt, string rawPath, DateTimeOffset now)
     {
         if (!Enabled)

@@ -23,10 +23,13 @@ public sealed class WorkflowAttribute : ServiceKindAttribute;
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class HandlerAttribute : Attribute
 {
+    /// <summary>A handler whose wire name is derived from the method name.</summary>
     public HandlerAttribute() { }
 
+    /// <summary>A handler served and called as <paramref name="name"/>: pins the wire name, so renaming the method does not break callers.</summary>
     public HandlerAttribute(string name) => Name = name;
 
+    /// <summary>The explicit wire name, or null to derive it from the method name.</summary>
     public string? Name { get; }
 }
 

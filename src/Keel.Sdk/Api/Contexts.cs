@@ -65,15 +65,19 @@ public interface IContext
     /// <summary>Creates an awakeable: give its id to someone who completes it; await its future.</summary>
     Awakeable<T> Awakeable<T>();
 
+    /// <summary>Completes an awakeable (this invocation's or another's) with a value; its waiter resumes with it.</summary>
     void ResolveAwakeable<T>(string awakeableId, T value);
 
+    /// <summary>Fails an awakeable: its waiter gets a <see cref="TerminalException"/> with this reason and code.</summary>
     void RejectAwakeable(string awakeableId, string reason, ushort code = TerminalException.DefaultCode);
 
     /// <summary>A named signal sent to this invocation.</summary>
     DurableFuture<T> SignalAsync<T>(string name);
 
+    /// <summary>Completes the named signal of another invocation (its <c>SignalAsync</c>) with a value.</summary>
     void ResolveSignal<T>(string invocationId, string name, T value);
 
+    /// <summary>Fails the named signal of another invocation with a terminal error.</summary>
     void RejectSignal(string invocationId, string name, string reason);
 
     /// <summary>Sends the cancel signal to another invocation.</summary>
@@ -106,10 +110,13 @@ public interface ISharedObjectContext : IContext
 /// <summary>Exclusive handlers of a virtual object: one at a time per key; read and write state.</summary>
 public interface IObjectContext : ISharedObjectContext
 {
+    /// <summary>Writes a state entry; journaled, so it is visible to later invocations once this one completes.</summary>
     void Set<T>(StateKey<T> key, T value);
 
+    /// <summary>Removes a state entry.</summary>
     void Clear<T>(StateKey<T> key);
 
+    /// <summary>Removes every state entry of this object.</summary>
     void ClearAll();
 }
 
@@ -125,6 +132,7 @@ public interface ISharedWorkflowContext : ISharedObjectContext
     /// <summary>Resolves the promise; fails with 409 when it was already completed.</summary>
     DurableFuture ResolvePromiseAsync<T>(string name, T value);
 
+    /// <summary>Rejects the promise: its waiters get a terminal error; fails with 409 when it was already completed.</summary>
     DurableFuture RejectPromiseAsync(string name, string reason);
 }
 

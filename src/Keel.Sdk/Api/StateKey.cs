@@ -6,6 +6,7 @@ namespace Keel.Sdk;
 /// </summary>
 public sealed record StateKey<T>
 {
+    /// <summary>A key for the state entry called <paramref name="name"/>; declare it once, as a static field.</summary>
     public StateKey(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -15,5 +16,6 @@ public sealed record StateKey<T>
     /// <summary>The entry's name on the wire (what <c>StateKeysAsync</c> lists).</summary>
     public string Name { get; }
 
+    /// <summary>The entry's name.</summary>
     public override string ToString() => Name;
 }

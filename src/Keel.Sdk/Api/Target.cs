@@ -15,34 +15,43 @@ public sealed record Target
         Key = key;
     }
 
+    /// <summary>The service, object or workflow name.</summary>
     public string ServiceName { get; }
 
+    /// <summary>The handler's wire name.</summary>
     public string HandlerName { get; }
 
+    /// <summary>The object key or workflow id; null for a service.</summary>
     public string? Key { get; }
 
+    /// <summary>A handler of a stateless service.</summary>
     public static Target Service(string service, string handler) => new(service, handler, null);
 
+    /// <summary>A handler of the virtual object with this key.</summary>
     public static Target Object(string service, string key, string handler)
     {
         ArgumentNullException.ThrowIfNull(key);
         return new(service, handler, key);
     }
 
+    /// <summary>A handler of the workflow with this id.</summary>
     public static Target Workflow(string service, string workflowId, string handler)
     {
         ArgumentNullException.ThrowIfNull(workflowId);
         return new(service, handler, workflowId);
     }
 
+    /// <summary><c>Service/handler</c> or <c>Service/key/handler</c>, as in ingress URLs.</summary>
     public override string ToString() => Key is null ? $"{ServiceName}/{HandlerName}" : $"{ServiceName}/{Key}/{HandlerName}";
 }
 
 /// <summary>Options of a call or send.</summary>
 public sealed record CallOptions
 {
+    /// <summary>Calls with the same key run once; later ones get the first one's result.</summary>
     public string? IdempotencyKey { get; init; }
 
+    /// <summary>Headers passed to the callee.</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 
     internal Core.CallOptions ToCore() => new(IdempotencyKey, Headers?.ToList());
@@ -53,5 +62,6 @@ public sealed class InvocationHandle
 {
     internal InvocationHandle(DurableFuture<string> invocationId) => InvocationId = invocationId;
 
+    /// <summary>The callee's invocation id, once the runtime has assigned it.</summary>
     public DurableFuture<string> InvocationId { get; }
 }

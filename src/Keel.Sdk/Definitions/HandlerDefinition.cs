@@ -24,11 +24,13 @@ public sealed class HandlerDefinition
     /// <summary>The wire name of the service the handler belongs to.</summary>
     public string ServiceName { get; }
 
+    /// <summary>The handler's wire name (what callers and the manifest use).</summary>
     public string Name { get; }
 
     /// <summary>Null for plain services.</summary>
     public HandlerType? Kind { get; }
 
+    /// <summary>The C# method the handler runs.</summary>
     public MethodInfo Method { get; }
 
     /// <summary>Null when the handler takes only the context.</summary>

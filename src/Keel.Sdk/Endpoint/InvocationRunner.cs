@@ -8,7 +8,15 @@ namespace Keel.Sdk;
 /// <summary>Runs one invocation of a handler over a request/response byte stream (transport-agnostic).</summary>
 public static class InvocationRunner
 {
+    /// <summary>Runs the handler to completion or suspension, reading the runtime's messages and writing the journal's.</summary>
+    /// <param name="handler">The handler to invoke.</param>
+    /// <param name="version">The protocol version negotiated from the request's content type.</param>
+    /// <param name="input">The request body: the runtime's messages.</param>
+    /// <param name="output">The response body: the endpoint's messages.</param>
     /// <param name="instanceFactory">Creates the service class instance (e.g. through dependency injection).</param>
+    /// <param name="time">The clock for timers and <c>NowAsync</c>; the system clock when null.</param>
+    /// <param name="cancellationToken">Aborts the attempt (the connection closed); the runtime retries it.</param>
+    /// <param name="logger">Receives handler and replay-aware logs; none when null.</param>
     /// <param name="json">The endpoint's JSON options (one instance per endpoint); null for the defaults.</param>
     public static Task RunAsync(
         HandlerDefinition handler,

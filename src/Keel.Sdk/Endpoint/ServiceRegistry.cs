@@ -8,8 +8,10 @@ public sealed class ServiceRegistry
 {
     private readonly Dictionary<string, ServiceDefinition> _services = new(StringComparer.Ordinal);
 
+    /// <summary>The registered services.</summary>
     public IReadOnlyCollection<ServiceDefinition> Services => _services.Values;
 
+    /// <summary>Adds a service; two services with one name are an error, since the runtime routes by name.</summary>
     public ServiceRegistry Add(ServiceDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
@@ -21,14 +23,17 @@ public sealed class ServiceRegistry
         return this;
     }
 
+    /// <summary>Adds the attributed class <typeparamref name="T"/>.</summary>
     public ServiceRegistry Add<T>() => Add(ServiceDefinition.For<T>());
 
+    /// <summary>Finds the handler an invocation names (service and handler wire names).</summary>
     public bool TryGetHandler(string service, string handler, out ServiceDefinition definition, out HandlerDefinition handlerDefinition)
     {
         handlerDefinition = null!;
         return _services.TryGetValue(service, out definition!) && definition.Handlers.TryGetValue(handler, out handlerDefinition!);
     }
 
+    /// <summary>The discovery manifest the runtime reads on registration: services, handlers, payloads, options.</summary>
     public EndpointManifest BuildManifest(ProtocolMode mode) => new()
     {
         ProtocolMode = mode,

@@ -38,6 +38,7 @@ public abstract class DurableFuture
     /// <summary>Completes when the tree is resolved, whatever the outcome.</summary>
     internal Task AsTask() => _task ??= Driver.AwaitAsync(this);
 
+    /// <summary>Makes the future awaitable; a failure is rethrown (a <see cref="TerminalException"/> when terminal).</summary>
     public TaskAwaiter GetAwaiter() => (_checked ??= Checked()).GetAwaiter();
 
     private async Task Checked()
@@ -131,6 +132,7 @@ public abstract class DurableFuture<T> : DurableFuture
 
     private Task<T>? _typedTask;
 
+    /// <summary>Makes the future awaitable for its result; a failure is rethrown (a <see cref="TerminalException"/> when terminal).</summary>
     public new TaskAwaiter<T> GetAwaiter() => (_typedTask ??= Typed()).GetAwaiter();
 
     private async Task<T> Typed()

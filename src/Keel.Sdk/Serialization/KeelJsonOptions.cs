@@ -17,6 +17,7 @@ public sealed class KeelJsonOptions
 {
     private bool _frozen;
 
+    /// <summary>The defaults: <see cref="JsonSerializerDefaults.Web"/> (camelCase, case-insensitive reads).</summary>
     public KeelJsonOptions()
     {
         JsonSerializerOptions = new JsonSerializerOptions(JsonSerializerDefaults.Web);

@@ -6,11 +6,15 @@ namespace Keel.Sdk;
 /// <summary>Payload content types: JSON for everything except <c>byte[]</c>, which passes through untouched.</summary>
 public static class Serde
 {
+    /// <summary>The content type of every payload but <c>byte[]</c>.</summary>
     public const string JsonContentType = "application/json";
+    /// <summary>The content type of a <c>byte[]</c> payload, passed through as is.</summary>
     public const string RawContentType = "application/octet-stream";
 
+    /// <summary>True for <c>byte[]</c>: such a payload is not JSON-encoded.</summary>
     public static bool IsRaw(Type type) => type == typeof(byte[]);
 
+    /// <summary>The content type a payload of this type is sent with.</summary>
     public static string ContentTypeFor(Type type) => IsRaw(type) ? RawContentType : JsonContentType;
 }
 

@@ -10,6 +10,7 @@ root.Subcommands.Add(InvocationsCommand.Create());
 root.Subcommands.Add(StateCommand.Create());
 root.Subcommands.Add(InvokeCommand.Create());
 root.Subcommands.Add(SqlCommand.Create());
+root.Subcommands.Add(ClusterCommand.Create());
 
 var parsed = root.Parse(args);
 

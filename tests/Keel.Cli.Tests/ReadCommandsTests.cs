@@ -49,6 +49,23 @@ public sealed class ReadCommandsTests(CliServers servers) : CliTestBase(servers)
     }
 
     [Fact]
+    public async Task Cluster_status_shows_one_node_on_the_embedded_storage_serving_every_partition()
+    {
+        var side = await SideAsync(ServerKind.Keel);
+        var status = await side.Cli.JsonAsync("cluster", "status");
+        Assert.Equal("rocksdb", Str(status, "storage"));
+        var node = Assert.Single(Items(status.GetProperty("nodes")));
+        var partitions = Items(status.GetProperty("partitions")).ToList();
+        Assert.Equal(partitions.Select(p => p.GetProperty("partition").GetInt32()), Items(node.GetProperty("partitions")).Select(p => p.GetInt32()));
+        Assert.All(partitions, p => Assert.Equal(Str(node, "name"), Str(p, "owner")));
+
+        var table = await side.Cli.RunAsync("cluster", "status");
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains("PARTITION", table.Stdout, StringComparison.Ordinal);
+        Assert.Contains("QUEUE", table.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Both_servers_list_the_same_invocations_with_the_same_statuses_and_chains()
     {
         var keel = await Shape(await SideAsync(ServerKind.Keel));

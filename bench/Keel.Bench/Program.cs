@@ -20,6 +20,8 @@ using Keel.TestSupport;
 //   soak [minutes] [--concurrency 64] [--window 5] [--out DIR] [--servers keel,restate]
 //                        closed-loop sends + calls at saturation per server, per-window CSV and PNG
 //                        (bench/plot-soak.sh, gnuplot); 30 minutes per server by default.
+//   cluster [seconds]    the TS endpoint behind one Keel node on RocksDB and behind 1, 2 and 3 Keel nodes on
+//                        one PostgreSQL (requests spread over the nodes), then failover time under load.
 var options = new BenchArgs(args);
 switch (options.Mode)
 {
@@ -35,10 +37,13 @@ switch (options.Mode)
     case "soak":
         await SoakBenchmark.RunAsync(options);
         return;
+    case "cluster":
+        await ClusterBenchmark.RunAsync(options);
+        return;
     case "sdk":
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{options.Mode}': sdk, server, scale, query or soak.");
+        Console.Error.WriteLine($"Unknown mode '{options.Mode}': sdk, server, scale, query, soak or cluster.");
         Environment.Exit(2);
         break;
 }

@@ -12,16 +12,34 @@ namespace Keel.Server.Postgres;
 /// </summary>
 public sealed class PostgresStore : IKeyValueStore
 {
+    /// <summary>SQLSTATE 25P03: the database ended a session idle inside a transaction for too long.</summary>
+    private const string IdleInTransactionSessionTimeout = "25P03";
+
     private readonly NpgsqlDataSource _dataSource;
 
     private PostgresStore(NpgsqlDataSource dataSource) => _dataSource = dataSource;
 
     /// <summary>Connects, creates or checks the schema, and returns the store.</summary>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    /// <param name="stalledTransactionLimit">
+    /// How long the database lets one of this store's transactions sit idle between two statements
+    /// before it ends the session. A node frozen in the middle of a batch (a long pause, SIGSTOP)
+    /// would otherwise hold that batch's row locks, its lease row among them, and no other node could
+    /// take the partition over; the cluster passes its lease time. Null: the database's setting.
+    /// </param>
     /// <exception cref="InvalidOperationException">The database holds a newer storage layout.</exception>
     /// <exception cref="NpgsqlException">The database cannot be reached or refuses the connection.</exception>
-    public static PostgresStore Open(string connectionString)
+    public static PostgresStore Open(string connectionString, TimeSpan? stalledTransactionLimit = null)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (stalledTransactionLimit is { } limit)
+        {
+            var option = $"-c idle_in_transaction_session_timeout={(long)limit.TotalMilliseconds}";
+            builder.ConnectionStringBuilder.Options = string.IsNullOrWhiteSpace(builder.ConnectionStringBuilder.Options)
+                ? option
+                : builder.ConnectionStringBuilder.Options + " " + option;
+        }
+
         // The same few statements run all the time: let Npgsql prepare them on the server once per connection.
         if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
         {
@@ -63,6 +81,20 @@ public sealed class PostgresStore : IKeyValueStore
     /// </summary>
     /// <exception cref="PartitionFencedException">The lease is held by another node now; nothing was written.</exception>
     public void Commit(IReadOnlyList<WriteOp> writes, LeaseFence? fence)
+    {
+        try
+        {
+            CommitBatch(writes, fence);
+        }
+        catch (PostgresException e) when (fence is not null && e.SqlState == IdleInTransactionSessionTimeout)
+        {
+            // This node stalled inside the batch for longer than the lease time; the database ended the
+            // session (and rolled the batch back) so that others can take the partition: treat it as lost.
+            throw new PartitionFencedException($"this node stalled for longer than its lease inside a batch of partition {fence.Partition}; the database ended that transaction", e);
+        }
+    }
+
+    private void CommitBatch(IReadOnlyList<WriteOp> writes, LeaseFence? fence)
     {
         ArgumentNullException.ThrowIfNull(writes);
         if (writes.Count == 0)

@@ -16,7 +16,7 @@ internal static class StorageOpener
         {
             IKeyValueStore store = settings.Storage switch
             {
-                StorageKind.Postgres => PostgresStore.Open(settings.PostgresConnectionString!),
+                StorageKind.Postgres => PostgresStore.Open(settings.PostgresConnectionString!, stalledTransactionLimit: settings.LeaseTime),
                 _ => KeelRuntime.OpenStore(settings.DataDirectory),
             };
             return (store, watch.Elapsed);

@@ -67,4 +67,29 @@ public sealed class LeaseFencingTests(PostgresFixture postgres) : IClassFixture<
         Assert.Null(Assert.Single(view.Leases).Owner);
         Assert.Equal(["a"], view.Members.Select(m => m.Node));
     }
+
+    [Fact]
+    public async Task A_node_frozen_inside_a_batch_transaction_loses_its_locks_after_the_stall_limit_so_its_lease_can_be_taken()
+    {
+        var database = postgres.NewDatabase();
+        using var frozen = PostgresStore.Open(database, stalledTransactionLimit: TimeSpan.FromSeconds(2));
+        using var other = PostgresStore.Open(database);
+        var leases = new LeaseTable(other);
+        leases.EnsurePartitions(1);
+        var held = new LeaseTable(frozen).TryAcquire("a", TimeSpan.FromMilliseconds(200))!;
+
+        // "a" starts a fenced batch and freezes before committing: its share lock on the lease row stays.
+        await using var connection = await frozen.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var check = new Npgsql.NpgsqlCommand("SELECT epoch FROM keel_leases WHERE partition = $1 FOR SHARE", connection, transaction))
+        {
+            check.Parameters.Add(new Npgsql.NpgsqlParameter<int> { TypedValue = held.Partition });
+            await check.ExecuteScalarAsync();
+        }
+
+        // Once the database ends the stalled session, the expired lease is free for "b".
+        PartitionLease? taken = null;
+        await Eventually.UntilAsync(() => Task.FromResult((taken = leases.TryAcquire("b", TimeSpan.FromSeconds(30))) is not null), TimeSpan.FromSeconds(20), "b to take the lease");
+        Assert.Equal(held.Epoch + 1, taken!.Epoch);
+    }
 }

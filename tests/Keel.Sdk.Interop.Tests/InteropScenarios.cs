@@ -161,3 +161,5 @@ public sealed class OnKeelServer(KeelServerV6 setup) : InteropScenarios<KeelServ
 public sealed class OnKeelServerV7(KeelServerV7 setup) : InteropScenarios<KeelServerV7>(setup);
 
 public sealed class OnKeelServerRequestResponse(KeelServerRequestResponse setup) : InteropScenarios<KeelServerRequestResponse>(setup);
+
+public sealed class OnKeelCluster(KeelClusterV6 setup) : InteropScenarios<KeelClusterV6>(setup);

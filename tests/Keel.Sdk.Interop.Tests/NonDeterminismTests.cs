@@ -37,7 +37,9 @@ public sealed class NonDeterminismTests(SuspendingRestateWithoutRetries setup) :
         Assert.True((await setup.Ingress.CallAsync($"/Counter/{key}/add", 1)).IsSuccess);
         var response = await setup.Ingress.CallAsync($"/NonDeterministic/{key}/{handler}");
         Assert.False(response.IsSuccess, response.Body);
-        Assert.Contains("570", ProcessLogs.Tail(setup.Server.LogFile, 4000), StringComparison.Ordinal);
+        // restate-server writes its log after it answered: wait for the line rather than read it at once.
+        await Eventually.UntilAsync(() => Task.FromResult(ProcessLogs.Tail(setup.Server.LogFile, 4000).Contains("570", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(15), "restate-server to log the journal mismatch (570)");
 
         // The handler never got past the mismatch, so its final send never happened.
         Assert.Equal(1, (await setup.Ingress.CallAsync($"/Counter/{key}/get")).Json.GetInt32());

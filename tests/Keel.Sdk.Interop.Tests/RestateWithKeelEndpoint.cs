@@ -116,3 +116,13 @@ public sealed class KeelServerRequestResponse : RestateWithKeelEndpoint
 
     protected override async Task<IServerProcess> StartServerAsync() => await KeelServerProcess.StartAsync();
 }
+
+/// <summary>Our SDK on three Keel nodes over one PostgreSQL: registered at node 3, called through node 2.</summary>
+public sealed class KeelClusterV6 : RestateWithKeelEndpoint
+{
+    protected override bool EnableProtocolV7 => false;
+
+    public override bool RequestResponse => false;
+
+    protected override async Task<IServerProcess> StartServerAsync() => new ClusterAsServer(await KeelCluster.StartAsync(3), adminNode: 2, ingressNode: 1);
+}

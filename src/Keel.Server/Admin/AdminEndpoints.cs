@@ -23,10 +23,11 @@ public static class AdminEndpoints
     public const string ReportedVersion = "1.7.0+keel." + KeelVersion;
 
     /// <summary>Maps the admin API of the server started with <paramref name="settings"/> (its admin port, ingress address and defaults).</summary>
-    public static void Map(IEndpointRouteBuilder app, ServerSettings settings, SchemaRegistry schema, IDiscoveryClient discovery, IRuntimeApi runtime)
+    public static void Map(IEndpointRouteBuilder app, ServerSettings settings, SchemaRegistry schema, IDiscoveryClient discovery, IRuntimeApi runtime,
+        Func<JsonObject?>? healthDetails = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        Map(app, $"*:{settings.AdminPort}", schema, discovery, runtime, AdminOptions.From(settings));
+        Map(app, $"*:{settings.AdminPort}", schema, discovery, runtime, AdminOptions.From(settings) with { HealthDetails = healthDetails });
     }
 
     public static void Map(IEndpointRouteBuilder app, string host, SchemaRegistry schema, IDiscoveryClient discovery, IRuntimeApi runtime, AdminOptions options)
@@ -39,7 +40,9 @@ public static class AdminEndpoints
         foreach (var (prefix, apiVersion) in new[] { ("", 0), ("/v2", 2), ("/v3", 3), ("/v4", 4) })
         {
             var group = app.MapGroup(prefix).RequireHost(host);
-            group.MapGet("/health", () => runtime.Failure is { } failure ? Error(503, failure.Message) : Results.Ok());
+            group.MapGet("/health", () => runtime.Failure is { } failure ? Error(503, failure.Message)
+                : options.HealthDetails?.Invoke() is { } details ? Json(details)
+                : Results.Ok());
             group.MapGet("/version", () => Json(new JsonObject
             {
                 ["version"] = ReportedVersion,

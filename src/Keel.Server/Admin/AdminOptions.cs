@@ -9,6 +9,12 @@ public sealed record AdminOptions
     /// <summary>The ingress base URL (<c>http://host:port/</c>) <c>/version</c> advertises; null when unknown.</summary>
     public string? IngressUrl { get; init; }
 
+    /// <summary>
+    /// What <c>/health</c> says beyond its status code; null: an empty 200 as Restate answers. A node
+    /// of a cluster says which partitions it serves (a healthy node may serve none for a while).
+    /// </summary>
+    public Func<System.Text.Json.Nodes.JsonObject?>? HealthDetails { get; init; }
+
     /// <summary>The runtime defaults (retention of completed invocations and of their journals, timeouts, retry policy).</summary>
     public RuntimeOptions Runtime { get; init; } = new() { DataDirectory = string.Empty };
 

@@ -20,8 +20,19 @@ internal sealed class ClusterHandle : IAsyncDisposable
     };
 
     private HandOverSender? _sender;
+    private KeelRuntime? _runtime;
 
     public ClusterNode? Node { get; private set; }
+
+    /// <summary>For <c>/health</c> in a cluster: this node's name and the partitions it serves now; null on the embedded storage.</summary>
+    public System.Text.Json.Nodes.JsonObject? HealthDetails() => Node is { } node
+        ? new System.Text.Json.Nodes.JsonObject
+        {
+            ["node"] = node.Name,
+            ["serving"] = _runtime?.LocalPartitions.Count > 0,
+            ["partitions"] = new System.Text.Json.Nodes.JsonArray([.. (_runtime?.LocalPartitions ?? []).Select(p => (System.Text.Json.Nodes.JsonNode)p)]),
+        }
+        : null;
 
     /// <summary>Processor settings for this storage: in a cluster, unacknowledged hand-overs are sent again every few seconds.</summary>
     public static Partitions.ProcessorOptions ProcessorOptions(ServerSettings settings) => new()
@@ -49,6 +60,7 @@ internal sealed class ClusterHandle : IAsyncDisposable
         }
 
         runtime.StartServingNone(store);
+        _runtime = runtime;
         var host = settings.AdvertisedHost ?? (settings.BindAddress is "0.0.0.0" or "::" ? Environment.MachineName : settings.BindAddress);
         var node = new ClusterNode(postgres, runtime, settings.NodeName ?? $"{host}:{settings.IngressPort}",
             new Uri($"http://{host}:{settings.IngressPort}/"), new Uri($"http://{host}:{settings.AdminPort}/"), settings.LeaseTime, logger);

@@ -169,7 +169,7 @@ public sealed class KeelServerHost : IAsyncDisposable
         var cluster = server._cluster = ClusterHandle.Map(app, settings, runtime);
 
         IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime, clock);
-        AdminEndpoints.Map(app, settings, schema, new DiscoveryClient() { Signer = signer }, runtime);
+        AdminEndpoints.Map(app, settings, schema, new DiscoveryClient() { Signer = signer }, runtime, cluster.HealthDetails);
         QueryEndpoints.Map(app, $"*:{settings.AdminPort}", queries);
         ConsoleEndpoints.Map(app, $"*:{settings.AdminPort}");
         app.MapServerMetrics(settings.AdminPort);

@@ -40,6 +40,26 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
     {
         var before = KeelCluster.Owners(await KeelCluster.StatusAsync(_cluster.Nodes[0]));
         var epochsBefore = Epochs(await KeelCluster.StatusAsync(_cluster.Nodes[0]));
+
+        // Each node's /health says which partitions it serves: together, all of them, each once.
+        await Eventually.UntilAsync(async () =>
+        {
+            var served = new List<int>();
+            foreach (var node in _cluster.Nodes)
+            {
+                using var admin = new AdminClient(node.AdminUrl);
+                var (status, health) = await admin.GetJsonAsync("/health");
+                Assert.Equal(HttpStatusCode.OK, status);
+                if (!health!.Value.GetProperty("serving").GetBoolean())
+                {
+                    return false;
+                }
+
+                served.AddRange(health.Value.GetProperty("partitions").EnumerateArray().Select(p => p.GetInt32()));
+            }
+
+            return served.Order().SequenceEqual(Enumerable.Range(0, KeelCluster.PartitionCount));
+        }, TimeSpan.FromSeconds(30), "every partition to be served by exactly one node, as each node's /health says");
         await StartDelayedSendsAndWorkflowsAsync();
 
         var acknowledged = 0;

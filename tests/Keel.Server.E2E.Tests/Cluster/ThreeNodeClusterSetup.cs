@@ -1,5 +1,3 @@
-using Keel.Server.E2E.Tests.Cluster;
-
 namespace Keel.Server.E2E.Tests;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Keel.Server.E2E.Tests.Cluster;
+namespace Keel.TestSupport;
 
 /// <summary>
 /// Keel nodes on one PostgreSQL database of their own, each a separate process with its own ports
@@ -66,14 +66,16 @@ public sealed class KeelCluster : IAsyncDisposable
             .Where(p => p.GetProperty("owner").ValueKind == JsonValueKind.String && p.GetProperty("lease_expires_in_ms").GetInt64() > 0)
             .ToDictionary(p => p.GetProperty("partition").GetInt32(), p => p.GetProperty("owner").GetString()!);
 
-    /// <summary>Waits until every partition is leased by one of <paramref name="nodes"/> and each of them serves at least one.</summary>
+    /// <summary>Waits until every partition is leased by one of <paramref name="nodes"/> and they hold them evenly (⌊P/N⌋ or ⌈P/N⌉ each: no more moves).</summary>
     public async Task WaitUntilSpreadAsync(IReadOnlyList<string> nodes, KeelServerProcess? askAt = null)
     {
         var ask = askAt ?? Nodes[0];
         await Eventually.UntilAsync(async () =>
         {
             var owners = Owners(await StatusAsync(ask));
-            return owners.Count == PartitionCount && owners.Values.All(nodes.Contains) && nodes.All(owners.Values.Contains);
+            var (floor, ceiling) = (PartitionCount / nodes.Count, (PartitionCount + nodes.Count - 1) / nodes.Count);
+            return owners.Count == PartitionCount && owners.Values.All(nodes.Contains)
+                && nodes.All(n => owners.Values.Count(o => o == n) is var held && held >= floor && held <= ceiling);
         }, TimeSpan.FromSeconds(60), $"the {PartitionCount} partitions to be spread over {string.Join(", ", nodes)}");
     }
 
@@ -88,4 +90,34 @@ public sealed class KeelCluster : IAsyncDisposable
 
         await Postgres.DisposeAsync();
     }
+}
+
+/// <summary>
+/// A cluster seen as one server by fixtures written for one: registrations go to one node's admin
+/// API, requests to another node's ingress, so most requests are forwarded and most calls cross nodes.
+/// </summary>
+public sealed class ClusterAsServer(KeelCluster cluster, int adminNode, int ingressNode) : IServerProcess
+{
+    public KeelCluster Cluster { get; } = cluster;
+
+    public Uri AdminUrl => Cluster.Nodes[adminNode].AdminUrl;
+
+    public Uri IngressUrl => Cluster.Nodes[ingressNode].IngressUrl;
+
+    /// <summary>Every node's log in one file (written when read).</summary>
+    public string LogFile
+    {
+        get
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"keel-cluster-{Environment.ProcessId}-{Cluster.GetHashCode()}.log");
+            File.WriteAllText(path, Cluster.Logs());
+            return path;
+        }
+    }
+
+    public Task KillAsync() => throw new NotSupportedException("Kill a node of the cluster instead.");
+
+    public Task RestartAsync() => throw new NotSupportedException("Restart a node of the cluster instead.");
+
+    public ValueTask DisposeAsync() => Cluster.DisposeAsync();
 }

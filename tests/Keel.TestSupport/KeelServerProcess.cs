@@ -84,10 +84,17 @@ public sealed class KeelServerProcess : IServerProcess
     /// <summary>Starts again on the same data directory and ports.</summary>
     public Task RestartAsync() => LaunchAsync();
 
+    /// <summary>Kills the server and deletes its data directory; a second call does nothing (fixtures may share a process).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_process is null)
+        {
+            return;
+        }
+
         await KillAsync();
-        _process?.Dispose();
+        _process.Dispose();
+        _process = null;
         if (_ownsDataDirectory)
         {
             try

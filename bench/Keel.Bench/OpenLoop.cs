@@ -3,7 +3,11 @@ using System.Diagnostics;
 namespace Keel.Bench;
 
 /// <summary>Open-loop figures: latency is measured from each request's scheduled start, so a stall counts in full.</summary>
-internal sealed record OpenLoopResult(int Requests, int Errors, double AchievedPerSecond, double P50Ms, double P99Ms, double MaxMs);
+/// <remarks>
+/// <see cref="MaxStartLagMs"/> is how late the load generator itself sent a request (its own GC or a
+/// starved thread pool on a shared machine): a pause that shows there is not the server's.
+/// </remarks>
+internal sealed record OpenLoopResult(int Requests, int Errors, double AchievedPerSecond, double P50Ms, double P99Ms, double MaxMs, double MaxStartLagMs);
 
 /// <summary>Open-loop load: requests start on a fixed schedule (rate per second) whether or not earlier ones answered.</summary>
 internal static class OpenLoop
@@ -12,6 +16,7 @@ internal static class OpenLoop
     {
         var total = (int)(rate * duration.TotalSeconds);
         var latencies = new double[total];
+        var startLags = new double[total];
         var errors = 0;
         var inFlight = new List<Task>(total);
         var clock = Stopwatch.StartNew();
@@ -26,6 +31,7 @@ internal static class OpenLoop
                 inFlight.Add(Task.Run(async () =>
                 {
                     using var message = request(index);
+                    startLags[index] = clock.Elapsed.TotalMilliseconds - scheduledMs;
                     var (ok, _) = await LoadRun.SendAsync(http, message);
                     latencies[index] = clock.Elapsed.TotalMilliseconds - scheduledMs;
                     if (!ok)
@@ -41,7 +47,7 @@ internal static class OpenLoop
         await Task.WhenAll(inFlight);
         var elapsed = clock.Elapsed;
         var sorted = latencies.Order().ToArray();
-        return new OpenLoopResult(total, errors, total / elapsed.TotalSeconds, LoadRun.Percentile(sorted, 0.50), LoadRun.Percentile(sorted, 0.99), sorted.Length == 0 ? 0 : sorted[^1]);
+        return new OpenLoopResult(total, errors, total / elapsed.TotalSeconds, LoadRun.Percentile(sorted, 0.50), LoadRun.Percentile(sorted, 0.99), sorted.Length == 0 ? 0 : sorted[^1], startLags.DefaultIfEmpty().Max());
     }
 }
 

@@ -98,6 +98,7 @@ internal static class ScaleBenchmark
         Add("steady p50", steady.P50Ms, "ms");
         Add("steady p99", steady.P99Ms, "ms");
         Add("steady max (worst pause)", steady.MaxMs, "ms");
+        Add("steady: load generator's own worst lag", steady.MaxStartLagMs, "ms");
         Add("steady achieved", steady.AchievedPerSecond, "req/s");
         Add("steady errors", steady.Errors, "count");
         Add("RSS, after steady load", ProcessMemory.RssMiB(server.Pid), "MiB");
@@ -114,6 +115,7 @@ internal static class ScaleBenchmark
             var sweep = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post("/TsNoop/echo", "\"x\""));
             Add("sweep p99", sweep.P99Ms, "ms");
             Add("sweep max (worst pause)", sweep.MaxMs, "ms");
+            Add("sweep: load generator's own worst lag", sweep.MaxStartLagMs, "ms");
             Add("RSS, after sweep", ProcessMemory.RssMiB(server.Pid), "MiB");
             Add("data dir, after sweep", DirectoryMiB(server), "MiB");
             Add("seeded completions held, after sweep", await CompletedCountAsync(server, http, settings.Completed), "count");
@@ -122,6 +124,7 @@ internal static class ScaleBenchmark
         {
             Add("sweep p99", double.NaN, "ms");
             Add("sweep max (worst pause)", double.NaN, "ms");
+            Add("sweep: load generator's own worst lag", double.NaN, "ms");
             Add("RSS, after sweep", double.NaN, "MiB");
             Add("data dir, after sweep", double.NaN, "MiB");
             Add("seeded completions held, after sweep", double.NaN, "count");

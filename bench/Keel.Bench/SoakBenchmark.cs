@@ -24,10 +24,10 @@ internal static class SoakBenchmark
         {
             var windows = await MeasureAsync(kind, duration, concurrency, window);
             var name = kind == ServerKind.Keel ? "keel" : "restate";
-            var csv = new StringBuilder("server,t_s,sends_accepted,calls_ok,accepted,errors,max_latency_ms,rss_mib,send_max_ms,call_max_ms\n");
+            var csv = new StringBuilder("server,t_s,sends_accepted,calls_ok,accepted,errors,max_latency_ms,rss_mib,send_max_ms,call_max_ms,throttled\n");
             foreach (var w in windows)
             {
-                csv.Append(CultureInfo.InvariantCulture, $"{name},{w.EndSeconds:F0},{w.Sends},{w.Calls},{w.Sends + w.Calls},{w.Errors},{w.MaxMs:F1},{w.RssMiB:F1},{w.SendMaxMs:F1},{w.CallMaxMs:F1}\n");
+                csv.Append(CultureInfo.InvariantCulture, $"{name},{w.EndSeconds:F0},{w.Sends},{w.Calls},{w.Sends + w.Calls},{w.Errors},{w.MaxMs:F1},{w.RssMiB:F1},{w.SendMaxMs:F1},{w.CallMaxMs:F1},{w.Throttled}\n");
             }
 
             var path = Path.Combine(outDir, $"soak-{name}.csv");
@@ -40,8 +40,8 @@ internal static class SoakBenchmark
             }
         }
 
-        Console.WriteLine("| server | accepted/s overall | last span / first span throughput | median window max ms | windows with max > 3x median | sends: median window max ms | sends: windows > 3x median | RSS first/last MiB | errors |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| server | accepted/s overall | last span / first span throughput | median window max ms | windows with max > 3x median | sends: median window max ms | sends: windows > 3x median | RSS first/last MiB | errors | throttled answers (429/503, waited out) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         summaries.ForEach(Console.WriteLine);
         Console.WriteLine($"CSV in {outDir}");
         Plot(outDir);
@@ -51,7 +51,7 @@ internal static class SoakBenchmark
     /// One window. The maxima include the age, at the window's end, of requests still waiting for an
     /// answer, so a stall shows in every window it spans, not only in the one where it ends.
     /// </summary>
-    private sealed record Window(double EndSeconds, long Sends, long Calls, long Errors, double MaxMs, double RssMiB, double SendMaxMs, double CallMaxMs);
+    private sealed record Window(double EndSeconds, long Sends, long Calls, long Errors, double MaxMs, double RssMiB, double SendMaxMs, double CallMaxMs, long Throttled);
 
     /// <summary>Spans are 5 minutes, or a third of the run when it is shorter than 15 minutes.</summary>
     private static string Summary(string name, List<Window> windows, TimeSpan window)
@@ -67,7 +67,7 @@ internal static class SoakBenchmark
         var sendMaxima = windows.Select(w => w.SendMaxMs).Order().ToArray();
         var sendMedian = sendMaxima.Length == 0 ? 0 : sendMaxima[sendMaxima.Length / 2];
         var sendSpikes = windows.Count(w => w.SendMaxMs > 3 * sendMedian);
-        return $"| {name} | {Throughput(windows):F0} | {last / first:F2} (spans of {span * window.TotalSeconds:F0} s) | {median:F0} | {spikes} of {windows.Count} | {sendMedian:F0} | {sendSpikes} of {windows.Count} | {windows[0].RssMiB:F0}/{windows[^1].RssMiB:F0} | {windows.Sum(w => w.Errors)} |";
+        return $"| {name} | {Throughput(windows):F0} | {last / first:F2} (spans of {span * window.TotalSeconds:F0} s) | {median:F0} | {spikes} of {windows.Count} | {sendMedian:F0} | {sendSpikes} of {windows.Count} | {windows[0].RssMiB:F0}/{windows[^1].RssMiB:F0} | {windows.Sum(w => w.Errors)} | {windows.Sum(w => w.Throttled)} |";
     }
 
     private static async Task<List<Window>> MeasureAsync(ServerKind kind, TimeSpan duration, int concurrency, TimeSpan window)
@@ -79,6 +79,7 @@ internal static class SoakBenchmark
         var sends = new long[count];
         var calls = new long[count];
         var errors = new long[count];
+        var throttles = new long[count];
         var maxMs = new double[count];
         var sendMaxMs = new double[count];
         var callMaxMs = new double[count];
@@ -112,7 +113,7 @@ internal static class SoakBenchmark
                     }
                 }
 
-                Console.Error.WriteLine($"  {server.Name} {window.TotalSeconds * (i + 1):F0} s: {sends[i] + calls[i]} accepted, max {maxMs[i]:F0} ms, RSS {rss[i]:F0} MiB");
+                Console.Error.WriteLine($"  {server.Name} {window.TotalSeconds * (i + 1):F0} s: {sends[i] + calls[i]} accepted, {throttles[i]} throttled, max {maxMs[i]:F0} ms, RSS {rss[i]:F0} MiB");
             }
         });
         var workers = Enumerable.Range(0, concurrency).Select(async w =>
@@ -121,15 +122,16 @@ internal static class SoakBenchmark
             var path = isSend ? "/TsNoop/echo/send" : "/TsNoop/echo";
             while (clock.Elapsed < duration)
             {
-                using var message = LoadRun.Post(path, "\"x\"");
+                var message = LoadRun.Post(path, "\"x\"");
                 Volatile.Write(ref startedAt[w], Stopwatch.GetTimestamp());
-                var (ok, ms) = await LoadRun.SendAsync(http, message);
+                var (ok, ms, throttled) = await LoadRun.SendHonouringBackpressureAsync(http, message, retryThrottled: true);
                 Volatile.Write(ref startedAt[w], 0);
                 // A request counts in the window it ended in.
                 var i = Math.Min(count - 1, (int)(clock.Elapsed / window));
                 lock (gate)
                 {
                     (ok ? (isSend ? sends : calls) : errors)[i]++;
+                    throttles[i] += throttled;
                     maxMs[i] = Math.Max(maxMs[i], ms);
                     var perKind = isSend ? sendMaxMs : callMaxMs;
                     perKind[i] = Math.Max(perKind[i], ms);
@@ -138,7 +140,7 @@ internal static class SoakBenchmark
         }).ToArray();
         await Task.WhenAll(workers);
         await sampler;
-        return [.. Enumerable.Range(0, count).Select(i => new Window(window.TotalSeconds * (i + 1), sends[i], calls[i], errors[i], maxMs[i], rss[i], sendMaxMs[i], callMaxMs[i]))];
+        return [.. Enumerable.Range(0, count).Select(i => new Window(window.TotalSeconds * (i + 1), sends[i], calls[i], errors[i], maxMs[i], rss[i], sendMaxMs[i], callMaxMs[i], throttles[i]))];
     }
 
     private static void Plot(string outDir)

@@ -33,6 +33,9 @@ public static class ServerTelemetry
     /// <summary>How long a batch's durable write (fsync) took.</summary>
     public static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>("keel.partition.commit.duration", "s", "Latency of partition batch commits.");
 
+    /// <summary>Times the whole process stood still (a garbage collection, CPU starvation, swapping), as seen by <c>StallMonitor</c>.</summary>
+    public static readonly Histogram<double> ProcessStalls = Meter.CreateHistogram<double>("keel.process.stall.duration", "s", "Stalls of the whole server process (20 ms or longer).");
+
     private static readonly ConcurrentDictionary<object, Func<(int Partition, int Depth)>> QueueDepths = new();
 
     /// <summary>Commands waiting in each running partition's queue, by <c>keel.partition</c> (read when collected).</summary>

@@ -132,7 +132,9 @@ public sealed class KeelServerHost : IAsyncDisposable
 
         // Created and disposed (its poll stopped) by the app's container, on every path that disposes the app.
         builder.Services.AddSingleton(services => SchemaRegistryOpener.Open(settings, services.GetRequiredService<ILogger<SchemaRegistry>>()));
+        builder.Services.AddSingleton(services => new Telemetry.StallMonitor(services.GetRequiredService<ILogger<Telemetry.StallMonitor>>()));
         var app = builder.Build();
+        app.Services.GetRequiredService<Telemetry.StallMonitor>();
         var schema = app.Services.GetRequiredService<SchemaRegistry>();
         if (signer.PublicKey is { } publicKey)
         {
@@ -165,6 +167,8 @@ public sealed class KeelServerHost : IAsyncDisposable
             server.Failure = failure;
             app.Lifetime.StopApplication();
         };
+        var gate = new StartGate();
+        gate.UseIn(app);
         app.UseRuntimeErrorMapping();
         var cluster = server._cluster = ClusterHandle.Map(app, settings, runtime);
 
@@ -173,7 +177,11 @@ public sealed class KeelServerHost : IAsyncDisposable
         QueryEndpoints.Map(app, $"*:{settings.AdminPort}", queries);
         ConsoleEndpoints.Map(app, $"*:{settings.AdminPort}");
         app.MapServerMetrics(settings.AdminPort);
+        app.Lifetime.ApplicationStopping.Register(() => app.Logger.LogInformation("Keel server stopping"));
 
+        // The ports open while storage is still opening (requests wait at the gate until the runtime serves).
+        var listening = app.StartAsync();
+        KeelServerStartException? failure = null;
         try
         {
             var (store, openedIn) = await storeOpening.ConfigureAwait(false);
@@ -182,30 +190,39 @@ public sealed class KeelServerHost : IAsyncDisposable
         }
         catch (StorageUnavailableException e)
         {
-            await cluster.DisposeAsync().ConfigureAwait(false);
-            await DisposeQuietly(app, queries, invoker).ConfigureAwait(false);
-            throw new KeelServerStartException(e.Message, e);
+            failure = new KeelServerStartException(e.Message, e);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
         {
-            await cluster.DisposeAsync().ConfigureAwait(false);
-            await DisposeQuietly(app, queries, invoker).ConfigureAwait(false);
-            throw new KeelServerStartException($"cannot start on {StorageOpener.Describe(settings)}: {e.Message}", e);
+            failure = new KeelServerStartException($"cannot start on {StorageOpener.Describe(settings)}: {e.Message}", e);
         }
 
-        app.Lifetime.ApplicationStopping.Register(() => app.Logger.LogInformation("Keel server stopping"));
+        var listens = true;
         try
         {
-            await app.StartAsync().ConfigureAwait(false);
+            await listening.ConfigureAwait(false);
         }
         catch (IOException e)
         {
+            listens = false;
+            failure ??= new KeelServerStartException($"cannot listen on {settings.BindAddress}:{settings.IngressPort}/{settings.AdminPort}: {e.Message}", e);
+        }
+
+        if (failure is not null)
+        {
+            gate.Fail();
+            if (listens)
+            {
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             await cluster.DisposeAsync().ConfigureAwait(false);
             await runtime.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await DisposeQuietly(app, queries, invoker).ConfigureAwait(false);
-            throw new KeelServerStartException($"cannot listen on {settings.BindAddress}:{settings.IngressPort}/{settings.AdminPort}: {e.Message}", e);
+            throw failure;
         }
 
+        gate.Open();
         return server;
     }
 

@@ -14,7 +14,7 @@ connections=${2:-64}
 servers=${3:-keel restate}
 threads=2
 root=$(cd "$(dirname "$0")/.." && pwd)
-keel_dll=$root/src/Keel.Server.Tool/bin/Release/net10.0/keel-server.dll
+keel_dll=${KEEL_SERVER_DLL:-$root/src/Keel.Server.Tool/bin/Release/net10.0/keel-server.dll}
 restate_bin=$root/tests/oracles/node_modules/@restatedev/restate-server-linux-x64/bin/restate-server
 for tool in wrk strace curl node; do command -v $tool >/dev/null || { echo "$tool is missing" >&2; exit 1; }; done
 [ -f "$keel_dll" ] || { echo "$keel_dll is missing: dotnet build -c Release bench/Keel.Bench" >&2; exit 1; }

@@ -15,7 +15,7 @@ internal enum ServerKind
 /// it can kill and start again on the same data directory and ports (restart timing). The test
 /// fixtures hide the pid and pin restate's cleanup interval to 1 s, hence this small launcher.
 /// </summary>
-internal sealed class BenchServer : IAsyncDisposable
+internal sealed partial class BenchServer : IAsyncDisposable
 {
     private readonly string _baseDir;
     private readonly string? _restateConfig;
@@ -83,6 +83,12 @@ internal sealed class BenchServer : IAsyncDisposable
         ProcessStartInfo start = Kind == ServerKind.Keel
             ? new("dotnet", [KeelServerDll(), "--data-dir", DataDirectory, "--ingress-port", IngressPort.ToString(CultureInfo.InvariantCulture), "--admin-port", AdminPort.ToString(CultureInfo.InvariantCulture), .. _keelArgs])
             : new(RepoPaths.RestateServerBinary, ["-c", _restateConfig!, "--no-logo"]);
+        if (Kind == ServerKind.Keel)
+        {
+            // Every stall of 20 ms or more goes to the log, where StallsSince reads them.
+            start.Environment["Logging__LogLevel__Keel.Server.Telemetry.StallMonitor"] = "Debug";
+        }
+
         var clock = Stopwatch.StartNew();
         _process = ProcessLogs.Start(start, LogFile);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -121,6 +127,34 @@ internal sealed class BenchServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Where the log ends now (for <see cref="StallsSince"/>).</summary>
+    public long LogMark() => File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;
+
+    /// <summary>
+    /// The stalls of the Keel server process logged since a mark (its stall monitor: the whole process
+    /// stood still, e.g. a blocking garbage collection): their count, the longest, and the garbage
+    /// collector's pause time within the longest. Empty for restate-server.
+    /// </summary>
+    public (int Count, double MaxMs, double MaxGcMs) StallsSince(long mark)
+    {
+        if (Kind != ServerKind.Keel || !File.Exists(LogFile))
+        {
+            return (0, 0, 0);
+        }
+
+        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(Math.Min(mark, stream.Length), SeekOrigin.Begin);
+        using var reader = new StreamReader(stream);
+        var stalls = StallLine().Matches(reader.ReadToEnd())
+            .Select(m => (Ms: double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), GcMs: double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)))
+            .ToList();
+        var longest = stalls.Count == 0 ? (Ms: 0.0, GcMs: 0.0) : stalls.MaxBy(s => s.Ms);
+        return (stalls.Count, longest.Ms, longest.GcMs);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"stalled for (\d+) ms \(garbage collection pauses in that time: (\d+) ms")]
+    private static partial System.Text.RegularExpressions.Regex StallLine();
+
     /// <summary>SIGKILL, like a crash.</summary>
     public async Task KillAsync()
     {
@@ -145,8 +179,17 @@ internal sealed class BenchServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The keel-server build to run: <c>KEEL_SERVER_DLL</c> when set (e.g. a ReadyToRun publish, see
+    /// docs/benchmarks.md), else the build output next to this benchmark's configuration.
+    /// </summary>
     private static string KeelServerDll()
     {
+        if (Environment.GetEnvironmentVariable("KEEL_SERVER_DLL") is { Length: > 0 } chosen)
+        {
+            return File.Exists(chosen) ? Path.GetFullPath(chosen) : throw new FileNotFoundException($"KEEL_SERVER_DLL names {chosen}, which does not exist.");
+        }
+
         var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!);
         var dll = Path.Combine(RepoPaths.Root, "src", "Keel.Server.Tool", "bin", configuration, "net10.0", "keel-server.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build bench/Keel.Bench (it builds src/Keel.Server.Tool).");

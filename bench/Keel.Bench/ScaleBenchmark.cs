@@ -50,7 +50,7 @@ internal static class ScaleBenchmark
             Console.WriteLine("[worker] cleanup-interval shortened (Keel: the same through its flags), and the steady load repeated once the seeded invocations expired.");
         }
 
-        Console.WriteLine("Keel gets the same retention through --default-retention and --cleanup-interval; its held completions are estimated by sampling 200 seeded keys.");
+        Console.WriteLine("Keel gets the same retention through --default-retention and --cleanup-interval; held completions are counted with SQL on both servers.");
     }
 
     private sealed record Settings(int Completed, int Timers, double Rate, TimeSpan Steady, int SeedConcurrency, string TimerDelay, int? RetentionSeconds);
@@ -73,6 +73,15 @@ internal static class ScaleBenchmark
             Console.Error.WriteLine($"  {server.Name}: {metric}: {Format(value)} {unit}");
         }
 
+        void AddStalls(string phase, (int Count, double MaxMs, double MaxGcMs) stalls)
+        {
+            // Keel's own stall monitor (restate-server has none: n/a).
+            var keel = kind == ServerKind.Keel;
+            Add($"{phase}: server process stalls >= 20 ms", keel ? stalls.Count : double.NaN, "count");
+            Add($"{phase}: longest server process stall", keel ? stalls.MaxMs : double.NaN, "ms");
+            Add($"{phase}: GC pause within the longest stall", keel ? stalls.MaxGcMs : double.NaN, "ms");
+        }
+
         Add("RSS, empty", ProcessMemory.RssMiB(server.Pid), "MiB");
         if (retention is not null && kind == ServerKind.Restate)
         {
@@ -92,13 +101,15 @@ internal static class ScaleBenchmark
         await Task.Delay(TimeSpan.FromSeconds(5));
         Add("RSS, seeded", ProcessMemory.RssMiB(server.Pid), "MiB");
         Add("data dir", DirectoryMiB(server), "MiB");
-        Add("seeded (idempotent) completions held", await CompletedCountAsync(server, http, settings.Completed), "count");
+        Add("seeded (idempotent) completions held", await CompletedCountAsync(server), "count");
 
+        var steadyMark = server.LogMark();
         var steady = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post("/TsNoop/echo", "\"x\""));
         Add("steady p50", steady.P50Ms, "ms");
         Add("steady p99", steady.P99Ms, "ms");
         Add("steady max (worst pause)", steady.MaxMs, "ms");
         Add("steady: load generator's own worst lag", steady.MaxStartLagMs, "ms");
+        AddStalls("steady", server.StallsSince(steadyMark));
         Add("steady achieved", steady.AchievedPerSecond, "req/s");
         Add("steady errors", steady.Errors, "count");
         Add("RSS, after steady load", ProcessMemory.RssMiB(server.Pid), "MiB");
@@ -112,19 +123,22 @@ internal static class ScaleBenchmark
                 await Task.Delay(wait);
             }
 
+            var sweepMark = server.LogMark();
             var sweep = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post("/TsNoop/echo", "\"x\""));
             Add("sweep p99", sweep.P99Ms, "ms");
             Add("sweep max (worst pause)", sweep.MaxMs, "ms");
             Add("sweep: load generator's own worst lag", sweep.MaxStartLagMs, "ms");
+            AddStalls("sweep", server.StallsSince(sweepMark));
             Add("RSS, after sweep", ProcessMemory.RssMiB(server.Pid), "MiB");
             Add("data dir, after sweep", DirectoryMiB(server), "MiB");
-            Add("seeded completions held, after sweep", await CompletedCountAsync(server, http, settings.Completed), "count");
+            Add("seeded completions held, after sweep", await CompletedCountAsync(server), "count");
         }
         else
         {
             Add("sweep p99", double.NaN, "ms");
             Add("sweep max (worst pause)", double.NaN, "ms");
             Add("sweep: load generator's own worst lag", double.NaN, "ms");
+            AddStalls("sweep", (0, double.NaN, double.NaN));
             Add("RSS, after sweep", double.NaN, "MiB");
             Add("data dir, after sweep", double.NaN, "MiB");
             Add("seeded completions held, after sweep", double.NaN, "count");
@@ -157,26 +171,9 @@ internal static class ScaleBenchmark
         return rows;
     }
 
-    /// <summary>
-    /// How many seeded (idempotent) completions the server still holds: restate counts them with SQL
-    /// over the admin API; Keel (no query API yet) is sampled: the output of 200 seeded idempotency
-    /// keys spread over the whole range is asked for, and the share still answered is scaled up.
-    /// </summary>
-    private static async Task<double> CompletedCountAsync(BenchServer server, HttpClient ingress, int seeded)
+    /// <summary>How many seeded (idempotent) completions the server still holds: SQL over either server's admin API (<c>POST /query</c>).</summary>
+    private static async Task<double> CompletedCountAsync(BenchServer server)
     {
-        if (server.Kind != ServerKind.Restate)
-        {
-            const int Samples = 200;
-            var held = 0;
-            for (var s = 0; s < Samples; s++)
-            {
-                using var response = await ingress.GetAsync(new Uri($"/restate/invocation/TsNoop/echo/seed-{(long)s * seeded / Samples}/output", UriKind.Relative));
-                held += response.IsSuccessStatusCode ? 1 : 0;
-            }
-
-            return Math.Round((double)held * seeded / Samples);
-        }
-
         using var admin = new HttpClient { BaseAddress = server.AdminUrl, Timeout = TimeSpan.FromMinutes(2) };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/query")
         {

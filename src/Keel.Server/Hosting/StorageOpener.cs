@@ -21,7 +21,7 @@ internal static class StorageOpener
             };
             return (store, watch.Elapsed);
         }
-        catch (Exception e) when (e is InvalidOperationException or RocksDbSharp.RocksDbException or IOException or UnauthorizedAccessException
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException
             or NpgsqlException or ArgumentException)
         {
             throw new StorageUnavailableException($"cannot open {Describe(settings)}: {e.Message}", e);

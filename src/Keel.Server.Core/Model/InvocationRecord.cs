@@ -68,7 +68,11 @@ public sealed record InvocationRecord
     /// <summary>A V7 suspension's awaited future as the SDK sent it (serialized), evaluated exactly on each notification.</summary>
     public byte[]? Awaiting { get; set; }
 
-    /// <summary>Its entry in the object key's inbox while <see cref="InvocationPhase.Inboxed"/>.</summary>
+    /// <summary>
+    /// Its entry in the object key's inbox while <see cref="InvocationPhase.Inboxed"/>; once it holds
+    /// the key's lock, the sequence after which the next holder is looked for (its own entry, or the
+    /// partition's last inbox sequence when it found the lock free).
+    /// </summary>
     public ulong InboxSequence { get; set; }
 
     public DateTimeOffset ModifiedAt { get; set; }

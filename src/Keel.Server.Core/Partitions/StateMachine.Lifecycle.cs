@@ -164,7 +164,7 @@ public sealed partial class StateMachine
         if (record.IsExclusive && c.Tables.LockHolder(record.Service, record.Key!) == record.Id)
         {
             c.Tables.Unlock(record.Service, record.Key!);
-            if (c.Tables.Dequeue(record.Service, record.Key!) is { } next && c.Tables.GetInvocation(next) is { } nextRecord)
+            if (c.Tables.Dequeue(record.Service, record.Key!, after: record.InboxSequence) is { } next && c.Tables.GetInvocation(next) is { } nextRecord)
             {
                 Enter(c, nextRecord);
             }

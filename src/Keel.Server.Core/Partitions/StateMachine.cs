@@ -155,6 +155,11 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             }
 
             c.Tables.Lock(record.Service, record.Key!, record.Id);
+            if (record.Phase != InvocationPhase.Inboxed)
+            {
+                // A free lock means an empty inbox: whatever queues behind this holder comes later.
+                record.InboxSequence = c.Tables.LastInboxSequence();
+            }
         }
 
         StartAttempt(c, record);

@@ -238,10 +238,18 @@ public sealed class Tables
         return sequence;
     }
 
-    /// <summary>Removes and returns the oldest inboxed invocation of the key (one iterator seek).</summary>
-    public InvocationId? Dequeue(string service, string key)
+    /// <summary>
+    /// Removes and returns the oldest inboxed invocation of the key (one iterator seek). The seek
+    /// starts after <paramref name="after"/>, a sequence no live entry of the key can precede (the
+    /// departing lock holder's own entry, or the counter when it took a free lock): every entry
+    /// dequeued before leaves a deletion marker at the front of the key's range until compaction, and
+    /// a seek from the front would step over all of them, making a hot key's drain quadratic.
+    /// </summary>
+    public InvocationId? Dequeue(string service, string key, ulong after = 0)
     {
-        var head = _tx.Scan(Table.Inbox, Keys.Object(service, key)).FirstOrDefault();
+        var prefix = Keys.Object(service, key);
+        var from = after == 0 ? prefix : Keys.InboxEntry(service, key, after + 1);
+        var head = _tx.Scan(Table.Inbox, from, KeyRange.PrefixEnd(prefix)).FirstOrDefault();
         if (head.Key is null)
         {
             return null;
@@ -252,6 +260,10 @@ public sealed class Tables
     }
 
     public void RemoveFromInbox(string service, string key, ulong sequence) => Write(Table.Inbox, Keys.InboxEntry(service, key, sequence), null);
+
+    /// <summary>The last inbox sequence handed out in this partition (0: none yet); every later entry is greater.</summary>
+    public ulong LastInboxSequence() =>
+        _tx.Get(Table.Fsm, Keys.Fsm(_rangeStart, "seq/inbox")) is { } bytes ? BinaryPrimitives.ReadUInt64BigEndian(bytes) : 0;
 
     // ---- timers ----------------------------------------------------------------------------------
 

@@ -92,4 +92,70 @@ public class IndexesTests
         Assert.Equal(thirdId, InvocationId.FromBytes(left.Value));
         Assert.Equal(InvocationPhase.Completed, new Tables(new Transaction(_h.Store)).GetInvocation(secondId)!.Phase);
     }
+
+    [Fact]
+    public void An_inbox_seek_starts_after_the_given_sequence()
+    {
+        var tx = new Transaction(_h.Store);
+        var tables = new Tables(tx);
+        var ids = Enumerable.Range(0, 3).Select(_ => Commands.IdFor(new InvocationRequest("Counter", "add", "k", "1"u8.ToArray(), [], null, true))).ToList();
+        var sequences = ids.Select(id => tables.Enqueue("Counter", "k", id)).ToList();
+
+        Assert.Equal(ids[1], tables.Dequeue("Counter", "k", after: sequences[0]));
+        Assert.Equal(ids[0], tables.Dequeue("Counter", "k"));
+        Assert.Equal(ids[2], tables.Dequeue("Counter", "k", after: sequences[1]));
+        Assert.Null(tables.Dequeue("Counter", "k", after: sequences[2]));
+        Assert.Equal(sequences[2], tables.LastInboxSequence());
+    }
+
+    [Fact]
+    public void A_hot_key_drains_in_arrival_order_across_bursts_and_cancelled_entries()
+    {
+        var started = new List<InvokeRequest>();
+        InvokeRequest? Send(string body)
+        {
+            var invoke = _h.Actions(Commands.Submit(new InvocationRequest("Counter", "add", "hot", System.Text.Encoding.UTF8.GetBytes(body), [], null, true)))
+                .OfType<PartitionAction.Invoke>().SingleOrDefault()?.Request;
+            if (invoke is not null)
+            {
+                started.Add(invoke);
+            }
+
+            return invoke;
+        }
+
+        void FinishCurrent()
+        {
+            var next = _h.Finish(started[^1], "ok").Actions.OfType<PartitionAction.Invoke>().SingleOrDefault();
+            if (next is not null)
+            {
+                started.Add(next.Request);
+            }
+        }
+
+        // Two bursts: each starts on a free lock, queues the rest, and drains; one queued entry of the
+        // second burst is cancelled before its turn (a hole in the middle of the inbox).
+        foreach (var burst in new[] { "a", "b" })
+        {
+            Assert.NotNull(Send($"{burst}0"));
+            var queued = Enumerable.Range(1, 5).Select(i => (Body: $"{burst}{i}", Started: Send($"{burst}{i}"))).ToList();
+            Assert.All(queued, q => Assert.Null(q.Started));
+            if (burst == "b")
+            {
+                var inbox = _h.Store.Dump().Where(e => e.Table == Table.Inbox).Select(e => InvocationId.FromBytes(e.Value)).ToList();
+                _h.Apply(new PartitionCommand.Cancel(inbox[2], new PendingRequest(false)));
+            }
+
+            for (var i = 0; i < 5; i++)
+            {
+                FinishCurrent();
+            }
+
+            Assert.Equal(0, _h.Count(Table.Inbox));
+            FinishCurrent();
+        }
+
+        var order = started.Select(s => InputCommandMessage.Parser.ParseFrom(Assert.Single(s.Journal).Payload.Span).Value.Content.ToStringUtf8()).ToList();
+        Assert.Equal(["a0", "a1", "a2", "a3", "a4", "a5", "b0", "b1", "b2", "b4", "b5"], order);
+    }
 }

@@ -63,70 +63,55 @@ internal static class LoadRun
     /// <summary>Sends, reads the whole answer; a non-2xx status, a connection error or a timeout is a failure.</summary>
     public static async Task<(bool Ok, double Ms)> SendAsync(HttpClient http, HttpRequestMessage message)
     {
-        var (ok, ms, _) = await SendHonouringBackpressureAsync(http, message, retryThrottled: false);
-        return (ok, ms);
+        var started = Stopwatch.GetTimestamp();
+        var (status, _) = await SendOnceAsync(http, message);
+        return (status is >= 200 and < 300, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <summary>
-    /// Sends like <see cref="SendAsync"/>; with <paramref name="retryThrottled"/>, a 429 or 503 answer
-    /// is retried after the delay its <c>Retry-After</c> header names (1 s without one), as a
-    /// well-behaved client would. The time is the whole exchange's, waits included; the count says
-    /// how many throttled answers it took.
+    /// Sends like <see cref="SendAsync"/>, but a 429 or 503 answer is retried (with a fresh message
+    /// from <paramref name="request"/>) after the delay its <c>Retry-After</c> header names, 1 s
+    /// without one, as a well-behaved client would. The time is the whole exchange's, waits
+    /// included; the count says how many throttled answers it took.
     /// </summary>
-    public static async Task<(bool Ok, double Ms, int Throttled)> SendHonouringBackpressureAsync(HttpClient http, HttpRequestMessage message, bool retryThrottled)
+    public static async Task<(bool Ok, double Ms, int Throttled)> SendHonouringBackpressureAsync(HttpClient http, Func<HttpRequestMessage> request)
     {
         var started = Stopwatch.GetTimestamp();
         var throttled = 0;
+        while (true)
+        {
+            using var message = request();
+            var (status, retryAfter) = await SendOnceAsync(http, message);
+            if (status is 429 or 503)
+            {
+                throttled++;
+                await Task.Delay(retryAfter ?? TimeSpan.FromSeconds(1));
+                continue;
+            }
+
+            return (status is >= 200 and < 300, Stopwatch.GetElapsedTime(started).TotalMilliseconds, throttled);
+        }
+    }
+
+    /// <summary>One exchange: the status (0 for a connection error or timeout) and the Retry-After delay, if any.</summary>
+    private static async Task<(int Status, TimeSpan? RetryAfter)> SendOnceAsync(HttpClient http, HttpRequestMessage message)
+    {
         try
         {
-            while (true)
+            using var response = await http.SendAsync(message);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            if (!response.IsSuccessStatusCode)
             {
-                using var response = await http.SendAsync(message);
-                var body = await response.Content.ReadAsByteArrayAsync();
-                if (retryThrottled && (int)response.StatusCode is 429 or 503)
-                {
-                    throttled++;
-                    await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
-                    message = await CloneAsync(message);
-                    continue;
-                }
-
-                if (!response.IsSuccessStatusCode)
-                {
-                    LastError = $"{(int)response.StatusCode} {Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(200, body.Length)))}";
-                }
-
-                return (response.IsSuccessStatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds, throttled);
+                LastError = $"{(int)response.StatusCode} {Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(200, body.Length)))}";
             }
+
+            return ((int)response.StatusCode, response.Headers.RetryAfter?.Delta);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
             LastError = $"{e.GetType().Name}: {e.Message}";
-            return (false, Stopwatch.GetElapsedTime(started).TotalMilliseconds, throttled);
+            return (0, null);
         }
-    }
-
-    /// <summary>A request message can be sent only once; a retry needs a copy.</summary>
-    private static async Task<HttpRequestMessage> CloneAsync(HttpRequestMessage message)
-    {
-        var copy = new HttpRequestMessage(message.Method, message.RequestUri);
-        if (message.Content is not null)
-        {
-            var bytes = await message.Content.ReadAsByteArrayAsync();
-            copy.Content = new ByteArrayContent(bytes);
-            foreach (var header in message.Content.Headers)
-            {
-                copy.Content.Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
-        }
-
-        foreach (var header in message.Headers)
-        {
-            copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
-        }
-
-        message.Dispose();
-        return copy;
     }
 
     /// <summary>The p-quantile of sorted values (0 when empty).</summary>

@@ -122,9 +122,8 @@ internal static class SoakBenchmark
             var path = isSend ? "/TsNoop/echo/send" : "/TsNoop/echo";
             while (clock.Elapsed < duration)
             {
-                var message = LoadRun.Post(path, "\"x\"");
                 Volatile.Write(ref startedAt[w], Stopwatch.GetTimestamp());
-                var (ok, ms, throttled) = await LoadRun.SendHonouringBackpressureAsync(http, message, retryThrottled: true);
+                var (ok, ms, throttled) = await LoadRun.SendHonouringBackpressureAsync(http, () => LoadRun.Post(path, "\"x\""));
                 Volatile.Write(ref startedAt[w], 0);
                 // A request counts in the window it ended in.
                 var i = Math.Min(count - 1, (int)(clock.Elapsed / window));

@@ -247,9 +247,8 @@ public sealed class Tables
     /// </summary>
     public InvocationId? Dequeue(string service, string key, ulong after = 0)
     {
-        var prefix = Keys.Object(service, key);
-        var from = after == 0 ? prefix : Keys.InboxEntry(service, key, after + 1);
-        var head = _tx.Scan(Table.Inbox, from, KeyRange.PrefixEnd(prefix)).FirstOrDefault();
+        // Sequences start at 1, so after = 0 seeks from the front of the key's inbox.
+        var head = _tx.Scan(Table.Inbox, Keys.InboxEntry(service, key, after + 1), KeyRange.PrefixEnd(Keys.Object(service, key))).FirstOrDefault();
         if (head.Key is null)
         {
             return null;
@@ -262,8 +261,7 @@ public sealed class Tables
     public void RemoveFromInbox(string service, string key, ulong sequence) => Write(Table.Inbox, Keys.InboxEntry(service, key, sequence), null);
 
     /// <summary>The last inbox sequence handed out in this partition (0: none yet); every later entry is greater.</summary>
-    public ulong LastInboxSequence() =>
-        _tx.Get(Table.Fsm, Keys.Fsm(_rangeStart, "seq/inbox")) is { } bytes ? BinaryPrimitives.ReadUInt64BigEndian(bytes) : 0;
+    public ulong LastInboxSequence() => LastSequence("inbox");
 
     // ---- timers ----------------------------------------------------------------------------------
 
@@ -374,11 +372,13 @@ public sealed class Tables
 
     public void SetLastSentTo(int target, ulong sequence) => Write(Table.Fsm, Keys.Fsm(_rangeStart, $"sent/{target}"), U64(sequence));
 
+    private ulong LastSequence(string name) =>
+        _tx.Get(Table.Fsm, Keys.Fsm(_rangeStart, "seq/" + name)) is { } bytes ? BinaryPrimitives.ReadUInt64BigEndian(bytes) : 0;
+
     private ulong NextSequence(string name)
     {
-        var key = Keys.Fsm(_rangeStart, "seq/" + name);
-        var next = _tx.Get(Table.Fsm, key) is { } bytes ? BinaryPrimitives.ReadUInt64BigEndian(bytes) + 1 : 1;
-        Write(Table.Fsm, key, U64(next));
+        var next = LastSequence(name) + 1;
+        Write(Table.Fsm, Keys.Fsm(_rangeStart, "seq/" + name), U64(next));
         return next;
     }
 

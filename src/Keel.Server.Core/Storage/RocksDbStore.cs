@@ -107,7 +107,6 @@ public sealed class RocksDbStore : IKeyValueStore
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var readOptions = rocksdb_readoptions_create();
-        var upperBound = 0;
         nint bound = 0;
         nint iterator = 0;
         try
@@ -121,10 +120,9 @@ public sealed class RocksDbStore : IKeyValueStore
             // points into memory of ours, which lives until the iterator is destroyed.
             if (to is not null)
             {
-                upperBound = to.Length;
-                bound = Marshal.AllocHGlobal(Math.Max(1, upperBound));
-                Marshal.Copy(to, 0, bound, upperBound);
-                rocksdb_readoptions_set_iterate_upper_bound(readOptions, bound, (nuint)upperBound);
+                bound = Marshal.AllocHGlobal(Math.Max(1, to.Length));
+                Marshal.Copy(to, 0, bound, to.Length);
+                rocksdb_readoptions_set_iterate_upper_bound(readOptions, bound, (nuint)to.Length);
             }
 
             iterator = rocksdb_create_iterator_cf(_db, readOptions, Family(table));

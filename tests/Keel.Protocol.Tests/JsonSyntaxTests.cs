@@ -46,4 +46,10 @@ public class JsonSyntaxTests
 
         Assert.StartsWith("malformed JSON at line 2, position 2: ", JsonSyntax.Problem(json), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_escaped_lone_surrogate_is_malformed()
+    {
+        Assert.StartsWith("malformed JSON at line 1, position 2: ", JsonSyntax.Problem("[\"\\uD800\"]"u8), StringComparison.Ordinal);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Keel.Protocol.Payloads;
 
@@ -22,10 +23,18 @@ public static class JsonSyntax
         {
             while (reader.Read())
             {
-                // Strings are read as tokens without being decoded; decoding validates their UTF-8 and escapes.
+                // The reader checks a string's syntax but not its UTF-8; check that in place, and decode
+                // (allocating) only escaped strings, where decoding is what finds a lone surrogate.
                 if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
                 {
-                    _ = reader.GetString();
+                    if (reader.ValueIsEscaped)
+                    {
+                        _ = reader.GetString();
+                    }
+                    else if (!Utf8.IsValid(reader.ValueSpan))
+                    {
+                        return $"malformed JSON at {Where(reader.TokenStartIndex, payload)}: the string is not valid UTF-8.";
+                    }
                 }
             }
 

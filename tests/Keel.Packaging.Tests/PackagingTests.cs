@@ -19,6 +19,8 @@ public sealed class PackagingTests(PackedFeed feed) : IClassFixture<PackedFeed>
     [
         "Keel.Sdk", "Keel.Sdk.AspNetCore", "Keel.Client", "Keel.Templates", "keel", "Keel.Server.Tool",
         "Keel.Protocol", "Keel.Sdk.Core", "Keel.Server", "Keel.Server.Core", "Keel.Server.Postgres", "Keel.Testing",
+        "Keel.Server.Storage.RocksDb", "Keel.Server.Invoker", "Keel.Server.Ingress", "Keel.Server.Admin", "Keel.Server.Query",
+        "Keel.Server.Cluster", "Keel.Server.Full",
     ];
 
     [Fact]

@@ -8,4 +8,10 @@ public sealed class KeelServerHostOptions
 
     /// <summary>Changes to the server's logging (providers, filters); the default logs to the console.</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>
+    /// The optional roles to plug in (SQL, the cluster on PostgreSQL, telemetry export), one new instance
+    /// per start; none by default. Keel.Server.Full lists every one of them.
+    /// </summary>
+    public IReadOnlyList<Func<ServerRole>> Roles { get; init; } = [];
 }

@@ -17,6 +17,9 @@ public sealed class RocksDbStore : IKeyValueStore
     private readonly nint _reads;
     private int _disposed;
 
+    /// <summary>Opens the embedded storage of a server's data directory (its <c>db</c> folder).</summary>
+    public static RocksDbStore OpenDataDirectory(string dataDirectory) => new(Path.Combine(dataDirectory, "db"));
+
     public RocksDbStore(string directory)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();

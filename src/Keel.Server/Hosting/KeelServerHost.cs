@@ -57,6 +57,12 @@ public sealed class KeelServerHost : IAsyncDisposable
     public static async Task<int> RunAsync(string[] args)
     {
         var startup = Stopwatch.StartNew();
+        if (ServerSettings.InformationalAnswer(args) is { } answer)
+        {
+            await Console.Out.WriteAsync(answer).ConfigureAwait(false);
+            return 0;
+        }
+
         ServerSettings settings;
         try
         {

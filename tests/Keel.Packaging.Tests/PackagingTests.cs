@@ -145,6 +145,62 @@ public sealed class PackagingTests(PackedFeed feed) : IClassFixture<PackedFeed>
         Assert.DoesNotContain("CS0246", build.Output, StringComparison.Ordinal);   // the generated client types exist
     }
 
+    [Fact]
+    public async Task A_test_project_with_Keel_Testing_tests_the_template_service_and_services_of_its_own()
+    {
+        // docs/testing.md's set-up: the package and a reference to the service project, no generator reference.
+        (await Dotnet.RunAsync(feed.Work, TimeSpan.FromMinutes(2), feed.WorkEnvironment, "new", "xunit", "-n", "Shop.Tests", "--debug:custom-hive", feed.Hive)).Check("dotnet new xunit");
+        var tests = Path.Combine(feed.Work, "Shop.Tests");
+        await feed.AddNuGetConfigAsync(tests);
+        (await Dotnet.RunAsync(tests, TimeSpan.FromMinutes(4), feed.WorkEnvironment, "add", "package", "Keel.Testing", "--version", feed.Version)).Check("dotnet add package Keel.Testing");
+        (await Dotnet.RunAsync(tests, TimeSpan.FromMinutes(2), feed.WorkEnvironment, "add", "reference", Path.Combine("..", "Shop", "Shop.csproj"))).Check("dotnet add reference");
+        File.Delete(Path.Combine(tests, "UnitTest1.cs"));
+        await File.WriteAllTextAsync(Path.Combine(tests, "ShopTests.cs"), """
+            using Keel.Sdk;
+            using Keel.Testing;
+            using Shop;
+
+            namespace Shop.Tests;
+
+            // Declared here: its ingress client must come from the generator Keel.Testing brings.
+            [Workflow]
+            public sealed class Hibernate
+            {
+                [Handler]
+                public async Task<string> Run(IWorkflowContext ctx, string name)
+                {
+                    await ctx.SleepAsync(TimeSpan.FromDays(1));
+                    return $"{name} woke up";
+                }
+            }
+
+            public class ShopTests
+            {
+                [Fact]
+                public async Task The_template_counter_adds()
+                {
+                    await using var env = await KeelTestEnvironment.StartAsync(k => k.AddService<Counter>());
+                    var counter = env.Client.Object<CounterIngressClient>("mary");
+                    Assert.Equal(2, await counter.AddAsync(2));
+                    Assert.Equal(5, await counter.AddAsync(3));
+                }
+
+                [Fact]
+                public async Task A_day_of_sleep_takes_no_time()
+                {
+                    await using var env = await KeelTestEnvironment.StartAsync(k => k.AddService<Hibernate>());
+                    Assert.Equal("Bruno woke up", await env.Client.Workflow<HibernateIngressClient>("bear").RunAsync("Bruno"));
+                }
+            }
+            """);
+
+        var run = await Dotnet.RunAsync(tests, TimeSpan.FromMinutes(6), feed.WorkEnvironment, "test", "-c", "Release");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("Passed:     2", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Failed:     0", run.Output, StringComparison.Ordinal);
+    }
+
     private string[] Entries(string id)
     {
         using var zip = ZipFile.OpenRead(feed.Package(id));

@@ -7,7 +7,7 @@ namespace Keel.Server.Hosting;
 /// Server settings from, in increasing priority: defaults, a JSON config file (<c>--config</c> or
 /// <c>KEEL_CONFIG</c>), environment variables (<c>KEEL_*</c>) and command-line flags.
 /// </summary>
-public sealed record ServerSettings
+public sealed partial record ServerSettings
 {
     public string DataDirectory { get; init; } = "./keel-data";
     public int IngressPort { get; init; } = 8080;
@@ -52,7 +52,7 @@ public sealed record ServerSettings
     /// <summary>Console log format: <c>text</c> (the default) or <c>json</c> (one JSON object a line, with scopes such as the invocation id).</summary>
     public string LogFormat { get; init; } = "text";
 
-    private static readonly (string Flag, string Env, string Json)[] Names =
+    internal static readonly (string Flag, string Env, string Json)[] Names =
     [
         ("--data-dir", "KEEL_DATA_DIR", "dataDir"),
         ("--ingress-port", "KEEL_INGRESS_PORT", "ingressPort"),
@@ -94,7 +94,7 @@ public sealed record ServerSettings
             var name = Names.FirstOrDefault(n => n.Flag == arg);
             if (name.Flag is null)
             {
-                throw new ArgumentException($"Unknown option '{arg}'. Options: --config, {string.Join(", ", Names.Select(n => n.Flag))}.");
+                throw new ArgumentException($"Unknown option '{arg}' (keel-server --help lists the options).");
             }
 
             flags[name.Json] = name.Flag == "--enable-protocol-v7" ? "true" : i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value.");

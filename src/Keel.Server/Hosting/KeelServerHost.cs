@@ -59,6 +59,12 @@ public sealed class KeelServerHost : IAsyncDisposable
     public static async Task<int> RunAsync(string[] args, KeelServerHostOptions? options = null)
     {
         var startup = Stopwatch.StartNew();
+        if (ServerSettings.InformationalAnswer(args) is { } answer)
+        {
+            await Console.Out.WriteAsync(answer).ConfigureAwait(false);
+            return 0;
+        }
+
         ServerSettings settings;
         try
         {

@@ -136,6 +136,11 @@ public sealed class KeelServerHost : IAsyncDisposable
         var app = builder.Build();
         app.Services.GetRequiredService<Telemetry.StallMonitor>();
         var schema = app.Services.GetRequiredService<SchemaRegistry>();
+        if (settings.Development)
+        {
+            app.Logger.LogInformation("Development profile: a failing invocation is retried 4 times within a few seconds, then paused (services and handlers that set their own retry policy keep it)");
+        }
+
         if (signer.PublicKey is { } publicKey)
         {
             app.Logger.LogInformation("Request identity: requests to deployments are signed; configure endpoints with the public key {PublicKey}", publicKey);
@@ -143,7 +148,7 @@ public sealed class KeelServerHost : IAsyncDisposable
 
         var clock = options.TimeProvider;
         var invoker = new HttpInvoker(clock, app.Services.GetRequiredService<ILogger<HttpInvoker>>()) { Signer = signer };
-        var runtime = new KeelRuntime(new RuntimeOptions
+        var runtime = new KeelRuntime(settings.ApplyRetryDefaults(new RuntimeOptions
         {
             DataDirectory = settings.DataDirectory,
             Partitions = settings.Partitions,
@@ -151,7 +156,8 @@ public sealed class KeelServerHost : IAsyncDisposable
             CompletionRetention = settings.DefaultRetention,
             DefaultJournalRetention = settings.DefaultJournalRetention,
             Processor = ClusterHandle.ProcessorOptions(settings),
-        }, schema, invoker, clock, app.Services.GetRequiredService<ILoggerFactory>());
+            FailOnAttemptError = options.FailOnAttemptError,
+        }), schema, invoker, clock, app.Services.GetRequiredService<ILoggerFactory>());
         invoker.Sink = runtime;
         invoker.Activity = runtime.Activity;
 

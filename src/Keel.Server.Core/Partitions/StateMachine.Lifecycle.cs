@@ -260,7 +260,11 @@ public sealed partial class StateMachine
         record.NextRetryAt = c.Now + delay;
         c.Tables.PutInvocation(record);
         Schedule(c, c.Now + delay, record.Id, TimerKind.Retry);
-        c.Actions.Add(new PartitionAction.AttemptFailed(record.Id, target, info, delay, "retrying"));
+        // What happens next, for the operator reading the log: how much of the policy is used up, and its end.
+        var left = failure.NextRetryDelay is null && policy.MaxAttempts is { } max
+            ? $" ({record.FailedAttempts} of {max} attempts failed; then {(policy.OnMax == OnMaxAttempts.Kill ? "killed" : "paused")})"
+            : string.Empty;
+        c.Actions.Add(new PartitionAction.AttemptFailed(record.Id, target, info, delay, "retrying" + left));
     }
 
     /// <summary>The error as a caller should read it: the message first (so it can be matched), then the SDK's exception text and stack.</summary>

@@ -31,6 +31,7 @@ public sealed partial record ServerSettings
         ["--otlp-endpoint"] = ("<url>", "export spans and metrics with OTLP there (also OTEL_EXPORTER_OTLP_ENDPOINT; default: no export)"),
         ["--otlp-protocol"] = ("grpc|http/protobuf", "the OTLP transport (also OTEL_EXPORTER_OTLP_PROTOCOL; default grpc)"),
         ["--log-format"] = ("text|json", "console log format (default text)"),
+        ["--dev"] = ("", "the development profile: a failing invocation is retried 4 times within a few seconds, then paused (default off)"),
     };
 
     /// <summary>

@@ -169,6 +169,11 @@ public sealed class KeelServerHost : IAsyncDisposable
         var app = builder.Build();
         app.Services.GetRequiredService<Telemetry.StallMonitor>();
         var schema = app.Services.GetRequiredService<SchemaRegistry>();
+        if (settings.Development)
+        {
+            app.Logger.LogInformation("Development profile: a failing invocation is retried 4 times within a few seconds, then paused (services and handlers that set their own retry policy keep it)");
+        }
+
         if (signer.PublicKey is { } publicKey)
         {
             app.Logger.LogInformation("Request identity: requests to deployments are signed; configure endpoints with the public key {PublicKey}", publicKey);
@@ -176,15 +181,16 @@ public sealed class KeelServerHost : IAsyncDisposable
 
         var clock = options.TimeProvider;
         var invoker = new HttpInvoker(clock, app.Services.GetRequiredService<ILogger<HttpInvoker>>()) { Signer = signer };
-        var runtime = new KeelRuntime(new RuntimeOptions
+        var runtime = new KeelRuntime(settings.ApplyRetryDefaults(new RuntimeOptions
         {
             DataDirectory = settings.DataDirectory,
             Partitions = settings.Partitions,
             MaxProtocolVersion = settings.EnableProtocolV7 ? 7 : 6,
             CompletionRetention = settings.DefaultRetention,
             DefaultJournalRetention = settings.DefaultJournalRetention,
+            FailOnAttemptError = options.FailOnAttemptError,
             Processor = roles.Aggregate(new ProcessorOptions { CleanupInterval = settings.CleanupInterval }, (processor, role) => role.ConfigureProcessor(processor, settings)),
-        }, schema, invoker, clock, app.Services.GetRequiredService<ILoggerFactory>());
+        }), schema, invoker, clock, app.Services.GetRequiredService<ILoggerFactory>());
         invoker.Sink = runtime;
         invoker.Activity = runtime.Activity;
 

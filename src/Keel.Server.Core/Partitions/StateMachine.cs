@@ -67,7 +67,14 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
     }
 
     /// <summary>What one Apply works with.</summary>
-    private sealed record ApplyContext(Tables Tables, DateTimeOffset Now, ISchemaView Schema, List<PartitionAction> Actions);
+    private sealed record ApplyContext(Tables Tables, DateTimeOffset Now, ISchemaView Schema, List<PartitionAction> Actions)
+    {
+        /// <summary>Invocations a released key was handed to, waiting to enter (see <see cref="HandKeyTo"/>).</summary>
+        public Queue<InvocationRecord> NextHolders { get; } = new();
+
+        /// <summary>Whether a <see cref="HandKeyTo"/> loop further up the stack takes what is queued.</summary>
+        public bool HandingKeys { get; set; }
+    }
 
     private void OnSubmit(ApplyContext c, PartitionCommand.Submit submit)
     {
@@ -163,6 +170,34 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         }
 
         StartAttempt(c, record);
+    }
+
+    /// <summary>
+    /// Lets the next inboxed invocation of a released key enter. Iterative, not recursive: entering can
+    /// fail at once (its service or deployment is gone), which completes it and releases the key to the
+    /// next one, and so on through the whole inbox. A recursion would take one stack frame chain per
+    /// queued invocation and overflow the stack on a long inbox; here the outermost call drains a queue.
+    /// </summary>
+    private void HandKeyTo(ApplyContext c, InvocationRecord next)
+    {
+        c.NextHolders.Enqueue(next);
+        if (c.HandingKeys)
+        {
+            return;
+        }
+
+        c.HandingKeys = true;
+        try
+        {
+            while (c.NextHolders.TryDequeue(out var holder))
+            {
+                Enter(c, holder);
+            }
+        }
+        finally
+        {
+            c.HandingKeys = false;
+        }
     }
 
     /// <summary>Opens a new attempt: pins deployment and protocol version on the first one, sends the journal.</summary>

@@ -16,7 +16,9 @@ internal sealed class PartitionHarness(RuntimeOptions options)
 
     public MemoryStore Store { get; } = new();
 
-    public StateMachine Machine { get; } = new(new FakeSchema(), options);
+    public FakeSchema Schema { get; } = new();
+
+    public StateMachine Machine => field ??= new StateMachine(Schema, options);
 
     /// <summary>Applies one command as its own batch and commits it.</summary>
     public ApplyResult Apply(PartitionCommand command, DateTimeOffset? at = null)

@@ -44,6 +44,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private readonly TimeSpan? _redeliveryInterval;
     private volatile byte[]? _cleanupAfter;
     private volatile Exception? _failure;
+    private volatile bool _stopped;
     private IDisposable? _queueGauge;
 
     public PartitionProcessor(int partition, IKeyValueStore store, StateMachine stateMachine, ISchemaView schema, IInvoker invoker, TimeProvider time,
@@ -123,6 +124,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
 
         _activity.Begin();
         _queue.Add(command);
+        RefuseIfStopped();
     }
 
     /// <summary>A new request from a client: refused (false) when the partition's queue is full.</summary>
@@ -137,6 +139,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _activity.Begin();
         if (_queue.TryAddExternal(command))
         {
+            RefuseIfStopped();
             return true;
         }
 
@@ -298,6 +301,28 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         Failed?.Invoke(_partition, failure);
     }
 
+    /// <summary>
+    /// Once the loops have ended, nothing takes from the queue: a command that got in around the stop
+    /// (the enqueuer saw the partition still listed) is answered here instead of waiting forever. It was
+    /// never applied, so "not served here" is true and safe to follow: the cluster's shell forwards it
+    /// to the partition's new owner, a single server answers 503 (retry).
+    /// </summary>
+    private void RefuseIfStopped()
+    {
+        if (!_stopped)
+        {
+            return;
+        }
+
+        var left = _queue.Drain();
+        foreach (var command in left)
+        {
+            Refuse(command, new PartitionNotOwnedException(_partition));
+        }
+
+        _activity.End(left.Count);
+    }
+
     private static void Refuse(AppliedBatch batch, Exception failure)
     {
         foreach (var token in batch.Replies)
@@ -424,6 +449,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             _applyThread?.Join();
             _commitThread?.Join();
         }).ConfigureAwait(false);
+        _stopped = true;
+        RefuseIfStopped();
         _waiters.FailAll(new PartitionUnavailableException(_partition, "the server is stopping"));
     }
 

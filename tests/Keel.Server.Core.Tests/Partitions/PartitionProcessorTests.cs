@@ -50,6 +50,25 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_request_that_arrives_after_the_partition_stopped_is_refused_not_left_waiting()
+    {
+        // The shell looked the partition up just before it was released; its request lands in a queue
+        // nobody takes from any more. It must be answered (as not served here, so it can be forwarded).
+        var processor = Start();
+        await _store.WaitForIdleAsync();
+        await processor.DisposeAsync();
+
+        var (request, pending) = Send();
+        Assert.True(processor.TryEnqueueRequest(request));
+        await Assert.ThrowsAsync<PartitionNotOwnedException>(() => pending.Answer.Task.WaitAsync(Patience));
+
+        var (effect, internalPending) = Send();
+        processor.Enqueue(effect);
+        await Assert.ThrowsAsync<PartitionNotOwnedException>(() => internalPending.Answer.Task.WaitAsync(Patience));
+        Assert.Null(_store.Inner.Get(Table.Status, Keys.Invocation(request.Id)));
+    }
+
+    [Fact]
     public async Task A_command_that_throws_is_answered_with_an_error_and_leaves_no_writes()
     {
         var processor = Start();

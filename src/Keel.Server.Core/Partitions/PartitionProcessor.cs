@@ -217,6 +217,19 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 var failed = new InvokerEffect.Failed(effect.Id, effect.Attempt, new AttemptFailure(500, $"The server failed to apply {effect.GetType().Name}: {e.Message}"));
                 ApplyOne(tables, new PartitionCommand.Effect(failed), now, schema, actions);
             }
+
+            // Work over stored records goes one record per command; the one that throws is set aside
+            // (and shown to the operator) so recovery and retention go on for the rest.
+            switch (command)
+            {
+                case PartitionCommand.RecoverInvocation recover:
+                    ApplyOne(tables, new PartitionCommand.Quarantine(recover.Id, e.Message), now, schema, actions);
+                    break;
+                case PartitionCommand.Expire expire:
+                    actions.Add(new PartitionAction.RecordSkipped($"invocation {expire.Id} (retention)", e.Message));
+                    ApplyOne(tables, new PartitionCommand.DropRetentionEntry(expire.IndexKey), now, schema, actions);
+                    break;
+            }
         }
     }
 
@@ -380,6 +393,12 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 }
 
                 break;
+            case PartitionAction.FollowUp followUp:
+                Enqueue(followUp.Command);
+                break;
+            case PartitionAction.RecordSkipped skipped:
+                LogRecordSkipped(_logger, _partition, skipped.What, skipped.Reason);
+                break;
             case PartitionAction.CleanupMore more:
                 // More has expired: continue in small steps, leaving room for live work in between.
                 _cleanupAfter = more.After;
@@ -459,6 +478,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} failed to apply {Command}; it left no writes")]
     private static partial void LogApplyFailed(ILogger logger, Exception error, int partition, string command);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} set aside {What}: {Reason}")]
+    private static partial void LogRecordSkipped(ILogger logger, int partition, string what, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} failed to run {Action} after commit")]
     private static partial void LogActionFailed(ILogger logger, Exception error, int partition, string action);

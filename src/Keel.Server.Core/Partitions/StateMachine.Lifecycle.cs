@@ -166,7 +166,7 @@ public sealed partial class StateMachine
             c.Tables.Unlock(record.Service, record.Key!);
             if (c.Tables.Dequeue(record.Service, record.Key!, after: record.InboxSequence) is { } next && c.Tables.GetInvocation(next) is { } nextRecord)
             {
-                Enter(c, nextRecord);
+                HandKeyTo(c, nextRecord);
             }
         }
     }

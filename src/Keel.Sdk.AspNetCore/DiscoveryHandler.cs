@@ -1,5 +1,7 @@
 using Keel.Protocol.Manifest;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Keel.Sdk.AspNetCore;
 
@@ -21,6 +23,12 @@ internal static class DiscoveryHandler
         }
 
         http.Response.ContentType = EndpointManifest.ContentType(version);
-        await http.Response.WriteAsync(builder.Registry.BuildManifest(builder.ProtocolMode).ToJson());
+        var manifest = builder.Registry.BuildManifest(builder.ProtocolMode);
+        if (builder.DevelopmentRetryPolicy && http.RequestServices.GetService<IHostEnvironment>()?.IsDevelopment() == true)
+        {
+            manifest = DevelopmentRetryPolicy.Apply(manifest, version);
+        }
+
+        await http.Response.WriteAsync(manifest.ToJson());
     }
 }

@@ -55,6 +55,16 @@ public sealed class KeelBuilder
     /// </summary>
     public Uri? AdvertisedUrl { get; set; } = Uri.TryCreate(Environment.GetEnvironmentVariable("KEEL_ADVERTISED_URL"), UriKind.Absolute, out var advertised) ? advertised : null;
 
+    /// <summary>
+    /// In the Development environment (<c>DOTNET_ENVIRONMENT</c> or <c>ASPNETCORE_ENVIRONMENT</c> is
+    /// <c>Development</c>, as the template's launch settings set it), advertise a short retry policy for
+    /// the services that set none: 4 attempts 0.5 s, 1 s and 2 s apart, then the invocation pauses, so a
+    /// handler's bug shows within seconds on Keel's server and on restate-server alike (their defaults
+    /// retry for about an hour). True by default; false leaves the retry policy to the server. Other
+    /// environments never advertise it. The policy is read at registration: register again after a change.
+    /// </summary>
+    public bool DevelopmentRetryPolicy { get; set; } = true;
+
     internal Identity.RequestIdentityVerifier Identity { get; set; } = new([]);
 
     /// <summary>How handler inputs, outputs and state are (de)serialized: <c>k.Json.Configure(o => …).AddContext(MyJsonContext.Default)</c>.</summary>

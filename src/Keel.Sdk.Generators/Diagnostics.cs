@@ -29,7 +29,7 @@ namespace Keel.Sdk.Generators
 
         public static readonly DiagnosticDescriptor StaticHandler = new(
             "KEEL006", "Handler must be an instance method",
-            "Handler '{0}' is static: the runtime only registers instance methods; remove 'static'",
+            "Handler '{0}' is static: the SDK refuses the service when the endpoint starts (handlers are instance methods); remove 'static'",
             Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
         public static readonly DiagnosticDescriptor NonPublicHandler = new(
@@ -84,7 +84,7 @@ namespace Keel.Sdk.Generators
 
         public static readonly DiagnosticDescriptor LeavesPump = new(
             "KEEL017", "Thread, thread-pool work or timer in a handler",
-            "'{0}' runs code off the invocation's pump, where context calls fail and ordering is not replayed; await context futures (DurableFuture.All, SleepAsync, Send with a delay) or put the work inside RunAsync",
+            "'{0}' runs code off the invocation's pump, where a context call throws InvalidOperationException at once (failing the attempt) and ordering is not replayed; await context futures (DurableFuture.All, SleepAsync, Send with a delay) or put the work inside RunAsync",
             Determinism, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
         public static readonly DiagnosticDescriptor TaskDelay = new(
@@ -94,7 +94,7 @@ namespace Keel.Sdk.Generators
 
         public static readonly DiagnosticDescriptor ConfigureAwaitFalse = new(
             "KEEL019", "ConfigureAwait(false) in a handler",
-            "ConfigureAwait(false) resumes the handler off its pump, so the next context call cannot complete; remove it",
+            "ConfigureAwait(false) resumes the handler off its pump, so its next context call throws InvalidOperationException at once and the attempt fails (again on every retry); remove it",
             Determinism, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
         public static readonly DiagnosticDescriptor DirectHttp = new(

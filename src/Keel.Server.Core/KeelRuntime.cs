@@ -84,12 +84,6 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     public DateTimeOffset? NextTimerDue() =>
         (_processors ?? []).OfType<PartitionProcessor>().Select(p => p.NextTimerDue()).Where(d => d is not null).Min();
 
-    /// <summary>Opens storage under the data directory, recovers, and resumes unfinished invocations and timers.</summary>
-    public Task StartAsync(CancellationToken cancellationToken) => StartAsync(OpenStore(_options.DataDirectory));
-
-    /// <summary>Opens the embedded storage of a data directory (the host starts this early, in parallel with its own set-up).</summary>
-    public static RocksDbStore OpenStore(string dataDirectory) => new(Path.Combine(dataDirectory, "db"));
-
     /// <summary>Starts on a given store and serves every partition (one node; tests use the in-memory store).</summary>
     public Task StartAsync(IKeyValueStore store)
     {

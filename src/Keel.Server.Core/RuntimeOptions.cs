@@ -29,6 +29,13 @@ public sealed record RuntimeOptions
     /// <summary>After this many failed attempts the invocation is paused.</summary>
     public int RetryMaxAttempts { get; init; } = 70;
 
+    /// <summary>
+    /// Fail an invocation for good on its first failed attempt, with the attempt's error (message, then
+    /// the SDK's exception text and stack on the next lines), whatever its retry policy says. For test
+    /// environments, where a caller waiting for a retry loop to pause learns nothing; never in production.
+    /// </summary>
+    public bool FailOnAttemptError { get; init; }
+
     /// <summary>How long a completed invocation's result stays reachable (attach, output, idempotency, workflow run).</summary>
     public TimeSpan CompletionRetention { get; init; } = TimeSpan.FromHours(24);
 
@@ -44,6 +51,19 @@ public sealed record RuntimeOptions
     /// would grow memory and latency without bound.
     /// </summary>
     public int MaxInvokerBacklog { get; init; } = 5_000;
+
+    /// <summary>
+    /// The development profile (<c>keel-server --dev</c>, Keel.Testing): the same defaults with a short
+    /// retry policy, so a handler's bug pauses its invocation after a few seconds (4 attempts, 0.5 s, 1 s
+    /// and 2 s apart) instead of being retried for about an hour (70 attempts up to a minute apart).
+    /// </summary>
+    public RuntimeOptions WithDevelopmentRetries() => this with
+    {
+        RetryInitialInterval = TimeSpan.FromMilliseconds(500),
+        RetryFactor = 2.0,
+        RetryMaxInterval = TimeSpan.FromSeconds(2),
+        RetryMaxAttempts = 4,
+    };
 
     /// <summary>Queue bound, cleanup interval and timer window of each partition processor.</summary>
     public Partitions.ProcessorOptions Processor { get; init; } = new();

@@ -1,3 +1,3 @@
 using Keel.Server.Hosting;
 
-return await KeelServerHost.RunAsync(args).ConfigureAwait(false);
+return await FullServer.RunAsync(args).ConfigureAwait(false);

@@ -160,12 +160,14 @@ public sealed class KeelTestEnvironment : IAsyncDisposable
                 IngressPort = TestPorts.Next(),
                 AdminPort = TestPorts.Next(),
                 BindAddress = "127.0.0.1",
+                Development = true,
             };
             try
             {
                 return await KeelServerHost.StartAsync(settings, new KeelServerHostOptions
                 {
                     TimeProvider = clock,
+                    FailOnAttemptError = options.FailOnFirstAttemptError,
                     ConfigureLogging = logging =>
                     {
                         logging.ClearProviders();

@@ -20,6 +20,15 @@ public sealed class KeelTestEnvironmentOptions
     /// </summary>
     public bool AutoSkipTime { get; set; } = true;
 
+    /// <summary>
+    /// Fail an invocation on its first failed attempt (the default): a handler (or <c>RunAsync</c> closure)
+    /// that throws makes the awaiting call throw a <c>TerminalException</c> at once, whose message is the
+    /// exception's message followed by its type and stack trace on the next lines. False: failures are
+    /// retried as on a development server (<c>keel-server --dev</c>: 4 attempts, the backoff skipped with
+    /// the clock, then the invocation pauses and the call does not return), to test retries themselves.
+    /// </summary>
+    public bool FailOnFirstAttemptError { get; set; } = true;
+
     /// <summary>Logging of the server and of the services' endpoint; none by default (add a provider to see it).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
 }

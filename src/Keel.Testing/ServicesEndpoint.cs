@@ -63,6 +63,9 @@ internal static class ServicesEndpoint
             k.Port = port;
             k.BindAddress = IPAddress.Loopback;
             k.KeepAppUrls = false;
+
+            // The server's retry policy decides (fail fast, or its development profile), whatever the environment.
+            k.DevelopmentRetryPolicy = false;
         });
         var app = builder.Build();
         app.MapKeel();

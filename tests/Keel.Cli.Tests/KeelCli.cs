@@ -36,7 +36,17 @@ public sealed class KeelCli(Uri adminUrl, Uri ingressUrl)
 {
     public static string Dll { get; } = FindDll();
 
-    public async Task<KeelRun> RunAsync(params string[] arguments)
+    public Task<KeelRun> RunAsync(params string[] arguments)
+    {
+        string[] urls = arguments.Contains("--admin-url") ? ["--ingress-url", ingressUrl.ToString()]
+            : ["--admin-url", adminUrl.ToString(), "--ingress-url", ingressUrl.ToString()];
+        return RunBareAsync([.. urls, .. arguments], arguments);
+    }
+
+    /// <summary>Runs `keel` with exactly these arguments (no server URLs added): --help, --version.</summary>
+    public static Task<KeelRun> RunBareAsync(params string[] arguments) => RunBareAsync(arguments, arguments);
+
+    private static async Task<KeelRun> RunBareAsync(string[] commandLine, string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -51,15 +61,7 @@ public sealed class KeelCli(Uri adminUrl, Uri ingressUrl)
         start.Environment.Remove("KEEL_ADMIN_URL");
         start.Environment.Remove("KEEL_INGRESS_URL");
         start.Environment["NO_COLOR"] = "1";
-        if (!arguments.Contains("--admin-url"))
-        {
-            start.ArgumentList.Add("--admin-url");
-            start.ArgumentList.Add(adminUrl.ToString());
-        }
-
-        start.ArgumentList.Add("--ingress-url");
-        start.ArgumentList.Add(ingressUrl.ToString());
-        foreach (var argument in arguments)
+        foreach (var argument in commandLine)
         {
             start.ArgumentList.Add(argument);
         }

@@ -12,7 +12,11 @@ internal static class Dotnet
             ExitCode == 0 ? this : throw new InvalidOperationException($"{what} failed with exit code {ExitCode}:\n{Tail(Output)}");
     }
 
-    public static async Task<Result> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args)
+    public static Task<Result> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args) =>
+        RunAsync(workingDirectory, timeout, new Dictionary<string, string>(), args);
+
+    /// <summary>As above, with these environment variables set on top of the clean environment.</summary>
+    public static async Task<Result> RunAsync(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", args)
         {
@@ -23,6 +27,11 @@ internal static class Dotnet
             UseShellExecute = false,
         };
         Prepare(start.Environment);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         var output = new StringBuilder();
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(output, e.Data);

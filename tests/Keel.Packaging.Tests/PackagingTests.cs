@@ -19,11 +19,15 @@ public sealed class PackagingTests(PackedFeed feed) : IClassFixture<PackedFeed>
     [
         "Keel.Sdk", "Keel.Sdk.AspNetCore", "Keel.Client", "Keel.Templates", "keel", "Keel.Server.Tool",
         "Keel.Protocol", "Keel.Sdk.Core", "Keel.Server", "Keel.Server.Core", "Keel.Server.Postgres", "Keel.Testing",
+        "Keel.Server.Storage.RocksDb", "Keel.Server.Invoker", "Keel.Server.Ingress", "Keel.Server.Admin", "Keel.Server.Query",
+        "Keel.Server.Cluster", "Keel.Server.Full",
     ];
 
     [Fact]
     public void Packages_carry_the_analyzers_the_tool_settings_and_shared_metadata()
     {
+        // The README's pack makes the repository's own version, a stable one (NuGet holds stable packages to stricter rules).
+        Assert.DoesNotContain('-', feed.Version);
         foreach (var id in Packages)
         {
             Assert.True(File.Exists(feed.Package(id)), $"{id} {feed.Version} was not packed; the feed has: {string.Join(", ", Directory.GetFiles(feed.Feed).Select(Path.GetFileName))}");
@@ -62,10 +66,15 @@ public sealed class PackagingTests(PackedFeed feed) : IClassFixture<PackedFeed>
         await using var server = await KeelServerProcess.StartAsync();
         var port = FreePort.Next();
         var log = Path.Combine(feed.Root, "shop.log");
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(feed.Shop, "bin", "Release", "net10.0", "Shop.dll")]) { WorkingDirectory = feed.Shop };
+        // dotnet run with the template's launch profile, its port and admin URL overridden as Program.cs
+        // documents (-e wins over the profile; a variable of the shell would not).
+        var start = new ProcessStartInfo("dotnet", ["run", "-c", "Release", "--no-build", "-e", $"PORT={port.ToString(CultureInfo.InvariantCulture)}", "-e", $"KEEL_ADMIN_URL={server.AdminUrl}"]) { WorkingDirectory = feed.Shop };
         Dotnet.Prepare(start.Environment);
-        start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
-        start.Environment["KEEL_ADMIN_URL"] = server.AdminUrl.ToString();
+        foreach (var (name, value) in feed.WorkEnvironment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var shop = ProcessLogs.Start(start, log);
         try
         {
@@ -98,9 +107,9 @@ public sealed class PackagingTests(PackedFeed feed) : IClassFixture<PackedFeed>
     public async Task The_packaged_generator_and_analyzers_run_in_a_project_made_from_the_template()
     {
         // A second project from the template, with one wrong handler and a use of the generated clients.
-        (await Dotnet.RunAsync(feed.Work, TimeSpan.FromMinutes(2), "new", "keel-service", "-n", "Checks", "--debug:custom-hive", feed.Hive)).Check("dotnet new keel-service");
+        (await Dotnet.RunAsync(feed.Work, TimeSpan.FromMinutes(2), feed.WorkEnvironment, "new", "keel-service", "-n", "Checks", "--debug:custom-hive", feed.Hive)).Check("dotnet new keel-service");
         var checks = Path.Combine(feed.Work, "Checks");
-        feed.WriteNuGetConfig(checks);
+        await feed.AddNuGetConfigAsync(checks);
         await File.WriteAllTextAsync(Path.Combine(checks, "Wrong.cs"), """
             using Keel.Sdk;
 
@@ -118,14 +127,80 @@ public sealed class PackagingTests(PackedFeed feed) : IClassFixture<PackedFeed>
                 // Not awaitable: the analyzer reports KEEL002 at compile time.
                 [Handler]
                 public string Greet(IContext ctx, string name) => name;
+
+                // Resumes off the invocation's pump: a warning of the analyzer, an error in the template's project.
+                [Handler]
+                public async Task<string> Wait(IContext ctx, string name)
+                {
+                    await Task.CompletedTask.ConfigureAwait(false);
+                    await ctx.NowAsync();
+                    return name;
+                }
             }
             """);
 
-        var build = await Dotnet.RunAsync(checks, TimeSpan.FromMinutes(3), "build", "-c", "Release");
+        var build = await Dotnet.RunAsync(checks, TimeSpan.FromMinutes(3), feed.WorkEnvironment, "build", "-c", "Release");
 
         Assert.NotEqual(0, build.ExitCode);
         Assert.Contains("error KEEL002", build.Output, StringComparison.Ordinal);
+        Assert.Contains("error KEEL019", build.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("CS0246", build.Output, StringComparison.Ordinal);   // the generated client types exist
+    }
+
+    [Fact]
+    public async Task A_test_project_with_Keel_Testing_tests_the_template_service_and_services_of_its_own()
+    {
+        // docs/testing.md's set-up: the package and a reference to the service project, no generator reference.
+        (await Dotnet.RunAsync(feed.Work, TimeSpan.FromMinutes(2), feed.WorkEnvironment, "new", "xunit", "-n", "Shop.Tests", "--debug:custom-hive", feed.Hive)).Check("dotnet new xunit");
+        var tests = Path.Combine(feed.Work, "Shop.Tests");
+        await feed.AddNuGetConfigAsync(tests);
+        (await Dotnet.RunAsync(tests, TimeSpan.FromMinutes(4), feed.WorkEnvironment, "add", "package", "Keel.Testing", "--version", feed.Version)).Check("dotnet add package Keel.Testing");
+        (await Dotnet.RunAsync(tests, TimeSpan.FromMinutes(2), feed.WorkEnvironment, "add", "reference", Path.Combine("..", "Shop", "Shop.csproj"))).Check("dotnet add reference");
+        File.Delete(Path.Combine(tests, "UnitTest1.cs"));
+        await File.WriteAllTextAsync(Path.Combine(tests, "ShopTests.cs"), """
+            using Keel.Sdk;
+            using Keel.Testing;
+            using Shop;
+
+            namespace Shop.Tests;
+
+            // Declared here: its ingress client must come from the generator Keel.Testing brings.
+            [Workflow]
+            public sealed class Hibernate
+            {
+                [Handler]
+                public async Task<string> Run(IWorkflowContext ctx, string name)
+                {
+                    await ctx.SleepAsync(TimeSpan.FromDays(1));
+                    return $"{name} woke up";
+                }
+            }
+
+            public class ShopTests
+            {
+                [Fact]
+                public async Task The_template_counter_adds()
+                {
+                    await using var env = await KeelTestEnvironment.StartAsync(k => k.AddService<Counter>());
+                    var counter = env.Client.Object<CounterIngressClient>("mary");
+                    Assert.Equal(2, await counter.AddAsync(2));
+                    Assert.Equal(5, await counter.AddAsync(3));
+                }
+
+                [Fact]
+                public async Task A_day_of_sleep_takes_no_time()
+                {
+                    await using var env = await KeelTestEnvironment.StartAsync(k => k.AddService<Hibernate>());
+                    Assert.Equal("Bruno woke up", await env.Client.Workflow<HibernateIngressClient>("bear").RunAsync("Bruno"));
+                }
+            }
+            """);
+
+        var run = await Dotnet.RunAsync(tests, TimeSpan.FromMinutes(6), feed.WorkEnvironment, "test", "-c", "Release");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("Passed:     2", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Failed:     0", run.Output, StringComparison.Ordinal);
     }
 
     private string[] Entries(string id)

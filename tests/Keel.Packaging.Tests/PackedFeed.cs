@@ -1,22 +1,29 @@
-using System.Globalization;
+using System.Text.RegularExpressions;
 using Keel.TestSupport;
 
 namespace Keel.Packaging.Tests;
 
 /// <summary>
-/// One pack for the whole class: every packable project of the solution (all of src/) packed with a
-/// version unique to this run into a temp folder feed, so the machine's NuGet cache can never serve
-/// a package from an earlier run; the template installed from that feed into a private template hive
-/// (the machine's template list is untouched); <c>dotnet new keel-service -n Shop</c> generated and
-/// built in a temp folder whose nuget.config has only the feed and nuget.org.
+/// One pack for the whole class, done as the README says: <c>dotnet pack Keel.slnx -c Release -o
+/// &lt;folder&gt;</c>, at the repository's own (stable) version, so a pack that only fails for a stable
+/// version (a prerelease dependency, NU5104) fails here too. Then, as docs/packages.md says: the
+/// template installed from that folder (into a private template hive: the machine's template list is
+/// untouched), <c>dotnet new keel-service -n Shop</c>, a nuget.config next to it made with
+/// <c>dotnet new nugetconfig</c> and <c>dotnet nuget add source &lt;folder&gt;</c>, and a build.
+/// Everything after the pack restores into a NuGet package folder of this run (NUGET_PACKAGES): the
+/// version is the same on every run, and the machine's cache would serve an earlier run's packages.
 /// </summary>
 public sealed class PackedFeed : IAsyncLifetime
 {
     private static readonly TimeSpan Step = TimeSpan.FromMinutes(4);
 
+    /// <summary>The pack builds the solution first (the README's command has no --no-build): a cold build takes longer than a step.</summary>
+    private static readonly TimeSpan Pack = TimeSpan.FromMinutes(15);
+
     public string Root { get; } = Directory.CreateTempSubdirectory("keel-packaging-").FullName;
 
-    public string Version { get; } = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+    /// <summary>The one version of every package when none is given: VersionPrefix in Directory.Build.props.</summary>
+    public string Version { get; } = DefaultVersion();
 
     public string Feed => Path.Combine(Root, "feed");
 
@@ -24,15 +31,19 @@ public sealed class PackedFeed : IAsyncLifetime
 
     public string Work => Path.Combine(Root, "work");
 
+    /// <summary>Where the work folder's restores put packages, instead of the machine's NuGet cache.</summary>
+    public string NuGetPackages => Path.Combine(Root, "packages");
+
     /// <summary>The generated service's project folder.</summary>
     public string Shop => Path.Combine(Work, "Shop");
 
     /// <summary>The output of building the generated service.</summary>
     public string ShopBuild { get; private set; } = "";
 
-    public static string Configuration => Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!);
-
     public string Package(string id) => Path.Combine(Feed, $"{id}.{Version}.nupkg");
+
+    /// <summary>The environment of every command run on the generated projects.</summary>
+    public IReadOnlyDictionary<string, string> WorkEnvironment => new Dictionary<string, string> { ["NUGET_PACKAGES"] = NuGetPackages };
 
     public async Task InitializeAsync()
     {
@@ -40,51 +51,40 @@ public sealed class PackedFeed : IAsyncLifetime
         Directory.CreateDirectory(Hive);
         Directory.CreateDirectory(Work);
 
-        // --no-build: the solution is built already (scripts/test builds it first); -p:Version stamps
-        // the packages and their dependencies on each other.
-        (await Dotnet.RunAsync(RepoPaths.Root, Step, "pack", "Keel.slnx", "-c", Configuration, "--no-build", "-o", Feed, $"-p:Version={Version}")).Check("dotnet pack");
+        // The README's command, word for word but for the folder.
+        (await Dotnet.RunAsync(RepoPaths.Root, Pack, "pack", "Keel.slnx", "-c", "Release", "-o", Feed)).Check("dotnet pack");
 
-        (await Dotnet.RunAsync(Work, Step, "new", "install", Package("Keel.Templates"), "--debug:custom-hive", Hive)).Check("dotnet new install");
-        (await Dotnet.RunAsync(Work, Step, "new", "keel-service", "-n", "Shop", "--debug:custom-hive", Hive)).Check("dotnet new keel-service");
-        WriteNuGetConfig(Shop);
-        ShopBuild = (await Dotnet.RunAsync(Shop, Step, "build", "-c", "Release")).Check("building the generated service").Output;
+        (await Dotnet.RunAsync(Work, Step, WorkEnvironment, "new", "install", Package("Keel.Templates"), "--debug:custom-hive", Hive)).Check("dotnet new install");
+        (await Dotnet.RunAsync(Work, Step, WorkEnvironment, "new", "keel-service", "-n", "Shop", "--debug:custom-hive", Hive)).Check("dotnet new keel-service");
+        await AddNuGetConfigAsync(Shop);
+        ShopBuild = (await Dotnet.RunAsync(Shop, Step, WorkEnvironment, "build", "-c", "Release")).Check("building the generated service").Output;
     }
 
-    /// <summary>The local feed first, then nuget.org for everything else (as a user's machine reaches it).</summary>
-    public void WriteNuGetConfig(string directory) => File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
-        <?xml version="1.0" encoding="utf-8"?>
-        <configuration>
-          <packageSources>
-            <clear />
-            <add key="keel-local" value="{Feed}" />
-            <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
-          </packageSources>
-        </configuration>
-        """);
+    /// <summary>docs/packages.md's nuget.config: nuget.org and the local folder, for this project only (no user-wide source).</summary>
+    public async Task AddNuGetConfigAsync(string directory)
+    {
+        (await Dotnet.RunAsync(directory, Step, WorkEnvironment, "new", "nugetconfig", "--debug:custom-hive", Hive)).Check("dotnet new nugetconfig");
+        (await Dotnet.RunAsync(directory, Step, WorkEnvironment, "nuget", "add", "source", Feed, "-n", "keel-local", "--configfile", "nuget.config")).Check("dotnet nuget add source");
+    }
 
     public Task DisposeAsync()
     {
-        // The run's packages as restored into the machine's NuGet cache: unique to this run, never used again.
-        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom ? custom
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var restored = Directory.GetFiles(Feed, "*.nupkg")
-            .Select(p => Path.GetFileName(p)[..^$".{Version}.nupkg".Length].ToLowerInvariant())
-            .Select(id => Path.Combine(cache, id, Version.ToLowerInvariant()));
-        foreach (var directory in restored.Append(Root))
+        try
         {
-            try
-            {
-                if (Directory.Exists(directory))
-                {
-                    Directory.Delete(directory, recursive: true);
-                }
-            }
-            catch (IOException)
-            {
-                // Best effort.
-            }
+            Directory.Delete(Root, recursive: true);   // the feed, the hive, the projects and the packages they restored
+        }
+        catch (IOException)
+        {
+            // Best effort.
         }
 
         return Task.CompletedTask;
+    }
+
+    private static string DefaultVersion()
+    {
+        var props = File.ReadAllText(Path.Combine(RepoPaths.Root, "Directory.Build.props"));
+        var match = Regex.Match(props, "<VersionPrefix>([^<]+)</VersionPrefix>");
+        return match.Success ? match.Groups[1].Value.Trim() : throw new InvalidOperationException("Directory.Build.props has no VersionPrefix.");
     }
 }

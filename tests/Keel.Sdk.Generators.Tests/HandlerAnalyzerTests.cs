@@ -6,7 +6,7 @@ namespace Keel.Sdk.Generators.Tests;
 public class HandlerAnalyzerTests
 {
     [Theory]
-    [InlineData("KEEL006", "[Service] public sealed class S { [Handler] public static Task [|Go|](IContext ctx) => Task.CompletedTask; }", "remove 'static'")]
+    [InlineData("KEEL006", "[Service] public sealed class S { [Handler] public static Task [|Go|](IContext ctx) => Task.CompletedTask; }", "the SDK refuses the service when the endpoint starts (handlers are instance methods); remove 'static'")]
     [InlineData("KEEL007", "[Service] public sealed class S { [Handler] private Task [|Go|](IContext ctx) => Task.CompletedTask; }", "is private")]
     [InlineData("KEEL007", "[Service] public sealed class S { [Handler] Task [|Go|](IContext ctx) => Task.CompletedTask; }", "make it public")]
     [InlineData("KEEL007", "[Service] public sealed class S { [Handler] internal Task [|Go|](IContext ctx) => Task.CompletedTask; }", "is internal")]

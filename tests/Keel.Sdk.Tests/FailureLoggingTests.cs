@@ -18,19 +18,21 @@ public class FailureLoggingTests
         Assert.Equal(LogLevel.Warning, entry.Level);
         Assert.Contains("(Greeter/k/crash)", entry.Message, StringComparison.Ordinal);
         Assert.Contains("attempt 1 failed", entry.Message, StringComparison.Ordinal);
+        Assert.Contains("then pauses it", entry.Message, StringComparison.Ordinal);   // what happens next
         Assert.StartsWith("Invocation inv_", entry.Message, StringComparison.Ordinal);
         Assert.Equal("transient", Assert.IsType<InvalidOperationException>(entry.Exception).Message);
     }
 
     [Fact]
-    public async Task A_terminal_failure_is_logged_once()
+    public async Task A_terminal_failure_is_logged_once_at_information_without_a_stack()
     {
         var logger = new CapturingLogger();
         await InvocationHarness.RunAsync<Greeter>("fail", "", logger);
 
         var entry = Assert.Single(logger.Entries);
-        Assert.Contains("failed terminally with code 418: nope", entry.Message, StringComparison.Ordinal);
-        Assert.IsType<TerminalException>(entry.Exception);
+        Assert.Equal(LogLevel.Information, entry.Level);
+        Assert.Contains("ended with a terminal error, code 418: nope", entry.Message, StringComparison.Ordinal);
+        Assert.Null(entry.Exception);
     }
 
     [Fact]

@@ -69,7 +69,7 @@ public class ManifestShapeTests
     public void An_input_without_output_declares_an_empty_output()
     {
         var handler = Handler("noOutput");
-        Assert.Equal("""{"required":true,"contentType":"application/json"}""", Json(handler, "input"));
+        Assert.Equal("""{"required":true,"contentType":"application/json","jsonSchema":{}}""", Json(handler, "input"));
         Assert.Equal("""{"setContentTypeIfEmpty":false}""", Json(handler, "output"));
     }
 
@@ -77,7 +77,7 @@ public class ManifestShapeTests
     [InlineData("required")]
     [InlineData("requiredValue")]
     public void Non_nullable_json_inputs_are_required(string name) =>
-        Assert.Equal("""{"required":true,"contentType":"application/json"}""", Json(Handler(name), "input"));
+        Assert.Equal("""{"required":true,"contentType":"application/json","jsonSchema":{}}""", Json(Handler(name), "input"));
 
     [Theory]
     [InlineData("optionalReference")]

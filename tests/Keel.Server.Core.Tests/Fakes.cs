@@ -55,6 +55,9 @@ internal sealed class FakeSchema : ISchemaView
 
     private readonly HashSet<string> _redeployed = [];
 
+    /// <summary>Forgets a service, as a force-deleted deployment does.</summary>
+    public void Remove(string service) => _services.Remove(service);
+
     /// <summary>Registers the service again on a new deployment (same handlers), which becomes its current one.</summary>
     public void Redeploy(string service, string deploymentId)
     {

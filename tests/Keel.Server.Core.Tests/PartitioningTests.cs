@@ -21,6 +21,11 @@ public class PartitioningTests
         var tx = new Transaction(_store);
         var actions = _machines[partition].Apply(new Tables(tx, Map, partition), command, Now).Actions;
         tx.Commit();
+        foreach (var followUp in actions.OfType<PartitionAction.FollowUp>().ToList())
+        {
+            actions.AddRange(Apply(partition, followUp.Command));
+        }
+
         return actions;
     }
 

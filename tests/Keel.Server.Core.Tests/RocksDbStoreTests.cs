@@ -34,5 +34,34 @@ public sealed class RocksDbStoreTests : IDisposable
         Assert.Equal([[2]], store.ScanPrefix(Table.Inbox, [5]).Select(kv => kv.Value));
     }
 
+    [Fact]
+    public void A_scan_in_progress_and_a_snapshot_keep_the_database_open_past_dispose()
+    {
+        var store = new RocksDbStore(_dir);
+        store.Commit([.. Enumerable.Range(0, 100).Select(i => new WriteOp(Table.State, [1, (byte)i], [(byte)i]))]);
+        var snapshot = store.OpenSnapshot();
+        using var scan = store.ScanPrefix(Table.State, [1]).GetEnumerator();
+        Assert.True(scan.MoveNext());
+
+        // Disposed under a live iterator and snapshot: they stay readable (no native use-after-free),
+        // new calls are refused, and the database closes only when the last of them lets go.
+        store.Dispose();
+        var rest = 1;
+        while (scan.MoveNext())
+        {
+            rest++;
+        }
+
+        Assert.Equal(100, rest);
+        Assert.Throws<ObjectDisposedException>(() => store.Get(Table.State, [1, 0]));
+        Assert.Throws<ObjectDisposedException>(() => store.OpenSnapshot());
+        scan.Dispose();
+        Assert.ThrowsAny<IOException>(() => new RocksDbStore(_dir).Dispose());
+
+        snapshot.Dispose();
+        using var reopened = new RocksDbStore(_dir);
+        Assert.Equal(new byte[] { 42 }, reopened.Get(Table.State, [1, 42]));
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -21,6 +21,11 @@ public class StateMachineTests
         var tx = new Transaction(_store);
         var actions = _machine.Apply(new Tables(tx), command, at ?? Now).Actions;
         tx.Commit();
+        foreach (var followUp in actions.OfType<PartitionAction.FollowUp>().ToList())
+        {
+            actions.AddRange(Apply(followUp.Command, at));
+        }
+
         return actions;
     }
 

@@ -39,7 +39,7 @@ public sealed class OtlpExportTests(TracedSystem system)
         };
         try
         {
-            await using var server = await KeelServerHost.StartAsync(settings);
+            await using var server = await FullServer.StartAsync(settings);
             using (var admin = new AdminClient(server.AdminUrl))
             {
                 await admin.RegisterDeploymentAsync(system.EndpointUrl);

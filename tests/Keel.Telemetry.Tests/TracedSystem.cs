@@ -45,7 +45,7 @@ public sealed class TracedSystem : IAsyncLifetime
             .AddInMemoryExporter(_spans)
             .Build();
         Settings = new ServerSettings { DataDirectory = DataDirectory, IngressPort = FreePort.Next(), AdminPort = FreePort.Next() };
-        Server = await KeelServerHost.StartAsync(Settings);
+        Server = await FullServer.StartAsync(Settings);
         var port = FreePort.Next();
         _endpoint = KeelEndpoint.Build([], IPAddress.Loopback, port, requestResponse: false, k => k
             .AddService<TraceA>()
@@ -64,7 +64,7 @@ public sealed class TracedSystem : IAsyncLifetime
     {
         await Server.DisposeAsync();
         var stoppedAt = DateTime.UtcNow;
-        Server = await KeelServerHost.StartAsync(Settings);
+        Server = await FullServer.StartAsync(Settings);
         return stoppedAt;
     }
 

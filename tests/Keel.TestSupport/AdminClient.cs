@@ -44,5 +44,20 @@ public sealed class AdminClient(Uri adminUrl) : IDisposable
         }
     }
 
+    /// <summary>Runs SQL on <c>POST /query</c> (both servers serve it) and returns the rows of its JSON answer.</summary>
+    public async Task<JsonElement[]> QueryAsync(string sql)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/query") { Content = JsonContent.Create(new { query = sql }) };
+        request.Headers.Accept.ParseAdd("application/json");
+        using var response = await _http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"query answered {(int)response.StatusCode}: {body}");
+        }
+
+        return [.. JsonDocument.Parse(body).RootElement.GetProperty("rows").EnumerateArray().Select(r => r.Clone())];
+    }
+
     public void Dispose() => _http.Dispose();
 }

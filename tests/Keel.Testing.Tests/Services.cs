@@ -100,3 +100,23 @@ public sealed class Errand
         return $"errand done after {nap}";
     }
 }
+
+/// <summary>A first handler bug: always throws a plain exception (counted, so tests see how often it ran).</summary>
+[Service]
+public sealed class Buggy(AttemptCounter attempts)
+{
+    [Handler]
+    public Task<string> Greet(IContext ctx, string name)
+    {
+        attempts.Next();
+        throw new InvalidOperationException($"no greeting for {name}");
+    }
+}
+
+/// <summary>Calls <see cref="Buggy"/>: its failure reaches this caller, and through it the client.</summary>
+[Service]
+public sealed class BuggyCaller
+{
+    [Handler]
+    public async Task<string> Greet(IContext ctx, string name) => await ctx.Service<BuggyClient>().GreetAsync(name);
+}

@@ -59,9 +59,20 @@ internal static class InvocationsDescribeCommand
                 ("Modified", InvocationRow.Iso(row.ModifiedAt)),
                 ("Invoked by", row.InvokedByTarget is null ? "ingress" : $"{row.InvokedByTarget} ({row.InvokedById})"),
                 ("Idempotency key", row.IdempotencyKey), ("Retries", row.RetryCount?.ToString(CultureInfo.InvariantCulture)),
-                ("Last failure", row.LastFailure is null ? null : $"{row.LastFailure}{(row.LastFailureCode is null ? string.Empty : $" [{row.LastFailureCode}]")}"),
+                ("Last failure", row.LastFailureSummary() is { } failure ? $"{failure}{(row.LastFailureCode is null ? string.Empty : $" [{row.LastFailureCode}]")}" : null),
+                ("Next", NextStep(row)),
                 ("Result", row.CompletionFailure ?? row.CompletionResult),
             ]);
+
+            if (row.LastFailureDetail() is { } stack)
+            {
+                // The stack as the SDK sent it, unwrapped: it is what points at the line to fix.
+                Tables.Heading(c.Out, "Last failure");
+                foreach (var line in stack.Split('\n'))
+                {
+                    c.Out.WriteLine("  " + line.TrimEnd('\r'));
+                }
+            }
 
             Tables.Heading(c.Out, "Journal");
             Tables.Print(c.Out, ["#", "ENTRY", "DETAIL", "APPENDED"], journal.Select(e => (IReadOnlyList<string?>)
@@ -92,6 +103,14 @@ internal static class InvocationsDescribeCommand
         });
         return command;
     }
+
+    /// <summary>What happens to a failing invocation next, and what the operator can do about it (docs/failures.md).</summary>
+    private static string? NextStep(InvocationRow row) => row.LastFailure is null ? null : row.Status switch
+    {
+        "backing-off" or "running" or "ready" => "retried after a backoff until its retry policy's attempts are used up, then paused; to stop it: keel invocations cancel|kill " + row.Id,
+        "paused" => $"paused: fix the handler and register the fixed deployment, then keel invocations resume {row.Id}; or cancel|kill it",
+        _ => null,
+    };
 
     internal static async Task<InvocationRow?> FindAsync(CliContext c, string id) =>
         (await c.Admin.QueryAsync($"SELECT {InvocationRow.Columns} FROM sys_invocation WHERE id = {Sql.Literal(id)}", c.Cancellation))

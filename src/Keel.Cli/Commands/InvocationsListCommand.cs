@@ -62,7 +62,11 @@ internal static class InvocationsListCommand
             }
 
             var where = filters.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", filters);
-            var rows = (await c.Admin.QueryAsync($"SELECT {InvocationRow.Columns} FROM sys_invocation{where} ORDER BY created_at DESC LIMIT {n}", c.Cancellation))
+            // Failing ones first (retrying, or paused with their last failure): they are what an operator
+            // looks for, and the limit must not cut them off behind healthy ones. Then newest first.
+            var rows = (await c.Admin.QueryAsync(
+                    $"SELECT {InvocationRow.Columns} FROM sys_invocation{where} ORDER BY CASE WHEN last_failure IS NULL THEN 1 ELSE 0 END, created_at DESC LIMIT {n}",
+                    c.Cancellation))
                 .Select(InvocationRow.From).ToList();
             if (c.Json)
             {
@@ -70,8 +74,8 @@ internal static class InvocationsListCommand
                 return;
             }
 
-            Tables.Print(c.Out, ["ID", "TARGET", "STATUS", "CREATED", "INVOKED BY"], rows.Select(r => (IReadOnlyList<string?>)
-                [r.Id, r.Target, r.Status, Ago(r.CreatedAt), r.InvokedByTarget ?? "ingress"]));
+            Tables.Print(c.Out, ["ID", "TARGET", "STATUS", "CREATED", "INVOKED BY", "LAST FAILURE"], rows.Select(r => (IReadOnlyList<string?>)
+                [r.Id, r.Target, r.Status, Ago(r.CreatedAt), r.InvokedByTarget ?? "ingress", r.LastFailureSummary(60) ?? "-"]));
         });
         return command;
     }

@@ -66,5 +66,21 @@ internal sealed record InvocationRow(
         ["last_failure"] = LastFailure,
     };
 
+    /// <summary>The last failure's first line (its message, without the stack), cut to <paramref name="width"/> characters; null when none.</summary>
+    public string? LastFailureSummary(int width = int.MaxValue)
+    {
+        if (string.IsNullOrWhiteSpace(LastFailure))
+        {
+            return null;
+        }
+
+        var line = LastFailure.Split('\n', 2)[0].TrimEnd();
+        return line.Length <= width ? line : line[..(width - 1)] + "…";
+    }
+
+    /// <summary>The lines after the last failure's first: the SDK's stack trace, when the server keeps it.</summary>
+    public string? LastFailureDetail() =>
+        LastFailure?.Split('\n', 2) is [_, var rest] && !string.IsNullOrWhiteSpace(rest) ? rest.TrimEnd() : null;
+
     public static string? Iso(DateTimeOffset? t) => t?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
 }

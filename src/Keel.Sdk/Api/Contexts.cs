@@ -30,19 +30,66 @@ public interface IContext
     /// the closure again. The closure itself runs at least once — if the process dies after the effect
     /// but before the result is journaled, it runs again — so pass an idempotency key to external systems.
     /// </summary>
+    [System.Runtime.CompilerServices.OverloadResolutionPriority(1)]
     DurableFuture<T> RunAsync<T>(string name, Func<Task<T>> action, RetryPolicy? retryPolicy = null);
 
     /// <summary>
     /// Like <see cref="RunAsync{T}(string, Func{Task{T}}, RetryPolicy?)"/>; the token fires when the attempt
     /// is aborted or the invocation is cancelled, so the closure can stop (its <c>finally</c> blocks run).
     /// </summary>
+    [System.Runtime.CompilerServices.OverloadResolutionPriority(1)]
     DurableFuture<T> RunAsync<T>(string name, Func<CancellationToken, Task<T>> action, RetryPolicy? retryPolicy = null);
 
     /// <summary>Runs a side effect without a result (at least once; its completion is journaled once).</summary>
+    [System.Runtime.CompilerServices.OverloadResolutionPriority(1)]
     DurableFuture RunAsync(string name, Func<Task> action, RetryPolicy? retryPolicy = null);
 
     /// <summary>Runs a side effect without a result, with a token that fires when the attempt is aborted or the invocation cancelled.</summary>
+    [System.Runtime.CompilerServices.OverloadResolutionPriority(1)]
     DurableFuture RunAsync(string name, Func<CancellationToken, Task> action, RetryPolicy? retryPolicy = null);
+
+    // The synchronous closures below need no Task.FromResult. Whenever a closure fits an async overload
+    // above it binds there (their higher overload resolution priority): an async lambda, a lambda returning
+    // a Task, and one that only throws (ctx.RunAsync<int>("x", () => throw …), which would otherwise be
+    // ambiguous). They are default methods so that fakes of IContext keep compiling.
+
+    /// <summary>
+    /// Runs a synchronous side effect and journals its result (see <see cref="RunAsync{T}(string, Func{Task{T}}, RetryPolicy?)"/>):
+    /// <c>var id = await ctx.RunAsync("new id", () => Guid.NewGuid());</c>
+    /// </summary>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> is a <see cref="ValueTask"/>: await it inside an async closure instead.</exception>
+    DurableFuture<T> RunAsync<T>(string name, Func<T> action, RetryPolicy? retryPolicy = null)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return RunAsync<T>(name, _ => action(), retryPolicy);
+    }
+
+    /// <summary>A synchronous side effect with a result and a token that fires when the attempt is aborted or the invocation cancelled.</summary>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> is a <see cref="ValueTask"/>: await it inside an async closure instead.</exception>
+    DurableFuture<T> RunAsync<T>(string name, Func<CancellationToken, T> action, RetryPolicy? retryPolicy = null)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        Internal.SyncRun.RejectAwaitable(typeof(T), name);
+        return RunAsync<T>(name, ct => Task.FromResult(action(ct)), retryPolicy);
+    }
+
+    /// <summary>Runs a synchronous side effect without a result: <c>await ctx.RunAsync("log", () => audit.Write(entry));</c></summary>
+    DurableFuture RunAsync(string name, Action action, RetryPolicy? retryPolicy = null)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return RunAsync(name, _ => action(), retryPolicy);
+    }
+
+    /// <summary>A synchronous side effect without a result, with a token that fires when the attempt is aborted or the invocation cancelled.</summary>
+    DurableFuture RunAsync(string name, Action<CancellationToken> action, RetryPolicy? retryPolicy = null)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return RunAsync(name, ct =>
+        {
+            action(ct);
+            return Task.CompletedTask;
+        }, retryPolicy);
+    }
 
     /// <summary>Request-response call to any handler.</summary>
     DurableFuture<TResponse> CallAsync<TResponse>(Target target, object? request = null, CallOptions? options = null);

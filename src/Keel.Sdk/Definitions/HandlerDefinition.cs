@@ -65,19 +65,25 @@ public sealed class HandlerDefinition
     internal object? ReadInput(ReadOnlyMemory<byte> input, JsonSerde? serde = null)
     {
         var type = InputType!;
+        serde ??= JsonSerde.Default;
         if (InputRequired && input.IsEmpty && !Serde.IsRaw(type))
         {
-            throw MissingInput(type);
+            throw MissingInput(type, serde);
         }
 
-        var value = (serde ?? JsonSerde.Default).Deserialize(input, type);
-        return value is null && InputRequired ? throw MissingInput(type) : value;
+        var value = serde.Deserialize(input, type, $"the input '{InputParameter!.Name}' of {ServiceName}/{Name}");
+        return value is null && InputRequired ? throw MissingInput(type, serde) : value;
     }
 
-    private TerminalException MissingInput(Type type) => new(
-        $"Handler {ServiceName}/{Name} ({Method.DeclaringType?.Name}.{Method.Name}) requires its input '{InputParameter!.Name}' ({type.Name}), " +
-        $"but the request had no body or a JSON null. Send a {type.Name} as JSON, or declare the parameter nullable ({type.Name}?) to accept a missing input.",
-        400);
+    // In JSON terms: the caller sent JSON, perhaps from another language, so a CLR type name would not help them.
+    private TerminalException MissingInput(Type type, JsonSerde serde)
+    {
+        var wanted = serde.KindOf(type) is { } kind ? PayloadProblems.Expected(kind) : "a JSON value";
+        return new(
+            $"Handler {ServiceName}/{Name} ({Method.DeclaringType?.Name}.{Method.Name}) requires its input '{InputParameter!.Name}' ({wanted}), " +
+            $"but the request had no body or a JSON null. Send {wanted}, or declare the parameter nullable to accept a missing input.",
+            400);
+    }
 
     /// <summary>Invokes the handler on <paramref name="instance"/> and serializes its result.</summary>
     internal async Task<byte[]> InvokeAsync(object instance, IContext context, ReadOnlyMemory<byte> input, CancellationToken cancellationToken = default, JsonSerde? serde = null)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Keel.Protocol.Framing;
 using Keel.Protocol.Manifest;
 
@@ -55,18 +56,25 @@ public sealed class ServiceRegistry
 
     /// <summary>
     /// As Restate's TypeScript SDK declares it: no input is <c>{}</c> (the runtime then accepts only an
-    /// empty body); a nullable or raw input is optional (<c>required: false</c>); a non-nullable JSON
-    /// input is <c>required: true</c>, so the runtime rejects a request without a body before invoking.
+    /// empty body without a content type); a nullable or raw input is optional (<c>required: false</c>); a
+    /// non-nullable JSON input is <c>required: true</c> with the empty schema <c>{}</c> ("any JSON value").
+    /// The schema is what makes restate-server 1.7 refuse an empty body that comes with a content type:
+    /// with <c>required</c> alone it only refuses a request that has neither. Optional inputs carry no
+    /// schema, as restate-server would then refuse a content type on an empty body too.
     /// </summary>
     internal static InputPayload InputOf(HandlerDefinition handler) => handler.InputType switch
     {
         null => new InputPayload(),
-        var type => new InputPayload
+        var type when handler.InputRequired && !Serde.IsRaw(type) => new InputPayload
         {
-            Required = handler.InputRequired && !Serde.IsRaw(type),
+            Required = true,
             ContentType = Serde.ContentTypeFor(type),
+            JsonSchema = AnyJsonValue,
         },
+        var type => new InputPayload { Required = false, ContentType = Serde.ContentTypeFor(type) },
     };
+
+    private static readonly JsonElement AnyJsonValue = JsonDocument.Parse("{}").RootElement.Clone();
 
     /// <summary>No output is <c>{"setContentTypeIfEmpty": false}</c> with no content type; otherwise the output's content type.</summary>
     internal static OutputPayload OutputOf(HandlerDefinition handler) => handler.OutputType switch

@@ -252,7 +252,7 @@ internal sealed partial class InvocationDriver
                 case TerminalException terminal:
                     if (!_vm.IsReplaying)
                     {
-                        SdkLog.TerminalFailure(_logger, terminal, InvocationIdForLogs, TargetName, terminal.Code, terminal.Message);
+                        SdkLog.TerminalFailure(_logger, InvocationIdForLogs, TargetName, terminal.Code, terminal.Message);
                     }
 
                     _vm.SysWriteOutput(new CompletionValue.Failure(Failures.FromException(terminal)));

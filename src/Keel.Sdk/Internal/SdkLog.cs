@@ -8,13 +8,17 @@ namespace Keel.Sdk.Internal;
 /// </summary>
 internal static partial class SdkLog
 {
+    // The endpoint cannot know the invocation's retry policy (the runtime applies it), so the hint says
+    // what the runtime does with it and where to look, not how many attempts are left.
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
-        Message = "Invocation {InvocationId} ({Target}) attempt {Attempt} failed; the runtime retries it")]
+        Message = "Invocation {InvocationId} ({Target}) attempt {Attempt} failed; the runtime retries it after a backoff until its retry policy's attempts are used up, then pauses it (keel invocations describe shows its last failure)")]
     public static partial void AttemptFailed(ILogger logger, Exception exception, string invocationId, string target, uint attempt);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning,
-        Message = "Invocation {InvocationId} ({Target}) failed terminally with code {Code}: {Reason}")]
-    public static partial void TerminalFailure(ILogger logger, Exception exception, string invocationId, string target, int code, string reason);
+    // A TerminalException is how a handler answers with an error on purpose: an outcome, not a fault, so
+    // it is logged once, at Information and without a stack (the caller receives code and message).
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information,
+        Message = "Invocation {InvocationId} ({Target}) ended with a terminal error, code {Code}: {Reason} (not retried; the caller receives it)")]
+    public static partial void TerminalFailure(ILogger logger, string invocationId, string target, int code, string reason);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
         Message = "Run '{Run}' of invocation {InvocationId} ({Target}) failed on attempt {Attempt}; retrying in {Delay}")]

@@ -62,8 +62,11 @@ internal sealed class JsonSerde
 
     public byte[] Serialize<T>(T value) => Serialize(value, typeof(T));
 
-    /// <summary>Empty bytes deserialize to the type's default (void inputs, absent values).</summary>
-    public object? Deserialize(ReadOnlyMemory<byte> bytes, Type type)
+    /// <summary>
+    /// Empty bytes deserialize to the type's default (void inputs, absent values). <paramref name="subject"/>
+    /// says what the bytes are, for the message of the 400 when they do not fit: "the input 'n' of Counter/add".
+    /// </summary>
+    public object? Deserialize(ReadOnlyMemory<byte> bytes, Type type, string subject = "the payload")
     {
         ArgumentNullException.ThrowIfNull(type);
         if (Serde.IsRaw(type))
@@ -82,9 +85,12 @@ internal sealed class JsonSerde
         }
         catch (JsonException e)
         {
-            throw new TerminalException($"Cannot deserialize the payload as {type.Name}: {e.Message}", 400);
+            throw new TerminalException($"Cannot read {subject}: {PayloadProblems.Describe(e, bytes.Span, type, _options)}", 400);
         }
     }
+
+    /// <summary>What JSON a value of <paramref name="type"/> is written as ("number", "object"…), null when any.</summary>
+    public string? KindOf(Type type) => PayloadProblems.KindOf(type, _options);
 
     public T Deserialize<T>(ReadOnlyMemory<byte> bytes) => (T)Deserialize(bytes, typeof(T))!;
 }

@@ -40,7 +40,7 @@ internal sealed partial class FailureLog(ILogger logger, TimeProvider time)
         var related = f.RelatedCommandIndex is { } index
             ? $"command {index}{(f.RelatedCommandName is { } name ? $" '{name}'" : string.Empty)}{(f.RelatedCommandType is { } type ? $" (type 0x{type:x4})" : string.Empty)}"
             : "none";
-        var next = failed.RetryIn is { } delay ? $"{failed.Outcome} in {delay.TotalMilliseconds:F0} ms" : failed.Outcome;
+        var next = failed.RetryIn is { } delay ? $"{failed.Outcome}, next attempt in {delay.TotalMilliseconds:F0} ms" : failed.Outcome;
         using var scope = Telemetry.InvocationLogScope.Begin(logger, failed.Id.ToString());
         LogAttemptFailed(logger, failed.Id.ToString(), failed.Target, f.Attempt, f.Code, f.Message, related, next, suppressed);
     }

@@ -54,8 +54,33 @@ public abstract record PartitionCommand
     /// </summary>
     public sealed record Cleanup(int Limit = 100, byte[]? After = null) : PartitionCommand;
 
-    /// <summary>Sent once at start: resume every invocation that was running, redeliver the outbox.</summary>
-    public sealed record Recover : PartitionCommand;
+    /// <summary>
+    /// Sent once at start (then once per further page): reads up to <paramref name="Limit"/> entries of
+    /// the active index after <paramref name="After"/> and queues a <see cref="RecoverInvocation"/> for
+    /// each running one; the first page also redelivers the outbox. One command per invocation, so
+    /// a record that cannot be resumed costs only itself (see <see cref="Quarantine"/>), and an
+    /// attempt's journal is read when that invocation's turn comes, not all at once.
+    /// </summary>
+    public sealed record Recover(byte[]? After = null, int Limit = 100) : PartitionCommand;
+
+    /// <summary>
+    /// Starts a new attempt of an invocation that was running at the last stop (if it still is: one
+    /// that completed or paused meanwhile is left alone). Reading its record is part of this command,
+    /// so a record that cannot be read costs only this command.
+    /// </summary>
+    public sealed record RecoverInvocation(InvocationId Id) : PartitionCommand;
+
+    /// <summary>
+    /// Recovering <paramref name="Id"/> threw: the invocation is paused with the error as its last
+    /// failure (visible in the CLI and console, resumable once fixed) so the rest of the partition goes on.
+    /// </summary>
+    public sealed record Quarantine(InvocationId Id, string Reason) : PartitionCommand;
+
+    /// <summary>Forgets one completed invocation whose retention passed (one of a <see cref="Cleanup"/> page).</summary>
+    public sealed record Expire(InvocationId Id, byte[] IndexKey) : PartitionCommand;
+
+    /// <summary>Expiring an invocation threw: its retention index entry is dropped so cleanup goes on past it.</summary>
+    public sealed record DropRetentionEntry(byte[] IndexKey) : PartitionCommand;
 
     /// <summary>
     /// Hands over again every outbox entry not yet acknowledged. In a cluster a hand-over to another
@@ -94,4 +119,10 @@ public abstract record PartitionAction
 
     /// <summary>Cleanup found more expired invocations than its limit: run again soon, after <paramref name="After"/>.</summary>
     public sealed record CleanupMore(byte[] After) : PartitionAction;
+
+    /// <summary>Queue a follow-up command into this partition (internal work, after this batch is durable).</summary>
+    public sealed record FollowUp(PartitionCommand Command) : PartitionAction;
+
+    /// <summary>A stored record could not be used and was set aside: tell the operator (logged as an error).</summary>
+    public sealed record RecordSkipped(string What, string Reason) : PartitionAction;
 }

@@ -44,6 +44,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private readonly TimeSpan? _redeliveryInterval;
     private volatile byte[]? _cleanupAfter;
     private volatile Exception? _failure;
+    private volatile bool _stopped;
     private IDisposable? _queueGauge;
 
     public PartitionProcessor(int partition, IKeyValueStore store, StateMachine stateMachine, ISchemaView schema, IInvoker invoker, TimeProvider time,
@@ -123,6 +124,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
 
         _activity.Begin();
         _queue.Add(command);
+        RefuseIfStopped();
     }
 
     /// <summary>A new request from a client: refused (false) when the partition's queue is full.</summary>
@@ -137,6 +139,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _activity.Begin();
         if (_queue.TryAddExternal(command))
         {
+            RefuseIfStopped();
             return true;
         }
 
@@ -213,6 +216,19 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 // Rather than half-journal what the SDK sent, end this attempt as failed: it is retried.
                 var failed = new InvokerEffect.Failed(effect.Id, effect.Attempt, new AttemptFailure(500, $"The server failed to apply {effect.GetType().Name}: {e.Message}"));
                 ApplyOne(tables, new PartitionCommand.Effect(failed), now, schema, actions);
+            }
+
+            // Work over stored records goes one record per command; the one that throws is set aside
+            // (and shown to the operator) so recovery and retention go on for the rest.
+            switch (command)
+            {
+                case PartitionCommand.RecoverInvocation recover:
+                    ApplyOne(tables, new PartitionCommand.Quarantine(recover.Id, e.Message), now, schema, actions);
+                    break;
+                case PartitionCommand.Expire expire:
+                    actions.Add(new PartitionAction.RecordSkipped($"invocation {expire.Id} (retention)", e.Message));
+                    ApplyOne(tables, new PartitionCommand.DropRetentionEntry(expire.IndexKey), now, schema, actions);
+                    break;
             }
         }
     }
@@ -298,6 +314,28 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         Failed?.Invoke(_partition, failure);
     }
 
+    /// <summary>
+    /// Once the loops have ended, nothing takes from the queue: a command that got in around the stop
+    /// (the enqueuer saw the partition still listed) is answered here instead of waiting forever. It was
+    /// never applied, so "not served here" is true and safe to follow: the cluster's shell forwards it
+    /// to the partition's new owner, a single server answers 503 (retry).
+    /// </summary>
+    private void RefuseIfStopped()
+    {
+        if (!_stopped)
+        {
+            return;
+        }
+
+        var left = _queue.Drain();
+        foreach (var command in left)
+        {
+            Refuse(command, new PartitionNotOwnedException(_partition));
+        }
+
+        _activity.End(left.Count);
+    }
+
     private static void Refuse(AppliedBatch batch, Exception failure)
     {
         foreach (var token in batch.Replies)
@@ -354,6 +392,12 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                     ServerTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("keel.target", failed.Target));
                 }
 
+                break;
+            case PartitionAction.FollowUp followUp:
+                Enqueue(followUp.Command);
+                break;
+            case PartitionAction.RecordSkipped skipped:
+                LogRecordSkipped(_logger, _partition, skipped.What, skipped.Reason);
                 break;
             case PartitionAction.CleanupMore more:
                 // More has expired: continue in small steps, leaving room for live work in between.
@@ -424,6 +468,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             _applyThread?.Join();
             _commitThread?.Join();
         }).ConfigureAwait(false);
+        _stopped = true;
+        RefuseIfStopped();
         _waiters.FailAll(new PartitionUnavailableException(_partition, "the server is stopping"));
     }
 
@@ -432,6 +478,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} failed to apply {Command}; it left no writes")]
     private static partial void LogApplyFailed(ILogger logger, Exception error, int partition, string command);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} set aside {What}: {Reason}")]
+    private static partial void LogRecordSkipped(ILogger logger, int partition, string what, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} failed to run {Action} after commit")]
     private static partial void LogActionFailed(ILogger logger, Exception error, int partition, string action);

@@ -166,7 +166,7 @@ public sealed partial class StateMachine
             c.Tables.Unlock(record.Service, record.Key!);
             if (c.Tables.Dequeue(record.Service, record.Key!, after: record.InboxSequence) is { } next && c.Tables.GetInvocation(next) is { } nextRecord)
             {
-                Enter(c, nextRecord);
+                HandKeyTo(c, nextRecord);
             }
         }
     }
@@ -221,6 +221,16 @@ public sealed partial class StateMachine
             return;
         }
 
+        if (options.FailOnAttemptError && failure.Behavior != FailureBehavior.Pause)
+        {
+            // A test environment: the waiting caller gets the bug itself instead of a retry loop. A failed
+            // ctx.RunAsync closure too (its retries come as a next retry delay): its default policy never gives up.
+            record.FailedAttempts++;
+            c.Actions.Add(new PartitionAction.AttemptFailed(record.Id, target, info, null, "failed: the server fails invocations on their first error (test environment)"));
+            Fail(c, record, (ushort)Math.Min(failure.Code, ushort.MaxValue), WithStack(failure));
+            return;
+        }
+
         c.Schema.TryGetHandler(record.Service, record.Handler, out var service, out var handler);
         var policy = EffectiveRetryPolicy.Resolve(handler, service, options);
         record.RetryCountSinceLastStoredEntry++;
@@ -250,8 +260,16 @@ public sealed partial class StateMachine
         record.NextRetryAt = c.Now + delay;
         c.Tables.PutInvocation(record);
         Schedule(c, c.Now + delay, record.Id, TimerKind.Retry);
-        c.Actions.Add(new PartitionAction.AttemptFailed(record.Id, target, info, delay, "retrying"));
+        // What happens next, for the operator reading the log: how much of the policy is used up, and its end.
+        var left = failure.NextRetryDelay is null && policy.MaxAttempts is { } max
+            ? $" ({record.FailedAttempts} of {max} attempts failed; then {(policy.OnMax == OnMaxAttempts.Kill ? "killed" : "paused")})"
+            : string.Empty;
+        c.Actions.Add(new PartitionAction.AttemptFailed(record.Id, target, info, delay, "retrying" + left));
     }
+
+    /// <summary>The error as a caller should read it: the message first (so it can be matched), then the SDK's exception text and stack.</summary>
+    private static string WithStack(AttemptFailure failure) =>
+        string.IsNullOrWhiteSpace(failure.Stacktrace) ? failure.Message : $"{failure.Message}\n{failure.Stacktrace}";
 
     private static string Target(InvocationRecord record) =>
         record.Key is null ? $"{record.Service}/{record.Handler}" : $"{record.Service}/{record.Key}/{record.Handler}";

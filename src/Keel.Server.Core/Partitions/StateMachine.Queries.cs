@@ -30,35 +30,41 @@ public sealed partial class StateMachine
 
     /// <summary>
     /// Forgets completed invocations whose retention has passed, oldest first, at most
-    /// <see cref="PartitionCommand.Cleanup.Limit"/> per command (reads only the retention index's
-    /// expired prefix, never the status table); asks to be run again when more are due.
+    /// <see cref="PartitionCommand.Cleanup.Limit"/> per step (reads only the retention index's
+    /// expired prefix, never the status table): one <see cref="PartitionCommand.Expire"/> each, so a
+    /// record that throws holds up only itself; asks to be run again when more are due.
     /// </summary>
     private static void OnCleanup(ApplyContext c, PartitionCommand.Cleanup cleanup)
     {
-        // Entries before `After` were deleted by the previous step; new ones always expire later than now.
+        // Entries before `After` are being expired by the previous step; new ones always expire later than now.
         var expired = c.Tables.Expired(c.Now, cleanup.Limit + 1, cleanup.After);
         foreach (var (id, indexKey) in expired.Take(cleanup.Limit))
         {
-            c.Tables.DeleteIndexEntry(Table.Retention, indexKey);
-            if (c.Tables.GetInvocation(id) is not { Phase: InvocationPhase.Completed } record)
-            {
-                continue;
-            }
-
-            if (record.RetainUntil <= c.Now)
-            {
-                Forget(c, record);
-            }
-            else if (record.JournalRetainUntil <= c.Now)
-            {
-                DropKeptJournal(c, record);
-                c.Tables.PutInvocation(record);
-            }
+            c.Actions.Add(new PartitionAction.FollowUp(new PartitionCommand.Expire(id, indexKey)));
         }
 
         if (expired.Count > cleanup.Limit)
         {
             c.Actions.Add(new PartitionAction.CleanupMore(expired[cleanup.Limit - 1].IndexKey));
+        }
+    }
+
+    private static void OnExpire(ApplyContext c, PartitionCommand.Expire expire)
+    {
+        c.Tables.DeleteIndexEntry(Table.Retention, expire.IndexKey);
+        if (c.Tables.GetInvocation(expire.Id) is not { Phase: InvocationPhase.Completed } record)
+        {
+            return;
+        }
+
+        if (record.RetainUntil <= c.Now)
+        {
+            Forget(c, record);
+        }
+        else if (record.JournalRetainUntil <= c.Now)
+        {
+            DropKeptJournal(c, record);
+            c.Tables.PutInvocation(record);
         }
     }
 

@@ -60,8 +60,19 @@ public sealed partial class StateMachine
     {
         foreach (var (seq, bytes) in c.Tables.Outbox())
         {
-            var (target, op, previous) = OutboxCodec.Decode(bytes);
-            c.Actions.Add(new PartitionAction.Route(target, new PartitionCommand.Deliver(partition, seq, op, previous)));
+            (int Target, RemoteOp Op, ulong? Previous) entry;
+            try
+            {
+                entry = OutboxCodec.Decode(bytes);
+            }
+            catch (Exception e) when (e is FormatException or InvalidDataException or ArgumentException or Google.Protobuf.InvalidProtocolBufferException)
+            {
+                // Reads only, so skipping is safe: one unreadable entry must not hold back the others.
+                c.Actions.Add(new PartitionAction.RecordSkipped($"outbox entry {seq}", e.Message));
+                continue;
+            }
+
+            c.Actions.Add(new PartitionAction.Route(entry.Target, new PartitionCommand.Deliver(partition, seq, entry.Op, entry.Previous)));
         }
     }
 

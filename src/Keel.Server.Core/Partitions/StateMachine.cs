@@ -57,7 +57,11 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             case PartitionCommand.RestartAsNew restart: OnRestartAsNew(c, restart); break;
             case PartitionCommand.ReplaceState replace: OnReplaceState(c, replace); break;
             case PartitionCommand.GetOutput query: OnGetOutput(c, query); break;
-            case PartitionCommand.Recover: OnRecover(c); break;
+            case PartitionCommand.Recover recover: OnRecover(c, recover); break;
+            case PartitionCommand.RecoverInvocation recover: OnRecoverInvocation(c, recover); break;
+            case PartitionCommand.Quarantine quarantine: OnQuarantine(c, quarantine); break;
+            case PartitionCommand.Expire expire: OnExpire(c, expire); break;
+            case PartitionCommand.DropRetentionEntry drop: c.Tables.DeleteIndexEntry(Table.Retention, drop.IndexKey); break;
             case PartitionCommand.Cleanup cleanup: OnCleanup(c, cleanup); break;
             case PartitionCommand.Deliver deliver: OnDeliver(c, deliver); break;
             case PartitionCommand.AckOutbox ack: OnAckOutbox(c, ack); break;
@@ -67,7 +71,14 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
     }
 
     /// <summary>What one Apply works with.</summary>
-    private sealed record ApplyContext(Tables Tables, DateTimeOffset Now, ISchemaView Schema, List<PartitionAction> Actions);
+    private sealed record ApplyContext(Tables Tables, DateTimeOffset Now, ISchemaView Schema, List<PartitionAction> Actions)
+    {
+        /// <summary>Invocations a released key was handed to, waiting to enter (see <see cref="HandKeyTo"/>).</summary>
+        public Queue<InvocationRecord> NextHolders { get; } = new();
+
+        /// <summary>Whether a <see cref="HandKeyTo"/> loop further up the stack takes what is queued.</summary>
+        public bool HandingKeys { get; set; }
+    }
 
     private void OnSubmit(ApplyContext c, PartitionCommand.Submit submit)
     {
@@ -165,6 +176,34 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         StartAttempt(c, record);
     }
 
+    /// <summary>
+    /// Lets the next inboxed invocation of a released key enter. Iterative, not recursive: entering can
+    /// fail at once (its service or deployment is gone), which completes it and releases the key to the
+    /// next one, and so on through the whole inbox. A recursion would take one stack frame chain per
+    /// queued invocation and overflow the stack on a long inbox; here the outermost call drains a queue.
+    /// </summary>
+    private void HandKeyTo(ApplyContext c, InvocationRecord next)
+    {
+        c.NextHolders.Enqueue(next);
+        if (c.HandingKeys)
+        {
+            return;
+        }
+
+        c.HandingKeys = true;
+        try
+        {
+            while (c.NextHolders.TryDequeue(out var holder))
+            {
+                Enter(c, holder);
+            }
+        }
+        finally
+        {
+            c.HandingKeys = false;
+        }
+    }
+
     /// <summary>Opens a new attempt: pins deployment and protocol version on the first one, sends the journal.</summary>
     private void StartAttempt(ApplyContext c, InvocationRecord record)
     {
@@ -227,21 +266,50 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         r.Success ? new InvocationResult.Success(r.Value ?? []) : new InvocationResult.Failure(r.Code, r.Message ?? string.Empty, r.Metadata);
 
     /// <summary>
-    /// After a start: resume every invocation that had a running attempt (read from the active index,
-    /// not the status table) and hand over again what the outbox still holds. Timers are loaded by the
-    /// processor's timer window, lazily.
+    /// After a start: queue the resumption of every invocation that had a running attempt, a page at a
+    /// time from the active index (never the status table), and hand over again what the outbox still
+    /// holds. Timers are loaded by the processor's timer window, lazily.
     /// </summary>
-    private void OnRecover(ApplyContext c)
+    private void OnRecover(ApplyContext c, PartitionCommand.Recover recover)
     {
-        foreach (var id in c.Tables.ActiveInvocations())
+        var page = c.Tables.ActiveInvocations(recover.After, recover.Limit + 1);
+        foreach (var (id, _) in page.Take(recover.Limit))
         {
-            if (c.Tables.GetInvocation(id) is { Phase: InvocationPhase.Invoked } record)
-            {
-                StartAttempt(c, record);
-            }
+            c.Actions.Add(new PartitionAction.FollowUp(new PartitionCommand.RecoverInvocation(id)));
         }
 
-        RedeliverOutbox(c);
+        if (page.Count > recover.Limit)
+        {
+            c.Actions.Add(new PartitionAction.FollowUp(new PartitionCommand.Recover(page[recover.Limit - 1].IndexKey, recover.Limit)));
+        }
+
+        if (recover.After is null)
+        {
+            RedeliverOutbox(c);
+        }
+    }
+
+    private void OnRecoverInvocation(ApplyContext c, PartitionCommand.RecoverInvocation recover)
+    {
+        if (c.Tables.GetInvocation(recover.Id) is { Phase: InvocationPhase.Invoked } record)
+        {
+            StartAttempt(c, record);
+        }
+    }
+
+    private static void OnQuarantine(ApplyContext c, PartitionCommand.Quarantine quarantine)
+    {
+        c.Actions.Add(new PartitionAction.RecordSkipped($"invocation {quarantine.Id}", quarantine.Reason));
+        if (c.Tables.GetInvocation(quarantine.Id) is not { } record || record.Phase == InvocationPhase.Completed)
+        {
+            return;
+        }
+
+        record.Phase = InvocationPhase.Paused;
+        record.NextRetryAt = null;
+        record.ModifiedAt = c.Now;
+        record.LastFailure = new FailureInfo(500, $"The server could not resume this invocation: {quarantine.Reason}. Paused; resume it once the cause is fixed.", record.Attempt);
+        c.Tables.PutInvocation(record);
     }
 }
 

@@ -143,6 +143,14 @@ public sealed class Tables
     public List<InvocationId> ActiveInvocations() =>
         _tx.Scan(Table.Active, Keys.PartitionPrefix(_rangeStart)).Select(kv => Keys.ActiveId(kv.Key)).ToList();
 
+    /// <summary>Up to <paramref name="limit"/> entries of the active index after <paramref name="after"/> (from the start when null), with their index keys.</summary>
+    public List<(InvocationId Id, byte[] IndexKey)> ActiveInvocations(byte[]? after, int limit)
+    {
+        var prefix = Keys.PartitionPrefix(_rangeStart);
+        var from = after is null ? prefix : [.. after, 0];
+        return [.. _tx.Scan(Table.Active, from, KeyRange.PrefixEnd(prefix)).Take(limit).Select(kv => (Keys.ActiveId(kv.Key), kv.Key))];
+    }
+
     // ---- journal ---------------------------------------------------------------------------------
 
     public void AppendJournal(InvocationRecord record, MessageType type, ReadOnlySpan<byte> payload)

@@ -4,9 +4,12 @@ namespace Keel.Server.Partitions;
 
 /// <summary>
 /// The partition's durable timers that are due soon, in memory. Only timers due before the horizon
-/// (now + window) are held; the rest stay on disk and are loaded, by one range scan of the
-/// partition's timer keys, as the horizon moves on. Memory is bounded by the window, not by how many
-/// timers exist, and a start-up loads only the first window.
+/// (now + window) are held; the rest stay on disk and are loaded, by range scans of the partition's
+/// timer keys, as the horizon moves on. Loads are paged by key, not by time: everything below the
+/// load cursor (a timer key) is in memory or fired, everything at or above it is on disk. So a page
+/// that ends inside one millisecond (a fan-out of sends all due "at 09:00") resumes at the next key of
+/// that same millisecond. Memory is bounded by the window and the page size, not by how many timers
+/// exist, and a start-up loads only the first page of the first window.
 /// </summary>
 internal sealed class TimerWindow : IDisposable
 {
@@ -22,6 +25,8 @@ internal sealed class TimerWindow : IDisposable
     private readonly HashSet<byte[]> _known = new(ByteComparer.Instance);
     private ITimer? _timer;
     private long _horizon;
+    private byte[] _cursor;
+    private bool _pageFull;
     private bool _disposed;
 
     public TimerWindow(IKeyValueStore store, ulong rangeStart, TimeProvider time, TimeSpan window, Action<byte[]> fire)
@@ -31,6 +36,7 @@ internal sealed class TimerWindow : IDisposable
         _time = time;
         _window = window;
         _fire = fire;
+        _cursor = Keys.TimerBound(rangeStart, DateTimeOffset.UnixEpoch);
     }
 
     /// <summary>Timers held in memory now.</summary>
@@ -69,7 +75,7 @@ internal sealed class TimerWindow : IDisposable
     {
         lock (_gate)
         {
-            if (_disposed || at.ToUnixTimeMilliseconds() >= _horizon || !_known.Add(key))
+            if (_disposed || ByteComparer.Instance.Compare(key, _cursor) >= 0 || !_known.Add(key))
             {
                 return;
             }
@@ -93,15 +99,28 @@ internal sealed class TimerWindow : IDisposable
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             if (now + (long)(_window.TotalMilliseconds / 2) >= _horizon)
             {
-                Load(now + (long)_window.TotalMilliseconds);
+                _horizon = now + (long)_window.TotalMilliseconds;
+                Load();
             }
 
-            while (_due.Count > 0 && _due.Min.At <= now)
+            while (true)
             {
-                var next = _due.Min;
-                _due.Remove(next);
-                _known.Remove(next.Key);
-                fired.Add(next.Key);
+                while (_due.Count > 0 && _due.Min.At <= now)
+                {
+                    var next = _due.Min;
+                    _due.Remove(next);
+                    _known.Remove(next.Key);
+                    fired.Add(next.Key);
+                }
+
+                // A full page may have stopped short of the horizon: once what it held has fired,
+                // the next page follows at once (due timers are never left on disk while memory is free).
+                if (!_pageFull || _due.Count > 0)
+                {
+                    break;
+                }
+
+                Load();
             }
 
             var wake = Math.Min(_due.Count > 0 ? _due.Min.At : long.MaxValue, _horizon - (long)(_window.TotalMilliseconds / 2));
@@ -114,29 +133,33 @@ internal sealed class TimerWindow : IDisposable
         }
     }
 
-    /// <summary>Moves the horizon first, then reads [old horizon, new horizon): a timer committed meanwhile is either read or added.</summary>
-    private void Load(long horizon)
+    /// <summary>
+    /// Reads one page of [cursor, horizon) and moves the cursor past what it read. The cursor moves
+    /// under the same lock as <see cref="Add"/> checks it, so a timer committed meanwhile is either read
+    /// here or added there (both: held once).
+    /// </summary>
+    private void Load()
     {
-        var from = Keys.TimerBound(_rangeStart, DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(0, _horizon)));
+        var end = Keys.TimerBound(_rangeStart, DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(0, _horizon)));
+        if (ByteComparer.Instance.Compare(_cursor, end) >= 0)
+        {
+            _pageFull = false;
+            return;
+        }
+
         var loaded = new List<(long, byte[])>();
-        _horizon = horizon;
-        foreach (var (key, _) in _store.Scan(Table.Timers, from, Keys.TimerBound(_rangeStart, DateTimeOffset.FromUnixTimeMilliseconds(horizon))))
+        foreach (var (key, _) in _store.Scan(Table.Timers, _cursor, end))
         {
             loaded.Add((Keys.ParseTimer(key).At.ToUnixTimeMilliseconds(), key));
             if (loaded.Count == LoadLimit)
             {
-                // Too many at once: stop at the last whole millisecond, the rest comes with the next load.
-                var last = loaded[^1].Item1;
-                if (loaded[0].Item1 != last)
-                {
-                    loaded.RemoveAll(t => t.Item1 == last);
-                    _horizon = last;
-                }
-
                 break;
             }
         }
 
+        _pageFull = loaded.Count == LoadLimit;
+        // The next page starts just after the last key read (a key followed by a zero byte is its successor).
+        _cursor = _pageFull ? [.. loaded[^1].Item2, 0] : end;
         foreach (var (at, key) in loaded)
         {
             if (_known.Add(key))

@@ -1,38 +1,37 @@
 using System.Diagnostics;
 using System.Net;
 using Keel.Server.Admin;
-using Keel.Server.Cluster;
 using Keel.Server.Identity;
 using Keel.Server.Ingress;
 using Keel.Server.Invoker;
-using Keel.Server.Query;
+using Keel.Server.Partitions;
 using Keel.Server.WebConsole;
 
 namespace Keel.Server.Hosting;
 
 /// <summary>
 /// One running Keel server: the runtime (partitions on the embedded storage) and its HTTP shell
-/// (ingress, admin API, SQL introspection, web console). The <c>keel-server</c> executable runs one
-/// until it is stopped; a process may also start one in-process (<see cref="StartAsync"/>), which is
-/// what the test environment for users does.
+/// (ingress, admin API, web console), plus the optional roles its embedder plugs in
+/// (<see cref="ServerRole"/>: SQL introspection, the cluster on PostgreSQL, telemetry export). The
+/// <c>keel-server</c> executable runs one with every role until it is stopped; a process may also start
+/// one in-process (<see cref="StartAsync"/>), which is what the test environment for users does.
 /// </summary>
 public sealed class KeelServerHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly KeelRuntime _runtime;
     private readonly HttpInvoker _invoker;
-    private readonly QueryEngine _queries;
+    private readonly IReadOnlyList<ServerRole> _roles;
     private int _disposed;
     private TimeSpan _storageOpenedIn;
-    private ClusterHandle? _cluster;
 
-    private KeelServerHost(ServerSettings settings, WebApplication app, KeelRuntime runtime, HttpInvoker invoker, QueryEngine queries)
+    private KeelServerHost(ServerSettings settings, WebApplication app, KeelRuntime runtime, HttpInvoker invoker, IReadOnlyList<ServerRole> roles)
     {
         Settings = settings;
         _app = app;
         _runtime = runtime;
         _invoker = invoker;
-        _queries = queries;
+        _roles = roles;
     }
 
     /// <summary>The settings the server runs with.</summary>
@@ -47,6 +46,9 @@ public sealed class KeelServerHost : IAsyncDisposable
     /// <summary>The runtime core: what an embedding process (the test environment) observes, such as its activity and timers.</summary>
     public KeelRuntime Runtime => _runtime;
 
+    /// <summary>The storage in words (for logs and messages, never with a password).</summary>
+    public string StorageDescription { get; private init; } = "";
+
     /// <summary>The cause when a partition failed and stopped the server; null while it runs.</summary>
     public Exception? Failure { get; private set; }
 
@@ -54,9 +56,15 @@ public sealed class KeelServerHost : IAsyncDisposable
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
     /// <summary>Runs the server as the <c>keel-server</c> executable does: settings from flags, environment and config file; returns the exit code.</summary>
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args, KeelServerHostOptions? options = null)
     {
         var startup = Stopwatch.StartNew();
+        if (ServerSettings.InformationalAnswer(args) is { } answer)
+        {
+            await Console.Out.WriteAsync(answer).ConfigureAwait(false);
+            return 0;
+        }
+
         ServerSettings settings;
         try
         {
@@ -71,7 +79,7 @@ public sealed class KeelServerHost : IAsyncDisposable
         KeelServerHost server;
         try
         {
-            server = await StartAsync(settings).ConfigureAwait(false);
+            server = await StartAsync(settings, options).ConfigureAwait(false);
         }
         catch (KeelServerStartException e)
         {
@@ -83,7 +91,7 @@ public sealed class KeelServerHost : IAsyncDisposable
         {
             server._app.Logger.LogInformation("Keel server ready in {Ready:F0} ms (storage opened in {Open:F0} ms): ingress {Address}:{Ingress}, admin {Address}:{Admin}, storage {Storage}",
                 startup.Elapsed.TotalMilliseconds, server._storageOpenedIn.TotalMilliseconds, settings.BindAddress, settings.IngressPort, settings.BindAddress, settings.AdminPort,
-                StorageOpener.Describe(settings));
+                server.StorageDescription);
             await server.WaitForShutdownAsync().ConfigureAwait(false);
         }
 
@@ -98,6 +106,26 @@ public sealed class KeelServerHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         options ??= new KeelServerHostOptions();
+        var roles = options.Roles.Select(create => create()).ToList();
+        try
+        {
+            return await StartAsync(settings, options, roles).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed start owns the roles it created: nothing else will dispose them.
+            foreach (var role in roles)
+            {
+                await role.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task<KeelServerHost> StartAsync(ServerSettings settings, KeelServerHostOptions options, List<ServerRole> roles)
+    {
+        var storage = StorageOpener.Choose(settings, roles);
         RequestSigner signer;
         try
         {
@@ -110,7 +138,7 @@ public sealed class KeelServerHost : IAsyncDisposable
 
         // Opening the embedded storage (loading the native library, reading its manifest and log) is
         // the slowest part of a start: it runs while the web host is being built.
-        var storeOpening = Task.Run(() => StorageOpener.Open(settings));
+        var storeOpening = Task.Run(() => StorageOpener.Open(storage, settings));
 
         // The content root is the binary's folder and configuration files are not watched: the server
         // reads its settings itself, and watching the working directory would make start-up walk
@@ -121,7 +149,12 @@ public sealed class KeelServerHost : IAsyncDisposable
             Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.AddServerTelemetry(settings);
+        builder.AddConsoleLogFormat(settings);
+        foreach (var role in roles)
+        {
+            role.ConfigureBuilder(builder, settings);
+        }
+
         options.ConfigureLogging?.Invoke(builder.Logging);
         var address = IPAddress.Parse(settings.BindAddress);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -131,11 +164,16 @@ public sealed class KeelServerHost : IAsyncDisposable
         });
 
         // Created and disposed (its poll stopped) by the app's container, on every path that disposes the app.
-        builder.Services.AddSingleton(services => SchemaRegistryOpener.Open(settings, services.GetRequiredService<ILogger<SchemaRegistry>>()));
+        builder.Services.AddSingleton(services => storage.OpenSchemaRegistry(settings, services.GetRequiredService<ILogger<SchemaRegistry>>()));
         builder.Services.AddSingleton(services => new Telemetry.StallMonitor(services.GetRequiredService<ILogger<Telemetry.StallMonitor>>()));
         var app = builder.Build();
         app.Services.GetRequiredService<Telemetry.StallMonitor>();
         var schema = app.Services.GetRequiredService<SchemaRegistry>();
+        if (settings.Development)
+        {
+            app.Logger.LogInformation("Development profile: a failing invocation is retried 4 times within a few seconds, then paused (services and handlers that set their own retry policy keep it)");
+        }
+
         if (signer.PublicKey is { } publicKey)
         {
             app.Logger.LogInformation("Request identity: requests to deployments are signed; configure endpoints with the public key {PublicKey}", publicKey);
@@ -143,24 +181,20 @@ public sealed class KeelServerHost : IAsyncDisposable
 
         var clock = options.TimeProvider;
         var invoker = new HttpInvoker(clock, app.Services.GetRequiredService<ILogger<HttpInvoker>>()) { Signer = signer };
-        var runtime = new KeelRuntime(new RuntimeOptions
+        var runtime = new KeelRuntime(settings.ApplyRetryDefaults(new RuntimeOptions
         {
             DataDirectory = settings.DataDirectory,
             Partitions = settings.Partitions,
             MaxProtocolVersion = settings.EnableProtocolV7 ? 7 : 6,
             CompletionRetention = settings.DefaultRetention,
             DefaultJournalRetention = settings.DefaultJournalRetention,
-            Processor = ClusterHandle.ProcessorOptions(settings),
-        }, schema, invoker, clock, app.Services.GetRequiredService<ILoggerFactory>());
+            FailOnAttemptError = options.FailOnAttemptError,
+            Processor = roles.Aggregate(new ProcessorOptions { CleanupInterval = settings.CleanupInterval }, (processor, role) => role.ConfigureProcessor(processor, settings)),
+        }), schema, invoker, clock, app.Services.GetRequiredService<ILoggerFactory>());
         invoker.Sink = runtime;
         invoker.Activity = runtime.Activity;
 
-        // SQL introspection reads a storage snapshot on its own threads, never inside a partition's loop.
-        var queries = new QueryEngine(
-            runtime.OpenIntrospection,
-            () => [.. schema.Services.Select(ServiceRow.From)],
-            () => [.. schema.Deployments.Select(d => DeploymentRow.From(d, schema.ServicesOf(d.Id)))]);
-        var server = new KeelServerHost(settings, app, runtime, invoker, queries);
+        var server = new KeelServerHost(settings, app, runtime, invoker, roles) { StorageDescription = storage.Describe(settings) };
         runtime.Failed += failure =>
         {
             app.Logger.LogCritical(failure, "Keel server stopping: a partition failed");
@@ -170,13 +204,21 @@ public sealed class KeelServerHost : IAsyncDisposable
         var gate = new StartGate();
         gate.UseIn(app);
         app.UseRuntimeErrorMapping();
-        var cluster = server._cluster = ClusterHandle.Map(app, settings, runtime);
+        var context = new ServerRoleContext(settings, runtime, schema);
+        foreach (var role in roles)
+        {
+            role.Map(app, context);
+        }
 
         IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime, clock);
-        AdminEndpoints.Map(app, settings, schema, new DiscoveryClient() { Signer = signer }, runtime, cluster.HealthDetails);
-        QueryEndpoints.Map(app, $"*:{settings.AdminPort}", queries);
+        AdminEndpoints.Map(app, settings, schema, new DiscoveryClient() { Signer = signer }, runtime,
+            () => roles.Select(role => role.HealthDetails()).FirstOrDefault(details => details is not null));
+        if (!roles.Any(role => role.AnswersSql))
+        {
+            NoSql.Map(app, $"*:{settings.AdminPort}");
+        }
+
         ConsoleEndpoints.Map(app, $"*:{settings.AdminPort}");
-        app.MapServerMetrics(settings.AdminPort);
         app.Lifetime.ApplicationStopping.Register(() => app.Logger.LogInformation("Keel server stopping"));
 
         // The ports open while storage is still opening (requests wait at the gate until the runtime serves).
@@ -186,15 +228,15 @@ public sealed class KeelServerHost : IAsyncDisposable
         {
             var (store, openedIn) = await storeOpening.ConfigureAwait(false);
             server._storageOpenedIn = openedIn;
-            await cluster.StartAsync(store, runtime, settings, app.Logger).ConfigureAwait(false);
+            await storage.StartRuntimeAsync(store, runtime, settings, app.Logger).ConfigureAwait(false);
         }
         catch (StorageUnavailableException e)
         {
             failure = new KeelServerStartException(e.Message, e);
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException || storage.IsUnavailable(e))
         {
-            failure = new KeelServerStartException($"cannot start on {StorageOpener.Describe(settings)}: {e.Message}", e);
+            failure = new KeelServerStartException($"cannot start on {server.StorageDescription}: {e.Message}", e);
         }
 
         var listens = true;
@@ -216,9 +258,10 @@ public sealed class KeelServerHost : IAsyncDisposable
                 await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
             }
 
-            await cluster.DisposeAsync().ConfigureAwait(false);
+            await DisposeRolesAsync(roles).ConfigureAwait(false);
+            roles.Clear();
             await runtime.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await DisposeQuietly(app, queries, invoker).ConfigureAwait(false);
+            await DisposeQuietly(app, invoker).ConfigureAwait(false);
             throw failure;
         }
 
@@ -235,18 +278,22 @@ public sealed class KeelServerHost : IAsyncDisposable
         }
 
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync().ConfigureAwait(false);
-        }
-
+        await DisposeRolesAsync(_roles).ConfigureAwait(false);
         await _runtime.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        await DisposeQuietly(_app, _queries, _invoker).ConfigureAwait(false);
+        await DisposeQuietly(_app, _invoker).ConfigureAwait(false);
     }
 
-    private static async Task DisposeQuietly(WebApplication app, QueryEngine queries, HttpInvoker invoker)
+    /// <summary>Last plugged in, first disposed (a cluster node leaves before the partitions stop).</summary>
+    private static async Task DisposeRolesAsync(IReadOnlyList<ServerRole> roles)
     {
-        queries.Dispose();
+        for (var i = roles.Count - 1; i >= 0; i--)
+        {
+            await roles[i].DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task DisposeQuietly(WebApplication app, HttpInvoker invoker)
+    {
         invoker.Dispose();
         await app.DisposeAsync().ConfigureAwait(false);
     }

@@ -1,49 +1,37 @@
 using System.Diagnostics;
-using Keel.Server.Postgres;
 using Keel.Server.Storage;
-using Npgsql;
 
 namespace Keel.Server.Hosting;
 
-/// <summary>Opens the storage backend the settings name.</summary>
+/// <summary>Chooses and opens the storage backend the settings name.</summary>
 internal static class StorageOpener
 {
+    /// <summary>The backend for the settings: the embedded one, or the one a role brings.</summary>
+    /// <exception cref="KeelServerStartException">No role of this server brings that storage.</exception>
+    public static StorageBackend Choose(ServerSettings settings, IEnumerable<ServerRole> roles)
+    {
+        if (settings.Storage == StorageKind.RocksDb)
+        {
+            return EmbeddedStorage.Instance;
+        }
+
+        return roles.Select(r => r.Storage).FirstOrDefault(s => s?.Kind == settings.Storage)
+            ?? throw new KeelServerStartException(
+                $"storage '{settings.Storage.ToString().ToLowerInvariant()}' is not part of this server (it comes with the cluster role: run keel-server, or host Keel.Server.Full)");
+    }
+
     /// <summary>Opens the store; <see cref="StorageUnavailableException"/> says which storage and why when it cannot.</summary>
-    public static (IKeyValueStore Store, TimeSpan OpenedIn) Open(ServerSettings settings)
+    public static (IKeyValueStore Store, TimeSpan OpenedIn) Open(StorageBackend backend, ServerSettings settings)
     {
         var watch = Stopwatch.StartNew();
         try
         {
-            IKeyValueStore store = settings.Storage switch
-            {
-                StorageKind.Postgres => PostgresStore.Open(settings.PostgresConnectionString!, stalledTransactionLimit: settings.LeaseTime),
-                _ => KeelRuntime.OpenStore(settings.DataDirectory),
-            };
-            return (store, watch.Elapsed);
+            return (backend.Open(settings), watch.Elapsed);
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException
-            or NpgsqlException or ArgumentException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException
+            || backend.IsUnavailable(e))
         {
-            throw new StorageUnavailableException($"cannot open {Describe(settings)}: {e.Message}", e);
-        }
-    }
-
-    /// <summary>The storage in words for messages, never with a password.</summary>
-    public static string Describe(ServerSettings settings)
-    {
-        if (settings.Storage != StorageKind.Postgres)
-        {
-            return $"the data directory {Path.GetFullPath(settings.DataDirectory)}";
-        }
-
-        try
-        {
-            var connection = new NpgsqlConnectionStringBuilder(settings.PostgresConnectionString);
-            return $"the PostgreSQL database {connection.Database ?? connection.Username} on {connection.Host}:{connection.Port}";
-        }
-        catch (ArgumentException)
-        {
-            return "the PostgreSQL database (the connection string is malformed)";
+            throw new StorageUnavailableException($"cannot open {backend.Describe(settings)}: {e.Message}", e);
         }
     }
 }

@@ -16,14 +16,25 @@ internal sealed class PartitionHarness(RuntimeOptions options)
 
     public MemoryStore Store { get; } = new();
 
-    public StateMachine Machine { get; } = new(new FakeSchema(), options);
+    public FakeSchema Schema { get; } = new();
 
-    /// <summary>Applies one command as its own batch and commits it.</summary>
+    public StateMachine Machine => field ??= new StateMachine(Schema, options);
+
+    /// <summary>
+    /// Applies one command as its own batch and commits it; then, as the processor would, each
+    /// follow-up command it queued (recovery and cleanup go one record per command). The result holds
+    /// the actions of all of them.
+    /// </summary>
     public ApplyResult Apply(PartitionCommand command, DateTimeOffset? at = null)
     {
         var tx = new Transaction(Store);
         var result = Machine.Apply(new Tables(tx), command, at ?? Now);
         tx.Commit();
+        foreach (var followUp in result.Actions.OfType<PartitionAction.FollowUp>().ToList())
+        {
+            result.Actions.AddRange(Apply(followUp.Command, at).Actions);
+        }
+
         return result;
     }
 

@@ -50,6 +50,62 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_request_that_arrives_after_the_partition_stopped_is_refused_not_left_waiting()
+    {
+        // The shell looked the partition up just before it was released; its request lands in a queue
+        // nobody takes from any more. It must be answered (as not served here, so it can be forwarded).
+        var processor = Start();
+        await _store.WaitForIdleAsync();
+        await processor.DisposeAsync();
+
+        var (request, pending) = Send();
+        Assert.True(processor.TryEnqueueRequest(request));
+        await Assert.ThrowsAsync<PartitionNotOwnedException>(() => pending.Answer.Task.WaitAsync(Patience));
+
+        var (effect, internalPending) = Send();
+        processor.Enqueue(effect);
+        await Assert.ThrowsAsync<PartitionNotOwnedException>(() => internalPending.Answer.Task.WaitAsync(Patience));
+        Assert.Null(_store.Inner.Get(Table.Status, Keys.Invocation(request.Id)));
+    }
+
+    [Fact]
+    public async Task At_recovery_an_invocation_that_cannot_be_resumed_is_paused_with_its_error_and_the_others_resume()
+    {
+        var processor = Start();
+        await _store.WaitForIdleAsync();
+        var ids = new List<InvocationId>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (command, pending) = Send();
+            Assert.True(processor.TryEnqueueRequest(command));
+            var id = ((SubmitResult)await pending.Answer.Task.WaitAsync(Patience)).Id;
+            await _invoker.WaitForStartAsync(id, Patience);
+            ids.Add(id);
+        }
+
+        await processor.DisposeAsync();
+        // One invocation's journal is unreadable (a record older code wrote, a bit flip).
+        _store.Inner.Commit([new WriteOp(Table.Journal, Keys.JournalEntry(ids[1], 0), [0xFF])]);
+
+        var runtimeOptions = new RuntimeOptions { DataDirectory = "unused", Partitions = 1 };
+        _processor = new PartitionProcessor(0, _store, new StateMachine(_schema, runtimeOptions), _schema, _invoker, TimeProvider.System, (_, _) => { }, options: null, activity: null);
+        _processor.Start();
+
+        var deadline = DateTime.UtcNow + Patience;
+        while (_invoker.Started.Count(s => s.Attempt == 2) < 2 || Record(ids[1])?.Phase != Keel.Server.Model.InvocationPhase.Paused)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "recovery did not resume the readable invocations and pause the other");
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(new[] { ids[0], ids[2] }.Select(i => i.ToString()).Order(), _invoker.Started.Where(s => s.Attempt == 2).Select(s => s.Id.ToString()).Order());
+        Assert.Contains("could not resume", Record(ids[1])!.LastFailure!.Message, StringComparison.Ordinal);
+        Assert.Null(_processor.Failure);
+    }
+
+    private Keel.Server.Model.InvocationRecord? Record(InvocationId id) => new Tables(new Transaction(_store.Inner)).GetInvocation(id);
+
+    [Fact]
     public async Task A_command_that_throws_is_answered_with_an_error_and_leaves_no_writes()
     {
         var processor = Start();

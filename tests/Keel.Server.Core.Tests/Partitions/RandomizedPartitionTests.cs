@@ -153,16 +153,19 @@ public class RandomizedPartitionTests
                 }
             }
 
-            Run(actions);
+            Run(partition, actions);
             return true;
         }
 
-        private void Run(List<PartitionAction> actions)
+        private void Run(int partition, List<PartitionAction> actions)
         {
             foreach (var action in actions)
             {
                 switch (action)
                 {
+                    case PartitionAction.FollowUp followUp:
+                        _pending.Add((partition, followUp.Command));
+                        break;
                     case PartitionAction.Invoke invoke:
                         _running[invoke.Request.Id] = invoke.Request.Attempt;
                         if (invoke.Request.Attempt == 1 && invoke.Request.Key is { } key && invoke.Request.Handler == "add")

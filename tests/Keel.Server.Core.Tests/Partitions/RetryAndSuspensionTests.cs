@@ -27,7 +27,7 @@ public class RetryAndSuspensionTests
         var attempt = Submit("Fragile", "once");
         var first = Apply(new PartitionCommand.Effect(new InvokerEffect.Failed(attempt.Id, attempt.Attempt, new AttemptFailure(500, "boom"))));
         Assert.Equal(Now.AddSeconds(1), first.OfType<PartitionAction.ScheduleTimer>().Single().At);
-        Assert.Equal("retrying", first.OfType<PartitionAction.AttemptFailed>().Single().Outcome);
+        Assert.Equal("retrying (1 of 2 attempts failed; then killed)", first.OfType<PartitionAction.AttemptFailed>().Single().Outcome);
 
         var retry = Apply(new PartitionCommand.TimerFired(first.OfType<PartitionAction.ScheduleTimer>().Single().Key)).OfType<PartitionAction.Invoke>().Single().Request;
         var second = Apply(new PartitionCommand.Effect(new InvokerEffect.Failed(retry.Id, retry.Attempt, new AttemptFailure(500, "boom again"))));

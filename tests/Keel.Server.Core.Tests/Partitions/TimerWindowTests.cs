@@ -64,4 +64,50 @@ public sealed class TimerWindowTests
         _time.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal([overdue], _fired);
     }
+
+    [Fact]
+    public void Timers_sharing_one_millisecond_beyond_a_page_all_fire_once()
+    {
+        // A fan-out of 25,000 delayed sends all due at the same millisecond: more than one load page.
+        var at = _time.GetUtcNow() + TimeSpan.FromSeconds(20);
+        var ops = new List<WriteOp>();
+        for (uint n = 0; n < 25_000; n++)
+        {
+            ops.Add(new WriteOp(Table.Timers, Keys.Timer(0, at, InvocationId.Deterministic(n, "fan-out"), TimerKind.Sleep, 1), []));
+        }
+
+        _store.Commit(ops);
+        using var window = new TimerWindow(_store, 0, _time, TimeSpan.FromMinutes(1), _fired.Enqueue);
+        window.Start();
+        Assert.True(window.Count <= 10_000, $"held {window.Count}");
+
+        _time.Advance(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(25_000, _fired.Count);
+        Assert.Equal(25_000, _fired.Distinct(ByteComparer.Instance).Count());
+        Assert.Equal(0, window.Count);
+    }
+
+    [Fact]
+    public void A_timer_committed_after_a_full_page_into_the_millisecond_it_stopped_in_fires()
+    {
+        var at = _time.GetUtcNow() + TimeSpan.FromSeconds(5);
+        var ops = new List<WriteOp>();
+        for (uint n = 0; n < 12_000; n++)
+        {
+            ops.Add(new WriteOp(Table.Timers, Keys.Timer(0, at, InvocationId.Deterministic(n, "a"), TimerKind.Sleep, 1), []));
+        }
+
+        _store.Commit(ops);
+        using var window = new TimerWindow(_store, 0, _time, TimeSpan.FromMinutes(1), _fired.Enqueue);
+        window.Start();
+        var late = Keys.Timer(0, at, InvocationId.Deterministic(99_999, "late"), TimerKind.Sleep, 1);
+        _store.Commit([new WriteOp(Table.Timers, late, [])]);
+        window.Add(at, late);
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(12_001, _fired.Count);
+        Assert.Single(_fired, k => k.AsSpan().SequenceEqual(late));
+    }
 }

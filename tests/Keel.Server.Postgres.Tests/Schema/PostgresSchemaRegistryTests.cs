@@ -174,14 +174,14 @@ public sealed class PostgresSchemaRegistryTests(PostgresFixture postgres) : ICla
             }
 
             var settings = new ServerSettings { Storage = StorageKind.Postgres, PostgresConnectionString = database, DataDirectory = directory };
-            using (var imported = SchemaRegistryOpener.Open(settings))
+            using (var imported = new Keel.Server.Cluster.PostgresStorage(new Keel.Server.Cluster.ClusterHandle()).OpenSchemaRegistry(settings, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance))
             {
                 Assert.True(imported.TryGetDeployment(id, out _));
                 Register(imported, "Ledger", 9081);
             }
 
             // Once the database has a document, the file is not read again.
-            using var again = SchemaRegistryOpener.Open(settings);
+            using var again = new Keel.Server.Cluster.PostgresStorage(new Keel.Server.Cluster.ClusterHandle()).OpenSchemaRegistry(settings, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             Assert.Equal(2, again.Deployments.Count);
             using var file = new SchemaRegistry(directory);
             Assert.Single(file.Deployments);

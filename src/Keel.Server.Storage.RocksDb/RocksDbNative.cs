@@ -7,7 +7,8 @@ namespace Keel.Server.Storage.RocksDb;
 /// P/Invoke) to the native library the RocksDB NuGet package ships. A general-purpose binding that
 /// builds its bindings at run time cost about a third of a second of every server start; these cost
 /// nothing until called. Handles are plain pointers; errors come back as a malloc'd message in the
-/// last argument (<see cref="RocksDbException.ThrowIfError"/>).
+/// last argument (<see cref="RocksDbException.ThrowIfError"/>). That argument is passed by reference
+/// and must be zero on entry: RocksDB only writes it on failure, and frees what it finds there first.
 /// </summary>
 internal static partial class RocksDbNative
 {
@@ -35,7 +36,7 @@ internal static partial class RocksDbNative
     public static partial void rocksdb_options_set_avoid_flush_during_recovery(nint options, byte value);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial nint rocksdb_open_column_families(nint options, string name, int count, nint[] names, nint[] familyOptions, [Out] nint[] handles, out nint error);
+    public static partial nint rocksdb_open_column_families(nint options, string name, int count, nint[] names, nint[] familyOptions, [Out] nint[] handles, ref nint error);
 
     [LibraryImport(Library)]
     public static partial void rocksdb_column_family_handle_destroy(nint family);
@@ -66,7 +67,7 @@ internal static partial class RocksDbNative
     public static partial void rocksdb_readoptions_set_iterate_upper_bound(nint options, nint key, nuint length);
 
     [LibraryImport(Library)]
-    public static partial nint rocksdb_get_cf(nint db, nint options, nint family, ReadOnlySpan<byte> key, nuint keyLength, out nuint valueLength, out nint error);
+    public static partial nint rocksdb_get_cf(nint db, nint options, nint family, ReadOnlySpan<byte> key, nuint keyLength, out nuint valueLength, ref nint error);
 
     [LibraryImport(Library)]
     public static partial nint rocksdb_writebatch_create();
@@ -81,7 +82,7 @@ internal static partial class RocksDbNative
     public static partial void rocksdb_writebatch_delete_cf(nint batch, nint family, ReadOnlySpan<byte> key, nuint keyLength);
 
     [LibraryImport(Library)]
-    public static partial void rocksdb_write(nint db, nint options, nint batch, out nint error);
+    public static partial void rocksdb_write(nint db, nint options, nint batch, ref nint error);
 
     [LibraryImport(Library)]
     public static partial nint rocksdb_create_iterator_cf(nint db, nint options, nint family);
@@ -107,7 +108,7 @@ internal static partial class RocksDbNative
     public static partial nint rocksdb_iter_value(nint iterator, out nuint length);
 
     [LibraryImport(Library)]
-    public static partial void rocksdb_iter_get_error(nint iterator, out nint error);
+    public static partial void rocksdb_iter_get_error(nint iterator, ref nint error);
 
     [LibraryImport(Library)]
     public static partial nint rocksdb_create_snapshot(nint db);

@@ -8,7 +8,9 @@ namespace Keel.Server.Hosting;
 
 /// <summary>
 /// Exports the server's spans and metrics (<see cref="ServerTelemetry"/>): Prometheus text on the
-/// admin port's <c>/metrics</c> always, OTLP when an endpoint is configured; JSON console logs on request.
+/// admin port's <c>/metrics</c> always, OTLP when an endpoint is configured. A server role
+/// (<see cref="TelemetryExportRole"/>) so that only the full server carries OpenTelemetry's exporters;
+/// JSON console logs are the host's own.
 /// </summary>
 internal static class ServerTelemetrySetup
 {
@@ -16,17 +18,6 @@ internal static class ServerTelemetrySetup
 
     public static void AddServerTelemetry(this WebApplicationBuilder builder, ServerSettings settings)
     {
-        if (settings.LogFormat == "json")
-        {
-            // Scopes carry the invocation id of server logs about an invocation.
-            builder.Logging.AddJsonConsole(json =>
-            {
-                json.IncludeScopes = true;
-                json.UseUtcTimestamp = true;
-                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            });
-        }
-
         var otel = builder.Services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("keel-server"));
         otel.WithMetrics(metrics =>
         {

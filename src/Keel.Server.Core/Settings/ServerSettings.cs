@@ -7,7 +7,7 @@ namespace Keel.Server.Hosting;
 /// Server settings from, in increasing priority: defaults, a JSON config file (<c>--config</c> or
 /// <c>KEEL_CONFIG</c>), environment variables (<c>KEEL_*</c>) and command-line flags.
 /// </summary>
-public sealed record ServerSettings
+public sealed partial record ServerSettings
 {
     public string DataDirectory { get; init; } = "./keel-data";
     public int IngressPort { get; init; } = 8080;
@@ -52,7 +52,13 @@ public sealed record ServerSettings
     /// <summary>Console log format: <c>text</c> (the default) or <c>json</c> (one JSON object a line, with scopes such as the invocation id).</summary>
     public string LogFormat { get; init; } = "text";
 
-    private static readonly (string Flag, string Env, string Json)[] Names =
+    /// <summary>
+    /// The development profile: a short default retry policy (4 attempts within a few seconds, then the
+    /// invocation pauses) so a handler's bug shows at once instead of after an hour of retries.
+    /// </summary>
+    public bool Development { get; init; }
+
+    internal static readonly (string Flag, string Env, string Json)[] Names =
     [
         ("--data-dir", "KEEL_DATA_DIR", "dataDir"),
         ("--ingress-port", "KEEL_INGRESS_PORT", "ingressPort"),
@@ -72,6 +78,7 @@ public sealed record ServerSettings
         ("--otlp-endpoint", "KEEL_OTLP_ENDPOINT", "otlpEndpoint"),
         ("--otlp-protocol", "KEEL_OTLP_PROTOCOL", "otlpProtocol"),
         ("--log-format", "KEEL_LOG_FORMAT", "logFormat"),
+        ("--dev", "KEEL_DEV", "dev"),
     ];
 
     /// <exception cref="ArgumentException">An unknown flag or a malformed value, with a message for the user.</exception>
@@ -94,10 +101,10 @@ public sealed record ServerSettings
             var name = Names.FirstOrDefault(n => n.Flag == arg);
             if (name.Flag is null)
             {
-                throw new ArgumentException($"Unknown option '{arg}'. Options: --config, {string.Join(", ", Names.Select(n => n.Flag))}.");
+                throw new ArgumentException($"Unknown option '{arg}' (keel-server --help lists the options).");
             }
 
-            flags[name.Json] = name.Flag == "--enable-protocol-v7" ? "true" : i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
+            flags[name.Json] = name.Flag is "--enable-protocol-v7" or "--dev" ? "true" : i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value.");
         }
 
         if (configPath is not null)
@@ -137,6 +144,7 @@ public sealed record ServerSettings
             BindAddress = values.GetValueOrDefault("bindAddress", defaults.BindAddress),
             Partitions = Int(values, "partitions", defaults.Partitions),
             EnableProtocolV7 = values.TryGetValue("enableProtocolV7", out var v7) && bool.TryParse(v7, out var on) && on,
+            Development = values.TryGetValue("dev", out var dev) && (dev.Trim() == "1" || (bool.TryParse(dev, out var devOn) && devOn)),
             DefaultRetention = Duration(values, "defaultRetention", defaults.DefaultRetention),
             CleanupInterval = Duration(values, "cleanupInterval", defaults.CleanupInterval),
             DefaultJournalRetention = Duration(values, "defaultJournalRetention", defaults.DefaultJournalRetention, allowZero: true),
@@ -174,6 +182,13 @@ public sealed record ServerSettings
             StorageKind.RocksDb when postgres is not null => throw new ArgumentException("a PostgreSQL connection string is set but 'storage' is rocksdb: drop one of them."),
             _ => (kind, postgres),
         };
+    }
+
+    /// <summary>The runtime's retry defaults of these settings: the development profile's short policy, or Restate's.</summary>
+    public RuntimeOptions ApplyRetryDefaults(RuntimeOptions runtime)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        return Development ? runtime.WithDevelopmentRetries() : runtime;
     }
 
     private static Uri? Endpoint(string? text) =>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Keel.Protocol.Manifest;
 using Keel.Server.Contracts;
 using Keel.Server.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Keel.Server.Admin;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Keel.Server.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Keel.Server.Admin;
 

@@ -12,7 +12,9 @@ namespace Keel.Server.Cluster;
 /// </summary>
 internal sealed class ClusterHandle : IAsyncDisposable
 {
-    private static readonly TimeSpan Redelivery = TimeSpan.FromSeconds(5);
+    /// <summary>In a cluster, unacknowledged hand-overs are sent again every few seconds.</summary>
+    public static readonly TimeSpan Redelivery = TimeSpan.FromSeconds(5);
+
     private readonly HttpClient _forwarding = new(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) })
     {
         // Forwarded calls wait for their invocation's result like direct ones: no timeout of our own.
@@ -34,20 +36,11 @@ internal sealed class ClusterHandle : IAsyncDisposable
         }
         : null;
 
-    /// <summary>Processor settings for this storage: in a cluster, unacknowledged hand-overs are sent again every few seconds.</summary>
-    public static Partitions.ProcessorOptions ProcessorOptions(ServerSettings settings) => new()
-    {
-        CleanupInterval = settings.CleanupInterval,
-        OutboxRedeliveryInterval = settings.Storage == StorageKind.Postgres ? Redelivery : null,
-    };
-
     /// <summary>Adds request forwarding and the cluster endpoints to the pipeline.</summary>
-    public static ClusterHandle Map(WebApplication app, ServerSettings settings, KeelRuntime runtime)
+    public void Map(WebApplication app, ServerSettings settings, KeelRuntime runtime)
     {
-        var handle = new ClusterHandle();
-        app.UseClusterForwarding(handle, settings.IngressPort, handle._forwarding);
-        ClusterEndpoints.Map(app, settings, runtime, handle);
-        return handle;
+        app.UseClusterForwarding(this, settings.IngressPort, _forwarding);
+        ClusterEndpoints.Map(app, settings, runtime, this);
     }
 
     /// <summary>Starts the runtime on the opened store: every partition on the embedded storage, the leased ones in a cluster.</summary>

@@ -25,12 +25,12 @@ public sealed record AdminOptions
         return new AdminOptions
         {
             IngressUrl = IngressUrlOf(settings.BindAddress, settings.IngressPort),
-            Runtime = new RuntimeOptions
+            Runtime = settings.ApplyRetryDefaults(new RuntimeOptions
             {
                 DataDirectory = settings.DataDirectory,
                 CompletionRetention = settings.DefaultRetention,
                 DefaultJournalRetention = settings.DefaultJournalRetention,
-            },
+            }),
         };
     }
 

@@ -17,6 +17,12 @@ public sealed class RocksDbStore : IKeyValueStore
     private readonly nint _reads;
     private int _disposed;
 
+    // The store's own reference (dropped by Dispose) plus one per snapshot, scan and call in flight.
+    private int _references = 1;
+
+    /// <summary>Opens the embedded storage of a server's data directory (its <c>db</c> folder).</summary>
+    public static RocksDbStore OpenDataDirectory(string dataDirectory) => new(Path.Combine(dataDirectory, "db"));
+
     public RocksDbStore(string directory)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -41,9 +47,10 @@ public sealed class RocksDbStore : IKeyValueStore
         _familyOptions = rocksdb_options_create();
         var namePointers = names.Select(Marshal.StringToCoTaskMemUTF8).ToArray();
         var handles = new nint[names.Length];
+        nint error = 0;
         try
         {
-            _db = rocksdb_open_column_families(_options, directory, names.Length, namePointers, [.. names.Select(_ => _familyOptions)], handles, out var error);
+            _db = rocksdb_open_column_families(_options, directory, names.Length, namePointers, [.. names.Select(_ => _familyOptions)], handles, ref error);
             RocksDbException.ThrowIfError(error);
         }
         catch
@@ -83,21 +90,29 @@ public sealed class RocksDbStore : IKeyValueStore
 
     private byte[]? Get(Table table, ReadOnlySpan<byte> key, nint readOptions)
     {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        var value = rocksdb_get_cf(_db, readOptions, Family(table), key, (nuint)key.Length, out var length, out var error);
-        RocksDbException.ThrowIfError(error);
-        if (value == 0)
-        {
-            return null;
-        }
-
+        Acquire();
         try
         {
-            return Copy(value, length);
+            nint error = 0;
+            var value = rocksdb_get_cf(_db, readOptions, Family(table), key, (nuint)key.Length, out var length, ref error);
+            RocksDbException.ThrowIfError(error);
+            if (value == 0)
+            {
+                return null;
+            }
+
+            try
+            {
+                return Copy(value, length);
+            }
+            finally
+            {
+                rocksdb_free(value);
+            }
         }
         finally
         {
-            rocksdb_free(value);
+            Release();
         }
     }
 
@@ -105,7 +120,8 @@ public sealed class RocksDbStore : IKeyValueStore
 
     private IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to, nint snapshot)
     {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        // Held until the iterator is destroyed: a store disposed mid-scan closes after it.
+        Acquire();
         var readOptions = rocksdb_readoptions_create();
         nint bound = 0;
         nint iterator = 0;
@@ -137,7 +153,8 @@ public sealed class RocksDbStore : IKeyValueStore
                 yield return KeyValuePair.Create(key, Copy(rocksdb_iter_value(iterator, out var valueLength), valueLength));
             }
 
-            rocksdb_iter_get_error(iterator, out var error);
+            nint error = 0;
+            rocksdb_iter_get_error(iterator, ref error);
             RocksDbException.ThrowIfError(error);
         }
         finally
@@ -152,12 +169,15 @@ public sealed class RocksDbStore : IKeyValueStore
             {
                 Marshal.FreeHGlobal(bound);
             }
+
+            Release();
         }
     }
 
     public IStoreSnapshot OpenSnapshot()
     {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        // The snapshot holds the database open until it is disposed (its release needs the database).
+        Acquire();
         return new StoreSnapshot(this, rocksdb_create_snapshot(_db));
     }
 
@@ -183,10 +203,11 @@ public sealed class RocksDbStore : IKeyValueStore
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0 && _store._disposed == 0)
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
                 rocksdb_readoptions_destroy(_reads);
                 rocksdb_release_snapshot(_store._db, _snapshot);
+                _store.Release();
             }
         }
     }
@@ -194,12 +215,13 @@ public sealed class RocksDbStore : IKeyValueStore
     public void Commit(IReadOnlyList<WriteOp> writes)
     {
         ArgumentNullException.ThrowIfNull(writes);
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
         if (writes.Count == 0)
         {
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
             return;
         }
 
+        Acquire();
         var batch = rocksdb_writebatch_create();
         try
         {
@@ -215,15 +237,22 @@ public sealed class RocksDbStore : IKeyValueStore
                 }
             }
 
-            rocksdb_write(_db, _syncWrites, batch, out var error);
+            nint error = 0;
+            rocksdb_write(_db, _syncWrites, batch, ref error);
             RocksDbException.ThrowIfError(error);
         }
         finally
         {
             rocksdb_writebatch_destroy(batch);
+            Release();
         }
     }
 
+    /// <summary>
+    /// Disposing drops the store's own reference; the database closes when the last reader (a
+    /// snapshot, a scan in progress, a call in flight) lets go of it, never under one: closing under
+    /// a live snapshot or iterator would free memory RocksDB then reads.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -231,6 +260,36 @@ public sealed class RocksDbStore : IKeyValueStore
             return;
         }
 
+        Release();
+    }
+
+    private void Acquire()
+    {
+        while (true)
+        {
+            var references = Volatile.Read(ref _references);
+            if (references == 0 || _disposed != 0)
+            {
+                throw new ObjectDisposedException(nameof(RocksDbStore));
+            }
+
+            if (Interlocked.CompareExchange(ref _references, references + 1, references) == references)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            Close();
+        }
+    }
+
+    private void Close()
+    {
         foreach (var family in _allFamilies)
         {
             rocksdb_column_family_handle_destroy(family);

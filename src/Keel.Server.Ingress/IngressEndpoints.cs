@@ -96,6 +96,13 @@ public static partial class IngressEndpoints
 
         using var body = new MemoryStream();
         await http.Request.Body.CopyToAsync(body, ct);
+        if (InputCheck.Problem($"{service.Name}/{handler.Name}", handler.Input, http.Request.ContentType, body.GetBuffer().AsSpan(0, (int)body.Length)) is { } inputProblem)
+        {
+            // Refused before SubmitAsync: no invocation, journal or idempotency entry exists for it.
+            await IngressError(http, 400, inputProblem);
+            return;
+        }
+
         var headers = http.Request.Headers.Where(h => !DroppedHeaders.Contains(h.Key) && !h.Key.StartsWith(':'))
             .Select(h => KeyValuePair.Create(h.Key.ToLowerInvariant(), h.Value.ToString()))
             .Append(KeyValuePair.Create("x-restate-ingress-path", http.Request.Path + http.Request.QueryString))

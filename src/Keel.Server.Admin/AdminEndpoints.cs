@@ -319,7 +319,10 @@ public static class AdminEndpoints
     private static bool IsHeaderName(string name) =>
         name.Length > 0 && name.All(c => c < 0x7f && (char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)));
 
-    private static IResult Json(JsonNode body, int statusCode = 200) => Results.Json(body, Ingress.IngressEndpoints.ReadableJson, statusCode: statusCode);
+    // Non-ASCII text (service names, messages) as is, the way the ingress writes its errors too.
+    private static readonly JsonSerializerOptions ReadableJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static IResult Json(JsonNode body, int statusCode = 200) => Results.Json(body, ReadableJson, statusCode: statusCode);
 
     /// <summary>An error as Restate's admin API answers it: <c>{"message", "restate_code"}</c>.</summary>
     public static IResult Error(int status, string message, string? restateCode = null) =>

@@ -27,19 +27,19 @@ public static class AdminEndpoints
         Func<JsonObject?>? healthDetails = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        Map(app, $"*:{settings.AdminPort}", schema, discovery, runtime, AdminOptions.From(settings) with { HealthDetails = healthDetails });
+        Map(app, schema, discovery, runtime, AdminOptions.From(settings) with { HealthDetails = healthDetails });
     }
 
-    public static void Map(IEndpointRouteBuilder app, string host, SchemaRegistry schema, IDiscoveryClient discovery, IRuntimeApi runtime, AdminOptions options)
+    public static void Map(IEndpointRouteBuilder app, SchemaRegistry schema, IDiscoveryClient discovery, IRuntimeApi runtime, AdminOptions options)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(options);
 
         // API v1 is gone in Restate 1.7: answer it like they do, with 400.
-        app.Map("/v1/{**rest}", () => Error(400, "Admin API version 1 is not supported; use /v2 to /v4 or no prefix.")).RequireHost(host);
+        app.Map("/v1/{**rest}", () => Error(400, "Admin API version 1 is not supported; use /v2 to /v4 or no prefix."));
         foreach (var (prefix, apiVersion) in new[] { ("", 0), ("/v2", 2), ("/v3", 3), ("/v4", 4) })
         {
-            var group = app.MapGroup(prefix).RequireHost(host);
+            var group = app.MapGroup(prefix);
             group.MapGet("/health", () => runtime.Failure is { } failure ? Error(503, failure.Message)
                 : options.HealthDetails?.Invoke() is { } details ? Json(details)
                 : Results.Ok());

@@ -24,7 +24,7 @@ public sealed record AdminOptions
         ArgumentNullException.ThrowIfNull(settings);
         return new AdminOptions
         {
-            IngressUrl = IngressUrlOf(settings.BindAddress, settings.IngressPort),
+            IngressUrl = settings.AdvertisedIngressUrl?.ToString() ?? IngressUrlOf(settings.IngressAddress, settings.IngressPort),
             Runtime = settings.ApplyRetryDefaults(new RuntimeOptions
             {
                 DataDirectory = settings.DataDirectory,

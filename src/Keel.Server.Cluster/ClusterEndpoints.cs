@@ -5,17 +5,20 @@ using Keel.Server.Hosting;
 namespace Keel.Server.Cluster;
 
 /// <summary>
-/// The cluster on the admin port: <c>GET /cluster</c> (nodes, partitions, owners, epochs, queue
-/// depths) for operators, and the internal hand-over endpoint other nodes deliver outbox entries to.
+/// The cluster's endpoints: <c>GET /cluster</c> on the admin listener (nodes, partitions, owners,
+/// epochs, queue depths) for operators, and on the internal listener the hand-over endpoint other
+/// nodes deliver outbox entries to.
 /// On the embedded storage the "cluster" is this one node serving every partition.
 /// </summary>
 internal static class ClusterEndpoints
 {
-    public static void Map(IEndpointRouteBuilder app, ServerSettings settings, KeelRuntime runtime, ClusterHandle cluster)
+    public static void Map(ServerRoleContext context, ClusterHandle cluster)
     {
-        var host = $"*:{settings.AdminPort}";
-        app.MapGet("/cluster", () => Results.Text(Describe(settings, runtime, cluster.Node).ToJsonString(), "application/json")).RequireHost(host);
-        app.MapPost("/internal/v1/partitions/{partition:int}/handovers", async (int partition, HttpRequest request) =>
+        var (settings, runtime, _) = context;
+        context.AdminRoutes.MapGet("/cluster", () => Results.Text(Describe(settings, runtime, cluster.Node).ToJsonString(), "application/json"));
+
+        // On the internal listener only, behind its signature check (InternalAuthentication).
+        context.InternalRoutes.MapPost("/internal/v1/partitions/{partition:int}/handovers", async (int partition, HttpRequest request) =>
         {
             if (partition < 0 || partition >= runtime.PartitionCount)
             {
@@ -43,7 +46,7 @@ internal static class ClusterEndpoints
             }
 
             return Results.NoContent();
-        }).RequireHost(host);
+        });
     }
 
     private static JsonObject Describe(ServerSettings settings, KeelRuntime runtime, ClusterNode? node)
@@ -76,6 +79,7 @@ internal static class ClusterEndpoints
                 ["name"] = m.Node,
                 ["ingress_url"] = m.IngressUrl.ToString(),
                 ["admin_url"] = m.AdminUrl.ToString(),
+                ["internal_url"] = m.InternalUrl?.ToString(),
                 ["alive"] = view.Now - m.HeartbeatAt <= node.LeaseTime,
                 ["heartbeat_age_ms"] = (long)(view.Now - m.HeartbeatAt).TotalMilliseconds,
                 ["started_at"] = m.StartedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),

@@ -1,3 +1,4 @@
+using Keel.Server.Cluster.Security;
 using Keel.Server.Hosting;
 using Keel.Server.Postgres;
 using Keel.Server.Storage;
@@ -36,11 +37,15 @@ internal sealed class ClusterHandle : IAsyncDisposable
         }
         : null;
 
-    /// <summary>Adds request forwarding and the cluster endpoints to the pipeline.</summary>
-    public void Map(WebApplication app, ServerSettings settings, KeelRuntime runtime)
+    /// <summary>Checks node-to-node requests once the node has joined (it reads the cluster secret then); null before.</summary>
+    public Security.InternalRequestVerifier? Verifier { get; private set; }
+
+    /// <summary>Adds request forwarding, the internal listener's signature check and the cluster endpoints to the pipeline.</summary>
+    public void Map(WebApplication app, ServerRoleContext context)
     {
-        app.UseClusterForwarding(this, settings.IngressPort, _forwarding);
-        ClusterEndpoints.Map(app, settings, runtime, this);
+        app.UseClusterForwarding(this, _forwarding);
+        app.UseInternalAuthentication(this);
+        ClusterEndpoints.Map(context, this);
     }
 
     /// <summary>Starts the runtime on the opened store: every partition on the embedded storage, the leased ones in a cluster.</summary>
@@ -54,14 +59,21 @@ internal sealed class ClusterHandle : IAsyncDisposable
 
         runtime.StartServingNone(store);
         _runtime = runtime;
-        var host = settings.AdvertisedHost ?? (settings.BindAddress is "0.0.0.0" or "::" ? Environment.MachineName : settings.BindAddress);
-        var node = new ClusterNode(postgres, runtime, settings.NodeName ?? $"{host}:{settings.IngressPort}",
-            new Uri($"http://{host}:{settings.IngressPort}/"), new Uri($"http://{host}:{settings.AdminPort}/"), settings.LeaseTime, logger);
-        _sender = new HandOverSender(node, logger);
+        var secret = Postgres.ClusterSecret.LoadOrCreate(postgres);
+        Verifier = new Security.InternalRequestVerifier(secret, TimeProvider.System);
+        var node = new ClusterNode(postgres, runtime, settings.NodeName ?? $"{HostOf(settings, settings.IngressAddress)}:{settings.IngressPort}",
+            new Uri($"http://{HostOf(settings, settings.IngressAddress)}:{settings.IngressPort}/"),
+            new Uri($"http://{HostOf(settings, settings.AdminAddress)}:{settings.AdminPort}/"),
+            new Uri($"http://{HostOf(settings, settings.InternalAddress)}:{settings.InternalPort}/"), settings.LeaseTime, logger);
+        _sender = new HandOverSender(node, secret, TimeProvider.System, logger);
         runtime.RemoteRoute = _sender.Send;
         Node = node;
         await node.StartAsync().ConfigureAwait(false);
     }
+
+    /// <summary>The host other nodes reach a listener at: the advertised host, else its address (the machine's name when it binds every interface).</summary>
+    private static string HostOf(ServerSettings settings, string address) =>
+        settings.AdvertisedHost ?? (address is "0.0.0.0" or "::" ? Environment.MachineName : address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address);
 
     /// <summary>Leaves the cluster (partitions stop here, leases go back); call after the HTTP server stopped taking requests.</summary>
     public async ValueTask DisposeAsync()

@@ -24,8 +24,9 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     private volatile ClusterView? _view;
     private Task? _loop;
 
-    public ClusterNode(PostgresStore store, KeelRuntime runtime, string name, Uri ingressUrl, Uri adminUrl, TimeSpan leaseTime, ILogger logger)
+    public ClusterNode(PostgresStore store, KeelRuntime runtime, string name, Uri ingressUrl, Uri adminUrl, Uri internalUrl, TimeSpan leaseTime, ILogger logger)
     {
+        InternalUrl = internalUrl;
         _store = store;
         _leases = new LeaseTable(store);
         _runtime = runtime;
@@ -41,6 +42,9 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     public Uri IngressUrl { get; }
 
     public Uri AdminUrl { get; }
+
+    /// <summary>Where other nodes send this one hand-overs (the internal listener).</summary>
+    public Uri InternalUrl { get; }
 
     public TimeSpan LeaseTime { get; }
 
@@ -108,7 +112,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 
     private async Task RunRoundAsync()
     {
-        _leases.Heartbeat(Name, IngressUrl, AdminUrl);
+        _leases.Heartbeat(Name, IngressUrl, AdminUrl, InternalUrl);
         var held = _leases.Renew(Name, LeaseTime);
         _sinceRenewal.Restart();
 

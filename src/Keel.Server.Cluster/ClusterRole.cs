@@ -28,8 +28,11 @@ public sealed class ClusterRole : ServerRole
     public override void Map(WebApplication app, ServerRoleContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        _handle.Map(app, context.Settings, context.Runtime);
+        _handle.Map(app, context);
     }
+
+    /// <summary>On PostgreSQL the node takes hand-overs from other nodes on its own listener.</summary>
+    public override bool NeedsInternalListener(ServerSettings settings) => settings?.Storage == StorageKind.Postgres;
 
     public override JsonObject? HealthDetails() => _handle.HealthDetails();
 

@@ -18,9 +18,14 @@ internal sealed partial class HandOverSender : IDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<int, TargetQueue> _targets = new();
 
-    public HandOverSender(ClusterNode node, ILogger logger)
+    private readonly byte[] _secret;
+    private readonly TimeProvider _clock;
+
+    public HandOverSender(ClusterNode node, byte[] secret, TimeProvider clock, ILogger logger)
     {
         _node = node;
+        _secret = secret;
+        _clock = clock;
         _logger = logger;
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) }) { Timeout = TimeSpan.FromSeconds(10) };
     }
@@ -71,9 +76,22 @@ internal sealed partial class HandOverSender : IDisposable
 
         try
         {
-            using var content = new ByteArrayContent(HandOverCodec.Encode(partition, batch));
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            using var response = await _http.PostAsync(new Uri(owner.AdminUrl, $"internal/v1/partitions/{partition}/handovers"), content).ConfigureAwait(false);
+            if (owner.InternalUrl is not { } internalUrl)
+            {
+                // A node of an older release (no internal listener): it cannot check our signature;
+                // its hand-overs wait until it is upgraded (redelivery sends them then).
+                LogRefused(_logger, partition, owner.Node, 0);
+                return;
+            }
+
+            var body = HandOverCodec.Encode(partition, batch);
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(internalUrl, $"internal/v1/partitions/{partition}/handovers"))
+            {
+                Content = new ByteArrayContent(body),
+            };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            Security.InternalRequestSignature.Sign(request, _secret, _node.Name, _clock.GetUtcNow(), body);
+            using var response = await _http.SendAsync(request).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 LogRefused(_logger, partition, owner.Node, (int)response.StatusCode);

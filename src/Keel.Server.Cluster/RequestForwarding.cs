@@ -1,3 +1,4 @@
+using Keel.Server.Hosting.Listeners;
 using Keel.Server.Partitions;
 
 namespace Keel.Server.Cluster;
@@ -17,9 +18,11 @@ internal static class RequestForwarding
         "Host", "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer",
     };
 
-    public static void UseClusterForwarding(this WebApplication app, ClusterHandle cluster, int ingressPort, HttpClient client) => app.Use(async (http, next) =>
+    public static void UseClusterForwarding(this WebApplication app, ClusterHandle cluster, HttpClient client) => app.Use(async (http, next) =>
     {
-        if (cluster.Node is not { } node || http.Request.Headers.ContainsKey(ForwardedHeader))
+        // Only client requests follow their partition; node-to-node requests are answered where they land.
+        var listener = http.ListenerRole();
+        if (cluster.Node is not { } node || listener is not (ListenerRole.Ingress or ListenerRole.Admin) || http.Request.Headers.ContainsKey(ForwardedHeader))
         {
             await next(http).ConfigureAwait(false);
             return;
@@ -44,7 +47,7 @@ internal static class RequestForwarding
                 throw;
             }
 
-            var target = http.Connection.LocalPort == ingressPort ? owner.IngressUrl : owner.AdminUrl;
+            var target = listener == ListenerRole.Ingress ? owner.IngressUrl : owner.AdminUrl;
             await ForwardAsync(http, target, client, node.Name, e.Partition).ConfigureAwait(false);
         }
     });

@@ -55,7 +55,7 @@ internal static class ServerTelemetrySetup
         }
     }
 
-    /// <summary>Prometheus' scrape endpoint, on the admin port only.</summary>
-    public static void MapServerMetrics(this WebApplication app, int adminPort) =>
-        app.MapPrometheusScrapingEndpoint(MetricsPath).RequireHost($"*:{adminPort}");
+    /// <summary>Prometheus' scrape endpoint, on the admin listener only (the routes given are the admin listener's).</summary>
+    public static void MapServerMetrics(this IEndpointRouteBuilder adminRoutes) =>
+        adminRoutes.MapPrometheusScrapingEndpoint(MetricsPath);
 }

@@ -8,6 +8,6 @@ public sealed class TelemetryExportRole : ServerRole
     public override void Map(WebApplication app, ServerRoleContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        app.MapServerMetrics(context.Settings.AdminPort);
+        context.AdminRoutes.MapServerMetrics();
     }
 }

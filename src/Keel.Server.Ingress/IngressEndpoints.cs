@@ -15,13 +15,13 @@ public static partial class IngressEndpoints
     private static readonly HashSet<string> DroppedHeaders = new(StringComparer.OrdinalIgnoreCase) { "connection", "host", "idempotency-key", "idempotency-expires" };
 
     /// <param name="time">The server's clock: a delayed send is due at its now plus the delay (a test clock moves both).</param>
-    public static void Map(IEndpointRouteBuilder app, string host, SchemaRegistry schema, IRuntimeApi runtime, TimeProvider? time = null)
+    public static void Map(IEndpointRouteBuilder app, SchemaRegistry schema, IRuntimeApi runtime, TimeProvider? time = null)
     {
         time ??= TimeProvider.System;
         app.MapGet("/restate/health", () => runtime.Failure is { } failure
             ? Results.Json(new JsonObject { ["code"] = 503, ["message"] = failure.Message }, statusCode: 503)
-            : Results.Json(new JsonObject { ["services"] = new JsonArray([.. schema.Services.Select(s => (JsonNode)s.Name)]) })).RequireHost(host);
-        app.Map("/{**path}", (HttpContext http) => HandleAsync(http, schema, runtime, time)).RequireHost(host);
+            : Results.Json(new JsonObject { ["services"] = new JsonArray([.. schema.Services.Select(s => (JsonNode)s.Name)]) }));
+        app.Map("/{**path}", (HttpContext http) => HandleAsync(http, schema, runtime, time));
     }
 
     private static async Task HandleAsync(HttpContext http, SchemaRegistry schema, IRuntimeApi runtime, TimeProvider time)

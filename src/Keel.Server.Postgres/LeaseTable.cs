@@ -7,7 +7,8 @@ namespace Keel.Server.Postgres;
 public sealed record PartitionLease(int Partition, string? Owner, long Epoch, DateTimeOffset ExpiresAt);
 
 /// <summary>A node of the cluster as the database has it.</summary>
-public sealed record ClusterMember(string Node, Uri IngressUrl, Uri AdminUrl, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt);
+/// <param name="InternalUrl">Where it takes node-to-node requests; null for a node of a release before the internal listener.</param>
+public sealed record ClusterMember(string Node, Uri IngressUrl, Uri AdminUrl, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, Uri? InternalUrl = null);
 
 /// <summary>Leases and members as of one read, with the database's clock at that moment.</summary>
 public sealed record ClusterView(IReadOnlyList<PartitionLease> Leases, IReadOnlyList<ClusterMember> Members, DateTimeOffset Now);
@@ -30,15 +31,16 @@ public sealed class LeaseTable(PostgresStore store)
     }
 
     /// <summary>Records that this node is alive and where it answers.</summary>
-    public void Heartbeat(string node, Uri ingressUrl, Uri adminUrl)
+    public void Heartbeat(string node, Uri ingressUrl, Uri adminUrl, Uri? internalUrl = null)
     {
         using var command = _db.CreateCommand("""
-            INSERT INTO keel_nodes (node, ingress_url, admin_url, started_at, heartbeat_at) VALUES ($1, $2, $3, now(), now())
-            ON CONFLICT (node) DO UPDATE SET ingress_url = EXCLUDED.ingress_url, admin_url = EXCLUDED.admin_url, heartbeat_at = now()
+            INSERT INTO keel_nodes (node, ingress_url, admin_url, internal_url, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, now(), now())
+            ON CONFLICT (node) DO UPDATE SET ingress_url = EXCLUDED.ingress_url, admin_url = EXCLUDED.admin_url, internal_url = EXCLUDED.internal_url, heartbeat_at = now()
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = node });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ingressUrl.ToString() });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = adminUrl.ToString() });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)internalUrl?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.ExecuteNonQuery();
     }
 
@@ -95,7 +97,7 @@ public sealed class LeaseTable(PostgresStore store)
     {
         using var batch = _db.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT partition, owner, epoch, expires_at FROM keel_leases ORDER BY partition"));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT node, ingress_url, admin_url, started_at, heartbeat_at FROM keel_nodes ORDER BY node"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT node, ingress_url, admin_url, started_at, heartbeat_at, internal_url FROM keel_nodes ORDER BY node"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT now()"));
         using var reader = batch.ExecuteReader();
         var leases = new List<PartitionLease>();
@@ -109,7 +111,7 @@ public sealed class LeaseTable(PostgresStore store)
         while (reader.Read())
         {
             members.Add(new ClusterMember(reader.GetString(0), new Uri(reader.GetString(1)), new Uri(reader.GetString(2)),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4)));
+                reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : new Uri(reader.GetString(5))));
         }
 
         reader.NextResult();

@@ -6,7 +6,8 @@ namespace Keel.Server.Postgres;
 /// The server's tables in PostgreSQL, created and versioned by the server on start. Every runtime
 /// table of the storage seam is one key range of <c>keel_kv</c> (table number, key): the runtime's
 /// keys already carry their partition key in front, so a partition's rows are one index range.
-/// <c>keel_nodes</c> and <c>keel_leases</c> are the cluster's membership and partition leases.
+/// <c>keel_nodes</c> and <c>keel_leases</c> are the cluster's membership and partition leases;
+/// <c>keel_cluster_secret</c> the key nodes sign their requests to each other with.
 /// The schema registry's document (deployments, services, operator settings) is the one row of
 /// <c>keel_schema_registry</c>, so every node sees the same registrations.
 /// </summary>
@@ -46,6 +47,11 @@ internal static class PostgresSchema
             id smallint PRIMARY KEY CHECK (id = 1),
             version bigint NOT NULL,
             document bytea NOT NULL
+        );
+        ALTER TABLE keel_nodes ADD COLUMN IF NOT EXISTS internal_url text;
+        CREATE TABLE IF NOT EXISTS keel_cluster_secret (
+            id smallint PRIMARY KEY CHECK (id = 1),
+            secret bytea NOT NULL
         );
         """;
 

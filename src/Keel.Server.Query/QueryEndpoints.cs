@@ -14,13 +14,13 @@ public static class QueryEndpoints
     public const string JsonContentType = "application/json";
     public const string ArrowContentType = "application/vnd.apache.arrow.stream";
 
-    public static void Map(IEndpointRouteBuilder app, string host, QueryEngine engine)
+    public static void Map(IEndpointRouteBuilder app, QueryEngine engine)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(engine);
         foreach (var prefix in (string[])["", "/v2", "/v3", "/v4"])
         {
-            app.MapPost(prefix + "/query", context => HandleAsync(context, engine)).RequireHost(host);
+            app.MapPost(prefix + "/query", context => HandleAsync(context, engine));
         }
     }
 

@@ -15,12 +15,12 @@ public sealed class QueryRole : ServerRole
     public override void Map(WebApplication app, ServerRoleContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var (settings, runtime, schema) = context;
+        var (_, runtime, schema) = context;
         _engine = new QueryEngine(
             runtime.OpenIntrospection,
             () => [.. schema.Services.Select(ServiceRow.From)],
             () => [.. schema.Deployments.Select(d => DeploymentRow.From(d, schema.ServicesOf(d.Id)))]);
-        QueryEndpoints.Map(app, $"*:{settings.AdminPort}", _engine);
+        QueryEndpoints.Map(context.AdminRoutes, _engine);
     }
 
     public override ValueTask DisposeAsync()

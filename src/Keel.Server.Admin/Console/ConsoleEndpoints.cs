@@ -26,13 +26,13 @@ public static class ConsoleEndpoints
 
     private static readonly Lazy<FrozenDictionary<string, Asset>> Assets = new(LoadAssets);
 
-    public static void Map(IEndpointRouteBuilder app, string host)
+    public static void Map(IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/", () => Results.Redirect("/ui/")).RequireHost(host);
+        app.MapGet("/", () => Results.Redirect("/ui/"));
         app.MapGet("/ui/{**path}", (HttpContext http, string? path) => string.IsNullOrEmpty(path)
             ? http.Request.Path.Value!.EndsWith('/') ? Serve(http, "index.html") : Results.Redirect("/ui/" + http.Request.QueryString)
-            : Serve(http, path)).RequireHost(host);
+            : Serve(http, path));
     }
 
     private static IResult Serve(HttpContext http, string path)

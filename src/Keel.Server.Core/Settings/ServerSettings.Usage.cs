@@ -31,6 +31,14 @@ public sealed partial record ServerSettings
         ["--otlp-endpoint"] = ("<url>", "export spans and metrics with OTLP there (also OTEL_EXPORTER_OTLP_ENDPOINT; default: no export)"),
         ["--otlp-protocol"] = ("grpc|http/protobuf", "the OTLP transport (also OTEL_EXPORTER_OTLP_PROTOCOL; default grpc)"),
         ["--log-format"] = ("text|json", "console log format (default text)"),
+        ["--ingress-bind"] = ("<ip>", "the ingress listener's own address (default: --bind-address)"),
+        ["--admin-bind"] = ("<ip>", "the admin listener's own address (default: --bind-address); not a loopback address: needs an admin token"),
+        ["--internal-bind"] = ("<ip>", "the cluster's node-to-node listener's address (PostgreSQL storage; default: --bind-address)"),
+        ["--internal-port"] = ("<port>", "the cluster's node-to-node port (PostgreSQL storage; default 5122)"),
+        ["--admin-token-file"] = ("<path>", "a file whose first line is the admin API's bearer token (or set KEEL_ADMIN_TOKEN; default: no token)"),
+        ["--admin-allowed-hosts"] = ("<names>", "comma-separated host names the admin API answers to besides IP addresses and localhost (a proxy's name)"),
+        ["--ingress-max-body"] = ("<size>", "the largest request body the ingress takes, e.g. 32MiB (default 32MiB; larger: 413)"),
+        ["--advertised-ingress-url"] = ("<url>", "the ingress URL clients use, e.g. behind a proxy (reported by /version)"),
         ["--dev"] = ("", "the development profile: a failing invocation is retried 4 times within a few seconds, then paused (default off)"),
     };
 

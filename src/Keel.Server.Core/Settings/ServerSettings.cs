@@ -79,6 +79,7 @@ public sealed partial record ServerSettings
         ("--otlp-protocol", "KEEL_OTLP_PROTOCOL", "otlpProtocol"),
         ("--log-format", "KEEL_LOG_FORMAT", "logFormat"),
         ("--dev", "KEEL_DEV", "dev"),
+        .. ListenerNames,
     ];
 
     /// <exception cref="ArgumentException">An unknown flag or a malformed value, with a message for the user.</exception>
@@ -162,7 +163,7 @@ public sealed partial record ServerSettings
                 "json" => "json",
                 var other => throw new ArgumentException($"'logFormat' must be text or json, got '{other}'."),
             },
-        };
+        }.WithListenerSettings(values, env);
     }
 
     /// <summary>A connection string alone means PostgreSQL; naming PostgreSQL without one, or RocksDB with one, is a mistake worth stopping for.</summary>

@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using Keel.Server.Admin;
+using Keel.Server.Admin.Security;
+using Keel.Server.Hosting.Listeners;
+using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Keel.Server.Identity;
 using Keel.Server.Ingress;
 using Keel.Server.Invoker;
@@ -38,10 +42,10 @@ public sealed class KeelServerHost : IAsyncDisposable
     public ServerSettings Settings { get; }
 
     /// <summary>Where the ingress answers (calls, sends, attach, awakeables).</summary>
-    public Uri IngressUrl => new($"http://{Settings.BindAddress}:{Settings.IngressPort}/");
+    public Uri IngressUrl => new($"http://{Settings.IngressAddress}:{Settings.IngressPort}/");
 
     /// <summary>Where the admin API answers (deployments, services, invocations, /query, /ui).</summary>
-    public Uri AdminUrl => new($"http://{Settings.BindAddress}:{Settings.AdminPort}/");
+    public Uri AdminUrl => new($"http://{Settings.AdminAddress}:{Settings.AdminPort}/");
 
     /// <summary>The runtime core: what an embedding process (the test environment) observes, such as its activity and timers.</summary>
     public KeelRuntime Runtime => _runtime;
@@ -89,8 +93,8 @@ public sealed class KeelServerHost : IAsyncDisposable
 
         await using (server.ConfigureAwait(false))
         {
-            server._app.Logger.LogInformation("Keel server ready in {Ready:F0} ms (storage opened in {Open:F0} ms): ingress {Address}:{Ingress}, admin {Address}:{Admin}, storage {Storage}",
-                startup.Elapsed.TotalMilliseconds, server._storageOpenedIn.TotalMilliseconds, settings.BindAddress, settings.IngressPort, settings.BindAddress, settings.AdminPort,
+            server._app.Logger.LogInformation("Keel server ready in {Ready:F0} ms (storage opened in {Open:F0} ms): ingress {IngressAddress}:{Ingress}, admin {AdminAddress}:{Admin}, storage {Storage}",
+                startup.Elapsed.TotalMilliseconds, server._storageOpenedIn.TotalMilliseconds, settings.IngressAddress, settings.IngressPort, settings.AdminAddress, settings.AdminPort,
                 server.StorageDescription);
             await server.WaitForShutdownAsync().ConfigureAwait(false);
         }
@@ -125,6 +129,13 @@ public sealed class KeelServerHost : IAsyncDisposable
 
     private static async Task<KeelServerHost> StartAsync(ServerSettings settings, KeelServerHostOptions options, List<ServerRole> roles)
     {
+        if (settings.AdminToken is null && !ServerSettings.IsLoopback(settings.AdminAddress))
+        {
+            throw new KeelServerStartException(
+                $"the admin listener would bind {settings.AdminAddress}, which other machines can reach, without a token: anyone there could register deployments and read every journal. " +
+                "Set an admin token (--admin-token-file or KEEL_ADMIN_TOKEN), or bind the admin listener to 127.0.0.1 (--admin-bind) and keep --bind-address for the ingress.");
+        }
+
         var storage = StorageOpener.Choose(settings, roles);
         RequestSigner signer;
         try
@@ -156,12 +167,21 @@ public sealed class KeelServerHost : IAsyncDisposable
         }
 
         options.ConfigureLogging?.Invoke(builder.Logging);
-        var address = IPAddress.Parse(settings.BindAddress);
+        // One listener per role; the role stamped on each connection decides which routes answer
+        // (ListenerRoleMatcherPolicy), never the Host header a client or a proxy chose.
+        var internalListener = roles.Any(role => role.NeedsInternalListener(settings));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(address, settings.IngressPort);
-            kestrel.Listen(address, settings.AdminPort);
+            kestrel.Listen(IPAddress.Parse(settings.IngressAddress), settings.IngressPort, listen => listen.UseRole(ListenerRole.Ingress));
+            kestrel.Listen(IPAddress.Parse(settings.AdminAddress), settings.AdminPort, listen => listen.UseRole(ListenerRole.Admin));
+            if (internalListener)
+            {
+                kestrel.Listen(IPAddress.Parse(settings.InternalAddress), settings.InternalPort, listen => listen.UseRole(ListenerRole.Internal));
+            }
+
+            kestrel.Limits.MaxRequestBodySize = settings.IngressMaxBodyBytes;
         });
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerRoleMatcherPolicy>());
 
         // Created and disposed (its poll stopped) by the app's container, on every path that disposes the app.
         builder.Services.AddSingleton(services => storage.OpenSchemaRegistry(settings, services.GetRequiredService<ILogger<SchemaRegistry>>()));
@@ -203,22 +223,33 @@ public sealed class KeelServerHost : IAsyncDisposable
         };
         var gate = new StartGate();
         gate.UseIn(app);
-        app.UseRuntimeErrorMapping();
-        var context = new ServerRoleContext(settings, runtime, schema);
+        app.UseRuntimeErrorMapping(settings.IngressMaxBodyBytes);
+        var guard = new AdminRequestGuard(new AdminAccessOptions
+        {
+            Token = settings.AdminToken,
+            AllowedHosts = [.. settings.AdminAllowedHosts, .. settings.AdvertisedHost is { } advertised ? [advertised] : Array.Empty<string>()],
+        });
+        app.UseWhen(http => http.ListenerRole() == ListenerRole.Admin, admin => admin.Use(guard.InvokeAsync));
+        var context = new ServerRoleContext(settings, runtime, schema)
+        {
+            IngressRoutes = app.MapGroup("").OnListener(ListenerRole.Ingress),
+            AdminRoutes = app.MapGroup("").OnListener(ListenerRole.Admin),
+            InternalRoutes = app.MapGroup("").OnListener(ListenerRole.Internal),
+        };
         foreach (var role in roles)
         {
             role.Map(app, context);
         }
 
-        IngressEndpoints.Map(app, $"*:{settings.IngressPort}", schema, runtime, clock);
-        AdminEndpoints.Map(app, settings, schema, new DiscoveryClient() { Signer = signer }, runtime,
+        IngressEndpoints.Map(context.IngressRoutes, schema, runtime, clock);
+        AdminEndpoints.Map(context.AdminRoutes, settings, schema, new DiscoveryClient() { Signer = signer }, runtime,
             () => roles.Select(role => role.HealthDetails()).FirstOrDefault(details => details is not null));
         if (!roles.Any(role => role.AnswersSql))
         {
-            NoSql.Map(app, $"*:{settings.AdminPort}");
+            NoSql.Map(context.AdminRoutes);
         }
 
-        ConsoleEndpoints.Map(app, $"*:{settings.AdminPort}");
+        ConsoleEndpoints.Map(context.AdminRoutes);
         app.Lifetime.ApplicationStopping.Register(() => app.Logger.LogInformation("Keel server stopping"));
 
         // The ports open while storage is still opening (requests wait at the gate until the runtime serves).
@@ -247,7 +278,9 @@ public sealed class KeelServerHost : IAsyncDisposable
         catch (IOException e)
         {
             listens = false;
-            failure ??= new KeelServerStartException($"cannot listen on {settings.BindAddress}:{settings.IngressPort}/{settings.AdminPort}: {e.Message}", e);
+            failure ??= new KeelServerStartException(
+                $"cannot listen on ingress {settings.IngressAddress}:{settings.IngressPort}, admin {settings.AdminAddress}:{settings.AdminPort}"
+                + (internalListener ? $", internal {settings.InternalAddress}:{settings.InternalPort}" : "") + $": {e.Message}", e);
         }
 
         if (failure is not null)

@@ -10,11 +10,23 @@ namespace Keel.Server.Hosting;
 /// </summary>
 internal static class RuntimeErrorMapping
 {
-    public static void UseRuntimeErrorMapping(this WebApplication app) => app.Use(async (http, next) =>
+    public static void UseRuntimeErrorMapping(this WebApplication app, long maxBodyBytes) => app.Use(async (http, next) =>
     {
         try
         {
             await next(http);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (!http.Response.HasStarted && e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's own 413 has no body; say which limit it was and how to change it.
+            http.Response.Clear();
+            http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync(new JsonObject
+            {
+                ["code"] = 413,
+                ["message"] = $"The request body is larger than this server takes ({maxBodyBytes} bytes; the setting is --ingress-max-body).",
+            }.ToJsonString());
         }
         catch (Exception e) when (!http.Response.HasStarted && StatusOf(e) is { } status)
         {

@@ -31,7 +31,13 @@ public abstract class ServerRole : IAsyncDisposable
     /// <summary>The partition processors' settings, as this role needs them.</summary>
     public virtual ProcessorOptions ConfigureProcessor(ProcessorOptions options, ServerSettings settings) => options;
 
-    /// <summary>Middleware and endpoints, added after the start gate and the runtime's error mapping, before ingress and admin.</summary>
+    /// <summary>Whether the server opens its internal listener (node-to-node traffic) for this role.</summary>
+    public virtual bool NeedsInternalListener(ServerSettings settings) => false;
+
+    /// <summary>
+    /// Middleware and endpoints, added after the start gate and the runtime's error mapping, before
+    /// ingress and admin. Endpoints go on the context's routes of the listener they belong to.
+    /// </summary>
     public virtual void Map(WebApplication app, ServerRoleContext context)
     {
     }
@@ -51,4 +57,14 @@ public abstract class ServerRole : IAsyncDisposable
 /// <param name="Settings">The server's settings.</param>
 /// <param name="Runtime">The runtime core (it serves once the start completes; endpoints wait at the start gate until then).</param>
 /// <param name="Schema">The schema registry: deployments and services.</param>
-public sealed record ServerRoleContext(ServerSettings Settings, KeelRuntime Runtime, SchemaRegistry Schema);
+public sealed record ServerRoleContext(ServerSettings Settings, KeelRuntime Runtime, SchemaRegistry Schema)
+{
+    /// <summary>Routes that answer on the ingress listener only.</summary>
+    public required IEndpointRouteBuilder IngressRoutes { get; init; }
+
+    /// <summary>Routes that answer on the admin listener only (behind its Host, token and content-type checks).</summary>
+    public required IEndpointRouteBuilder AdminRoutes { get; init; }
+
+    /// <summary>Routes that answer on the internal listener only (opened when a role needs it).</summary>
+    public required IEndpointRouteBuilder InternalRoutes { get; init; }
+}

@@ -66,9 +66,9 @@ internal sealed class AdminHost : IAsyncDisposable
         var schema = new SchemaRegistry(dataDirectory);
         var runtime = new FakeRuntime();
         var admin = Apps.Create();
-        AdminEndpoints.Map(admin, "*", schema, discovery ?? new DiscoveryClient(attempts: 1), runtime, options ?? new AdminOptions { IngressUrl = "http://127.0.0.1:8080/" });
+        AdminEndpoints.Map(admin, schema, discovery ?? new DiscoveryClient(attempts: 1), runtime, options ?? new AdminOptions { IngressUrl = "http://127.0.0.1:8080/" });
         var ingress = Apps.Create();
-        IngressEndpoints.Map(ingress, "*", schema, runtime);
+        IngressEndpoints.Map(ingress, schema, runtime);
         await admin.StartAsync();
         await ingress.StartAsync();
         return new AdminHost(dataDirectory, admin, ingress, schema, runtime);

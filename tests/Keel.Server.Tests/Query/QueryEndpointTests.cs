@@ -37,7 +37,7 @@ internal sealed class QueryServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
-        QueryEndpoints.Map(app, $"*:{port}", engine);
+        QueryEndpoints.Map(app, engine);
         await app.StartAsync();
         return new QueryServer(app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
     }

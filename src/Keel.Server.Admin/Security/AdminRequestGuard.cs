@@ -16,13 +16,16 @@ namespace Keel.Server.Admin.Security;
 /// preflight, which this server never grants.</item>
 /// </list>
 /// </summary>
-internal sealed class AdminRequestGuard(AdminAccessOptions options)
+public sealed class AdminRequestGuard(AdminAccessOptions options)
 {
-    private readonly HostAllowlist _hosts = new(options.AllowedHosts);
+    private readonly HostAllowlist _hosts = new((options ?? throw new ArgumentNullException(nameof(options))).AllowedHosts);
     private readonly byte[]? _token = options.Token is { Length: > 0 } token ? Encoding.UTF8.GetBytes(token) : null;
 
+    /// <summary>Checks one request; passes it on to <paramref name="next"/> only when it may go on.</summary>
     public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(next);
         var request = http.Request;
         if (!_hosts.Allows(request.Host))
         {

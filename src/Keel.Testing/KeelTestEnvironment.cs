@@ -39,6 +39,9 @@ public sealed class KeelTestEnvironment : IAsyncDisposable
         _skipper = new TimeSkipper(clock, server.Runtime);
     }
 
+    /// <summary>The in-process server (tests of this package read its runtime directly).</summary>
+    internal KeelServerHost Server => _server;
+
     /// <summary>A client of the server's ingress, with the services' serializer settings; the generated ingress clients work on it.</summary>
     public IKeelClient Client { get; }
 

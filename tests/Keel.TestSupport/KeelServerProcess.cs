@@ -10,6 +10,9 @@ public sealed record KeelServerOptions
     /// <summary>Reuse a data directory (restart tests); a fresh temp one by default.</summary>
     public string? DataDirectory { get; init; }
 
+    /// <summary>The admin API's bearer token (passed as <c>KEEL_ADMIN_TOKEN</c>); none by default.</summary>
+    public string? AdminToken { get; init; }
+
     /// <summary>More server flags, e.g. <c>--cleanup-interval 200ms</c>.</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 }
@@ -28,7 +31,11 @@ public sealed class KeelServerProcess : IServerProcess
         DataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory("keel-server-").FullName;
         AdminPort = FreePort.Next();
         IngressPort = FreePort.Next();
+        InternalPort = FreePort.Next();
     }
+
+    /// <summary>The node-to-node port (listened on in cluster mode only).</summary>
+    public int InternalPort { get; }
 
     public string DataDirectory { get; }
 
@@ -59,8 +66,13 @@ public sealed class KeelServerProcess : IServerProcess
 
     private async Task LaunchAsync()
     {
-        string[] args = ["--data-dir", DataDirectory, "--ingress-port", IngressPort.ToString(CultureInfo.InvariantCulture), "--admin-port", AdminPort.ToString(CultureInfo.InvariantCulture)];
+        string[] args = ["--data-dir", DataDirectory, "--ingress-port", IngressPort.ToString(CultureInfo.InvariantCulture), "--admin-port", AdminPort.ToString(CultureInfo.InvariantCulture),
+            "--internal-port", InternalPort.ToString(CultureInfo.InvariantCulture)];
         var start = new ProcessStartInfo("dotnet", [ServerDll(), .. args, .. _options.EnableProtocolV7 ? new[] { "--enable-protocol-v7" } : [], .. _options.ExtraArguments]);
+        if (_options.AdminToken is { } token)
+        {
+            start.Environment["KEEL_ADMIN_TOKEN"] = token;
+        }
         _process = ProcessLogs.Start(start, LogFile);
         await ServerProcesses.WaitUntilHealthyAsync(_process, LogFile, AdminUrl, IngressUrl, "the Keel server");
     }

@@ -19,7 +19,8 @@ internal sealed class CliContext : IDisposable
         Yes = parse.GetValue(GlobalOptions.Yes);
         var adminUrl = ParseUrl(parse.GetValue(GlobalOptions.AdminUrl)!, "--admin-url");
         var ingressUrl = ParseUrl(parse.GetValue(GlobalOptions.IngressUrl)!, "--ingress-url");
-        _admin = new Lazy<AdminApi>(() => new AdminApi(adminUrl));
+        var adminToken = AdminTokenFrom(parse.GetValue(GlobalOptions.AdminToken), Environment.GetEnvironmentVariable("KEEL_ADMIN_TOKEN"));
+        _admin = new Lazy<AdminApi>(() => new AdminApi(adminUrl, adminToken));
         _ingress = new Lazy<IngressApi>(() => new IngressApi(ingressUrl));
 
         // Prompts and progress bars only when a person is there: both ends of the terminal.
@@ -68,6 +69,16 @@ internal sealed class CliContext : IDisposable
         {
             throw new CliException("cancelled: nothing was changed");
         }
+    }
+
+    /// <summary>
+    /// The option wins over the variable, even blank (<c>--admin-token ""</c> sends none whatever the shell holds);
+    /// a blank value is no token, so an empty <c>KEEL_ADMIN_TOKEN=</c> left in a shell sends no empty header.
+    /// </summary>
+    private static string? AdminTokenFrom(string? option, string? environment)
+    {
+        var token = option ?? environment;
+        return string.IsNullOrWhiteSpace(token) ? null : token.Trim();
     }
 
     private static Uri ParseUrl(string text, string option) =>

@@ -11,7 +11,7 @@ public sealed class HelpAndVersionTests
         var run = await KeelCli.RunBareAsync(flag);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("keel [command] [options]", run.Stdout, StringComparison.Ordinal);
-        foreach (var item in new[] { "deployments", "services", "invocations", "state", "invoke", "sql", "cluster", "--admin-url", "KEEL_ADMIN_URL", "--version" })
+        foreach (var item in new[] { "deployments", "services", "invocations", "state", "invoke", "sql", "cluster", "--admin-url", "KEEL_ADMIN_URL", "--admin-token", "KEEL_ADMIN_TOKEN", "--version" })
         {
             Assert.Contains(item, run.Stdout, StringComparison.Ordinal);
         }

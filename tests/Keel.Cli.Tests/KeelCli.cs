@@ -30,9 +30,10 @@ public sealed record KeelRun(IReadOnlyList<string> Arguments, int ExitCode, stri
 
 /// <summary>
 /// Runs the built CLI (src/Keel.Cli/bin/{configuration}/net10.0/keel.dll) with `dotnet`, non-interactively: stdin
-/// closed and stdout piped (so no prompts, no colours), KEEL_* variables from the test's environment dropped.
+/// closed and stdout piped (so no prompts, no colours), KEEL_* variables from the test's environment dropped and
+/// <paramref name="environment"/> set instead.
 /// </summary>
-public sealed class KeelCli(Uri adminUrl, Uri ingressUrl)
+public sealed class KeelCli(Uri adminUrl, Uri ingressUrl, IReadOnlyDictionary<string, string>? environment = null)
 {
     public static string Dll { get; } = FindDll();
 
@@ -40,13 +41,13 @@ public sealed class KeelCli(Uri adminUrl, Uri ingressUrl)
     {
         string[] urls = arguments.Contains("--admin-url") ? ["--ingress-url", ingressUrl.ToString()]
             : ["--admin-url", adminUrl.ToString(), "--ingress-url", ingressUrl.ToString()];
-        return RunBareAsync([.. urls, .. arguments], arguments);
+        return RunBareAsync([.. urls, .. arguments], arguments, environment);
     }
 
     /// <summary>Runs `keel` with exactly these arguments (no server URLs added): --help, --version.</summary>
-    public static Task<KeelRun> RunBareAsync(params string[] arguments) => RunBareAsync(arguments, arguments);
+    public static Task<KeelRun> RunBareAsync(params string[] arguments) => RunBareAsync(arguments, arguments, null);
 
-    private static async Task<KeelRun> RunBareAsync(string[] commandLine, string[] arguments)
+    private static async Task<KeelRun> RunBareAsync(string[] commandLine, string[] arguments, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -60,6 +61,12 @@ public sealed class KeelCli(Uri adminUrl, Uri ingressUrl)
         start.ArgumentList.Add(Dll);
         start.Environment.Remove("KEEL_ADMIN_URL");
         start.Environment.Remove("KEEL_INGRESS_URL");
+        start.Environment.Remove("KEEL_ADMIN_TOKEN");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.Environment["NO_COLOR"] = "1";
         foreach (var argument in commandLine)
         {

@@ -18,11 +18,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     private KeelServerProcess? _server;
     private NodeServicesProcess? _services;
-    private IPlaywright? _playwright;
+    private HeadlessChromium? _chromium;
 
     public KeelServerProcess Server => _server!;
-
-    public IBrowser Browser { get; private set; } = null!;
 
     public AdminClient Admin { get; private set; } = null!;
 
@@ -39,7 +37,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var launching = LaunchBrowserAsync();
+        var launching = HeadlessChromium.LaunchAsync();
         _server = await KeelServerProcess.StartAsync();
         _services = await NodeServicesProcess.StartAsync("cli.mjs", new Dictionary<string, string>());
         Admin = new AdminClient(_server.AdminUrl);
@@ -56,19 +54,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         await Eventually.UntilAsync(async () => await CountAsync(
             $"SELECT id FROM sys_invocation WHERE target_service_name = 'A' AND status = 'pending' AND target_service_key IN ('{ViewKey}', '{CancelKey}')") == 2,
             TimeSpan.FromSeconds(30), "both deadlocks to form");
-        Browser = await launching;
-    }
-
-    private async Task<IBrowser> LaunchBrowserAsync()
-    {
-        var chromium = Environment.GetEnvironmentVariable("KEEL_CHROMIUM") ?? "/usr/bin/chromium";
-        if (!File.Exists(chromium))
-        {
-            throw new FileNotFoundException($"{chromium} is missing: install Debian's chromium package (apt-get install chromium; scripts/test does it) or set KEEL_CHROMIUM.");
-        }
-
-        _playwright = await Playwright.CreateAsync();
-        return await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true });
+        _chromium = await launching;
     }
 
     private static async Task<string> SendAsync(IngressClient ingress, string path, object body)
@@ -91,20 +77,15 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     private async Task<int> CountAsync(string sql) => (await QueryAsync(sql)).Count;
 
-    public async Task<IPage> NewPageAsync()
-    {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
-        return await context.NewPageAsync();
-    }
+    public Task<IPage> NewPageAsync() => _chromium!.NewPageAsync();
 
     public async Task DisposeAsync()
     {
-        if (Browser is not null)
+        if (_chromium is not null)
         {
-            await Browser.DisposeAsync();
+            await _chromium.DisposeAsync();
         }
 
-        _playwright?.Dispose();
         Admin?.Dispose();
         if (_services is not null)
         {

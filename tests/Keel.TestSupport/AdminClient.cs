@@ -4,10 +4,19 @@ using System.Text.Json;
 
 namespace Keel.TestSupport;
 
-/// <summary>The admin API (deployments, invocations) of a Restate-compatible server.</summary>
-public sealed class AdminClient(Uri adminUrl) : IDisposable
+/// <summary>The admin API (deployments, invocations) of a Restate-compatible server; with a token, every request carries it.</summary>
+public sealed class AdminClient : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = adminUrl, Timeout = TimeSpan.FromSeconds(30) };
+    private readonly HttpClient _http;
+
+    public AdminClient(Uri adminUrl, string? token = null)
+    {
+        _http = new HttpClient { BaseAddress = adminUrl, Timeout = TimeSpan.FromSeconds(30) };
+        if (token is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+    }
 
     /// <summary>Registers a deployment, retrying while a fresh server is still starting its partitions.</summary>
     public async Task<JsonDocument> RegisterDeploymentAsync(Uri endpoint, bool useHttp11 = false)

@@ -55,6 +55,9 @@ public sealed partial class RestateCli : IDisposable
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Passed as <c>RESTATE_AUTH_TOKEN</c>, which the CLI sends as <c>Authorization: Bearer</c>; none by default.</summary>
+    public string? AuthToken { get; init; }
+
     public Task<CliResult> RunAsync(params string[] arguments) => RunAsync((IEnumerable<string>)arguments);
 
     /// <summary>
@@ -113,6 +116,11 @@ public sealed partial class RestateCli : IDisposable
         }
 
         start.Environment["RESTATE_ADMIN_URL"] = AdminUrl.ToString();
+        if (AuthToken is not null)
+        {
+            start.Environment["RESTATE_AUTH_TOKEN"] = AuthToken;
+        }
+
         start.Environment["HOME"] = _home;
         start.Environment["XDG_CONFIG_HOME"] = Path.Combine(_home, ".config");
         start.Environment["NO_COLOR"] = "1";

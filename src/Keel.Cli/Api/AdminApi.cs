@@ -20,12 +20,26 @@ internal sealed record ApiResponse(int Status, JsonElement? Body, string Text)
 /// <summary>
 /// The admin API of a Keel or Restate 1.7 server (REST and <c>POST /query</c>). Every transport failure becomes a
 /// <see cref="CliException"/> naming the URL, and every non-2xx answer one carrying the server's message.
+/// With a token, every request carries it as <c>Authorization: Bearer</c> (Keel's admin guard, or a proxy in front
+/// of restate-server, asks for it); a 401 is never one action's result but the whole run's: it throws.
 /// </summary>
-internal sealed class AdminApi(Uri baseUrl) : IDisposable
+internal sealed class AdminApi : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(60) };
+    private readonly HttpClient _http;
+    private readonly bool _hasToken;
 
-    public Uri BaseUrl { get; } = baseUrl;
+    public AdminApi(Uri baseUrl, string? token = null)
+    {
+        BaseUrl = baseUrl;
+        _http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        _hasToken = token is not null;
+        if (token is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+    }
+
+    public Uri BaseUrl { get; }
 
     /// <summary>Sends a request and returns the answer whatever its status (bulk actions report each one).</summary>
     public async Task<ApiResponse> SendAsync(HttpMethod method, string path, JsonNode? body = null, CancellationToken ct = default)
@@ -37,7 +51,15 @@ internal sealed class AdminApi(Uri baseUrl) : IDisposable
             request.Content = JsonContent.Create(body);
         }
 
-        return await Transport.SendAsync(_http, request, "admin API", ct);
+        var response = await Transport.SendAsync(_http, request, "admin API", ct);
+        if (response.Status == 401)
+        {
+            throw new CliException(_hasToken
+                ? $"the admin API at {BaseUrl} refused the token: check --admin-token or KEEL_ADMIN_TOKEN"
+                : $"the admin API at {BaseUrl} needs a token: --admin-token or KEEL_ADMIN_TOKEN");
+        }
+
+        return response;
     }
 
     /// <summary>Sends a request and returns the JSON body of a 2xx answer; anything else throws with the server's message.</summary>

@@ -2,6 +2,8 @@
 // controls and state. Relative URLs by default; `?admin=http://host:9070` points the console at another
 // server (which must then allow cross-origin requests from this page).
 
+import { askForToken, currentToken, forgetToken } from "./auth.js";
+
 const params = new URLSearchParams(window.location.search);
 export const adminBase = (params.get("admin") ?? "").replace(/\/+$/, "");
 
@@ -12,15 +14,34 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body, accept = "application/json") {
+async function send(method, path, body, accept, token) {
   const headers = { accept };
   if (body !== undefined) headers["content-type"] = "application/json";
-  let response;
+  if (token) headers.authorization = `Bearer ${token}`;
   try {
-    response = await fetch(adminBase + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return await fetch(adminBase + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, `Cannot reach the admin API at ${adminBase || window.location.origin} (${e.message}).`);
   }
+}
+
+/** Sends with the token, if any; a 401 asks for one (again, if it was refused) and sends once more. */
+async function authorized(method, path, body, accept) {
+  for (;;) {
+    const token = currentToken();
+    const response = await send(method, path, body, accept, token);
+    if (response.status !== 401) return response;
+    // Another request may have got a new token while this one was on its way: try that before asking.
+    if (currentToken() !== token) continue;
+    if (token) forgetToken();
+    if (!(await askForToken(Boolean(token)))) {
+      throw new ApiError(401, "401 Unauthorized: the admin API needs a token. Reload the page to enter it.");
+    }
+  }
+}
+
+async function request(method, path, body, accept = "application/json") {
+  const response = await authorized(method, path, body, accept);
   const text = await response.text();
   let json = null;
   try {

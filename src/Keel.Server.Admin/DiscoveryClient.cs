@@ -87,7 +87,7 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
             };
             request.Headers.TryAddWithoutValidation("accept", Accept);
             Signer.Sign(request.Headers, "/discover");
-            foreach (var (name, value) in headers)
+            foreach (var (name, value) in headers.Where(h => !Invoker.InvokerHeaders.IsReserved(h.Key)))
             {
                 request.Headers.TryAddWithoutValidation(name, value);
             }

@@ -144,6 +144,11 @@ public static class AdminEndpoints
             return Error(400, $"The request field 'additional_headers' is invalid: '{badHeader}' is not a valid header name.");
         }
 
+        if (headers?.Keys.FirstOrDefault(Invoker.InvokerHeaders.IsReserved) is { } reserved)
+        {
+            return Error(400, $"The request field 'additional_headers' is invalid: '{reserved}' is set by the server itself on every request to the deployment (request identity, invocation, framing) and cannot be replaced.");
+        }
+
         // Admin API v2 forced by default; later versions (and no prefix) do not.
         var force = forceField ?? apiVersion == 2;
         var existing = schema.FindByAddress(uri);

@@ -44,8 +44,9 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
             var last = attempt >= Math.Max(1, attempts);
             try
             {
-                using var response = await SendAsync(discover, version, headers, cancellationToken).ConfigureAwait(false);
-                var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                var answer = await SendAsync(uri, discover, version, headers, cancellationToken).ConfigureAwait(false);
+                using var response = answer.Response;
+                var body = answer.Body;
                 if ((int)response.StatusCode is 408 or 429 or >= 500 && !last)
                 {
                     await Task.Delay(_retryDelay * attempt, cancellationToken).ConfigureAwait(false);
@@ -62,7 +63,7 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
             {
                 throw await ExplainAsync(uri, discover, version, headers, e, cancellationToken).ConfigureAwait(false);
             }
-            catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
                 throw ManifestException.Discovery(
                     $"The deployment at {uri} did not answer GET {discover} within {_requestTimeout.TotalSeconds:0} s. Is it overloaded or stuck, or is a proxy holding the request?",
@@ -73,9 +74,14 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
 
     private static Uri DiscoverUri(Uri uri) => new UriBuilder(uri) { Path = uri.AbsolutePath.TrimEnd('/') + "/discover", Query = string.Empty }.Uri;
 
-    private async Task<HttpResponseMessage> SendAsync(Uri discover, DeploymentHttpVersion version, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken)
+    /// <summary>One discovery request and its body (at most <see cref="ManifestBody.MaxBytes"/>); the caller disposes the response.</summary>
+    private async Task<(HttpResponseMessage Response, string Body)> SendAsync(Uri uri, Uri discover, DeploymentHttpVersion version, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken)
     {
-        var client = new HttpClient(new SocketsHttpHandler { ConnectTimeout = _connectTimeout, AllowAutoRedirect = false }) { Timeout = _requestTimeout };
+        var client = new HttpClient(new SocketsHttpHandler { ConnectTimeout = _connectTimeout, AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+
+        // One deadline for the headers and the body: HttpClient.Timeout would not cover a body read after the headers.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_requestTimeout);
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, discover)
@@ -87,14 +93,21 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
             };
             request.Headers.TryAddWithoutValidation("accept", Accept);
             Signer.Sign(request.Headers, "/discover");
-            foreach (var (name, value) in headers)
+            foreach (var (name, value) in headers.Where(h => !Invoker.InvokerHeaders.IsReserved(h.Key)))
             {
                 request.Headers.TryAddWithoutValidation(name, value);
             }
 
-            var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
-            return response;
+            var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            try
+            {
+                return (response, await ManifestBody.ReadAsync(response, uri, discover, deadline.Token).ConfigureAwait(false));
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
         }
         finally
         {
@@ -223,10 +236,16 @@ public sealed class DiscoveryClient(int attempts = 5, TimeSpan? retryDelay = nul
     {
         try
         {
-            using var response = await SendAsync(discover, DeploymentHttpVersion.Http11, headers, cancellationToken).ConfigureAwait(false);
+            var (response, _) = await SendAsync(discover, discover, DeploymentHttpVersion.Http11, headers, cancellationToken).ConfigureAwait(false);
+            response.Dispose();
             return true;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (ManifestException)
+        {
+            // It answered HTTP/1.1, with too much: that is still an HTTP/1.1 answer.
+            return true;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return false;
         }

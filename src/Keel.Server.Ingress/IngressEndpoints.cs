@@ -85,9 +85,9 @@ public static partial class IngressEndpoints
                 return;
             }
 
-            if (!Durations.TryParse(delayText, out var delay))
+            if (DelayParameter.Read(delayText, out var delay) is { } delayProblem)
             {
-                await IngressError(http, 400, $"Cannot parse delay '{delayText}'.");
+                await IngressError(http, 400, delayProblem);
                 return;
             }
 

@@ -125,8 +125,9 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
         }
 
         (signer ?? Identity.RequestSigner.Unsigned).Sign(message.Headers, InvokePath());
-        foreach (var (name, value) in request.Deployment.AdditionalHeaders)
+        foreach (var (name, value) in request.Deployment.AdditionalHeaders.Where(h => !InvokerHeaders.IsReserved(h.Key)))
         {
+            // Reserved ones are refused at registration; a deployment stored before that rule must not add them either.
             message.Headers.TryAddWithoutValidation(name, value);
         }
 

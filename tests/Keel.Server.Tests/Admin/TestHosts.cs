@@ -163,9 +163,13 @@ internal sealed class ManifestEndpoint : IAsyncDisposable
         return endpoint;
     }
 
+    /// <summary>The headers of the last discovery request (each with all its values).</summary>
+    public IReadOnlyDictionary<string, string[]> LastHeaders { get; private set; } = new Dictionary<string, string[]>();
+
     private async Task ServeAsync(HttpContext http)
     {
         Interlocked.Increment(ref _requests);
+        LastHeaders = http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.Select(v => v ?? string.Empty).ToArray());
         http.Response.StatusCode = Status;
         http.Response.ContentType = ContentType;
         http.Response.Headers["x-restate-server"] = "keel-test-endpoint/1.0";

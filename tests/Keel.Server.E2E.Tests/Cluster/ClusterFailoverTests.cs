@@ -138,7 +138,20 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         for (var round = 1; round <= 2; round++)
         {
             var reached = round * Calls / 3;
-            await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref acknowledged) >= reached), TimeSpan.FromSeconds(90), $"{reached} calls to be acknowledged");
+            try
+            {
+                await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref acknowledged) >= reached), TimeSpan.FromSeconds(90), $"{reached} calls to be acknowledged");
+            }
+            catch (TimeoutException)
+            {
+                output.WriteLine($"load: {load.Status} {load.Exception?.InnerException?.Message}; appends: {appends.Status} {appends.Exception?.InnerException?.Message}");
+                foreach (var node in _cluster.Nodes)
+                {
+                    output.WriteLine($"--- {node.LogFile}\n{ProcessLogs.Tail(node.LogFile, 60)}");
+                }
+
+                throw;
+            }
             await _cluster.Postgres.KillAsync();
             await _cluster.Postgres.RestartAsync();
             output.WriteLine($"PostgreSQL killed and started again ({round}) after {Volatile.Read(ref acknowledged)} acknowledged calls");

@@ -21,8 +21,10 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     private readonly Dictionary<int, long> _epochs = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _sinceRenewal = Stopwatch.StartNew();
+    private long _renewedAtMs = Environment.TickCount64;
     private volatile ClusterView? _view;
     private Task? _loop;
+    private Task? _watchdog;
 
     public ClusterNode(PostgresStore store, KeelRuntime runtime, string name, Uri ingressUrl, Uri adminUrl, Uri internalUrl, TimeSpan leaseTime, ILogger logger)
     {
@@ -58,6 +60,31 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         _leases.Leave(Name);
         await RunRoundAsync().ConfigureAwait(false);
         _loop = Task.Run(LoopAsync);
+        _watchdog = Task.Run(WatchdogAsync);
+    }
+
+    /// <summary>
+    /// Stops serving on time alone: when the leases have not been renewed for most of a lease time,
+    /// whatever the lease loop is doing (a round may hang on a stalled database without failing),
+    /// this node can no longer prove it holds anything and another may take its partitions over.
+    /// </summary>
+    private async Task WatchdogAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        while (await WaitAsync(timer).ConfigureAwait(false))
+        {
+            var silent = TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _renewedAtMs));
+            if (silent <= LeaseTime * 0.75 || _runtime.LocalPartitions.Count == 0)
+            {
+                continue;
+            }
+
+            LogSelfFenced(_logger, Name, silent.TotalSeconds);
+            foreach (var partition in _runtime.LocalPartitions)
+            {
+                await _runtime.ReleaseAsync(partition).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>The node serving a partition now, if any lease holder is alive; null when it is served nowhere.</summary>
@@ -113,8 +140,10 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     private async Task RunRoundAsync()
     {
         _leases.Heartbeat(Name, IngressUrl, AdminUrl, InternalUrl);
+        var renewing = Environment.TickCount64;
         var held = _leases.Renew(Name, LeaseTime);
         _sinceRenewal.Restart();
+        Volatile.Write(ref _renewedAtMs, renewing);
 
         // Served here but no longer ours (taken over while this node was slow): stop serving them.
         var lost = _runtime.LocalPartitions.Where(p => !held.Any(l => l.Partition == p && _epochs.GetValueOrDefault(p) == l.Epoch)).ToList();
@@ -174,6 +203,11 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         if (_loop is not null)
         {
             await _loop.ConfigureAwait(false);
+        }
+
+        if (_watchdog is not null)
+        {
+            await _watchdog.ConfigureAwait(false);
         }
 
         await StopServingAsync(_runtime.LocalPartitions).ConfigureAwait(false);

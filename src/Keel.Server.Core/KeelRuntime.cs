@@ -24,6 +24,8 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     private readonly PartitionMap _map;
     private readonly ConcurrentDictionary<PendingRequest, byte> _awaitedResults = new();
     private IKeyValueStore? _store;
+    // Partitions are served under leases (a cluster node) rather than all of them for good.
+    private bool _servesLeases;
     private PartitionProcessor?[]? _processors;
     private volatile int[] _local = [];
     private readonly Lock _placementGate = new();
@@ -87,7 +89,7 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     /// <summary>Starts on a given store and serves every partition (one node; tests use the in-memory store).</summary>
     public Task StartAsync(IKeyValueStore store)
     {
-        StartServingNone(store);
+        Open(store);
         for (var p = 0; p < _map.Count; p++)
         {
             Acquire(p, store);
@@ -101,6 +103,12 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     /// serves each partition it leases (<see cref="Acquire"/>) with a store that fences its commits.
     /// </summary>
     public void StartServingNone(IKeyValueStore store)
+    {
+        Open(store);
+        _servesLeases = true;
+    }
+
+    private void Open(IKeyValueStore store)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
@@ -149,9 +157,13 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
 
     private void OnPartitionFailed(int partition, Exception failure)
     {
-        if (failure.InnerException is PartitionFencedException)
+        // Fenced: not a fault of this node, the partition is served elsewhere now. In a cluster any
+        // other storage failure (the database restarting, failing over, a connection cut) costs the
+        // partition, not the process: it stops here, the lease loop gives its lease back, and this node
+        // or another takes it again under a new epoch and recovers it from the database. On one node
+        // there is nobody to take over, so the server stops (crash-only) and its supervisor restarts it.
+        if (failure.InnerException is PartitionFencedException || _servesLeases)
         {
-            // Not a fault of this node: the partition is served elsewhere now. Stop it here, keep running.
             _ = Task.Run(async () =>
             {
                 await ReleaseAsync(partition).ConfigureAwait(false);

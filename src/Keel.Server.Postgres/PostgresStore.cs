@@ -32,13 +32,27 @@ public sealed class PostgresStore : IKeyValueStore
     public static PostgresStore Open(string connectionString, TimeSpan? stalledTransactionLimit = null)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+
+        // Acknowledged means durable: a commit returns only once the database flushed it, whatever
+        // the database's own default for synchronous_commit is.
+        var options = "-c synchronous_commit=on";
         if (stalledTransactionLimit is { } limit)
         {
-            var option = $"-c idle_in_transaction_session_timeout={(long)limit.TotalMilliseconds}";
-            builder.ConnectionStringBuilder.Options = string.IsNullOrWhiteSpace(builder.ConnectionStringBuilder.Options)
-                ? option
-                : builder.ConnectionStringBuilder.Options + " " + option;
+            options += $" -c idle_in_transaction_session_timeout={(long)limit.TotalMilliseconds}";
+
+            // A statement must end well within a lease: a node blocked on a stalled database for longer
+            // would keep running attempts beside the partition's new owner. A third of the lease (at
+            // least 2 s, Npgsql counts whole seconds) leaves room for the lease loop to notice and stop
+            // serving; Npgsql's default is 30 s. The lease loop's watchdog covers what a timeout cannot.
+            if (builder.ConnectionStringBuilder.CommandTimeout == 30)
+            {
+                builder.ConnectionStringBuilder.CommandTimeout = Math.Max(2, (int)(limit.TotalSeconds / 3));
+            }
         }
+
+        builder.ConnectionStringBuilder.Options = string.IsNullOrWhiteSpace(builder.ConnectionStringBuilder.Options)
+            ? options
+            : builder.ConnectionStringBuilder.Options + " " + options;
 
         // The same few statements run all the time: let Npgsql prepare them on the server once per connection.
         if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
@@ -97,7 +111,7 @@ public sealed class PostgresStore : IKeyValueStore
     private void CommitBatch(IReadOnlyList<WriteOp> writes, LeaseFence? fence)
     {
         ArgumentNullException.ThrowIfNull(writes);
-        if (writes.Count == 0)
+        if (writes.Count == 0 && fence is null)
         {
             return;
         }

@@ -77,6 +77,9 @@ public sealed class KeelServerProcess : IServerProcess
         await ServerProcesses.WaitUntilHealthyAsync(_process, LogFile, AdminUrl, IngressUrl, "the Keel server");
     }
 
+    /// <summary>Whether the server process ended on its own (a crash or a deliberate stop with an exit code).</summary>
+    public bool HasExited => _process is { HasExited: true };
+
     /// <summary>SIGKILL, like a crash.</summary>
     public Task KillAsync() => ServerProcesses.KillAsync(_process);
 

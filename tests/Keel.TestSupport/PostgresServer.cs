@@ -62,6 +62,22 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
+    /// <summary>kill -9 of the postmaster, as a crash of the database machine would: sessions are cut, nothing is shut down cleanly.</summary>
+    public async Task KillAsync()
+    {
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        var pid = (await File.ReadAllLinesAsync(pidFile))[0].Trim();
+        await RunAsync("kill", ["-9", pid]);
+        // The children notice their parent is gone and exit; the next start cleans up after them.
+        await Eventually.UntilAsync(() => Task.FromResult(!Directory.Exists($"/proc/{pid}")), TimeSpan.FromSeconds(30), "the killed postmaster to be gone");
+    }
+
+    /// <summary>Starts the database again on the same data directory and port (crash recovery from its WAL).</summary>
+    public async Task RestartAsync()
+    {
+        await RunPostgresToolAsync("pg_ctl", ["-D", DataDirectory, "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1", "-l", Path.Combine(DataDirectory, "pg.log"), "-w", "-t", "60", "start"]);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))

@@ -164,14 +164,35 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             var replies = new List<object>();
             var now = _time.GetUtcNow();
             var schema = _schema.Snapshot();
-            foreach (var command in batch)
+            try
             {
-                if (ReplyToken(command) is { } token)
+                foreach (var command in batch)
                 {
-                    replies.Add(token);
+                    if (ReplyToken(command) is { } token)
+                    {
+                        replies.Add(token);
+                    }
+
+                    ApplyOne(tables, command, now, schema, actions);
+                }
+            }
+            catch (Exception e) when (IsStorageFailure(e))
+            {
+                // Storage could not be read: nothing of this batch can be applied, and nothing after it
+                // either. The partition stops as on a failed commit (in a cluster it is then taken
+                // over again; on one node the server stops); the batch's clients get 503, not 500.
+                Stop(e);
+                foreach (var command in batch)
+                {
+                    if (ReplyToken(command) is { } token)
+                    {
+                        Answer(token, _failure!);
+                    }
                 }
 
-                ApplyOne(tables, command, now, schema, actions);
+                _activity.End(batch.Count);
+                batch.Clear();
+                break;
             }
 
             var applied = new AppliedBatch(tx.Batch, actions, replies, batch.Count);
@@ -193,6 +214,12 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _toCommit.Complete();
     }
 
+    /// <summary>
+    /// The storage itself failed (a read that could not be done: RocksDB's I/O errors, a database that
+    /// cannot be reached), as opposed to a command that cannot be applied to what was read.
+    /// </summary>
+    private static bool IsStorageFailure(Exception e) => e is IOException or System.Data.Common.DbException;
+
     /// <summary>Applies one command; a command that throws leaves no writes, is logged and answered, and a failed effect retries its attempt.</summary>
     private void ApplyOne(Tables tables, PartitionCommand command, DateTimeOffset now, ISchemaView schema, List<PartitionAction> actions)
     {
@@ -202,7 +229,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             return;
         }
 #pragma warning disable CA1031 // One bad command must not stop the partition: it is rolled back, logged and answered.
-        catch (Exception e)
+        catch (Exception e) when (!IsStorageFailure(e))
 #pragma warning restore CA1031
         {
             LogApplyFailed(_logger, e, _partition, command.GetType().Name);
@@ -246,6 +273,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
 
             try
             {
+                // Committed even when empty: a fenced store then checks that this node still holds the
+                // partition, so a stale owner never answers a read.
                 using var measured = new CommitMeasurement(_partition, batch.Commands);
                 _store.Commit(batch.Writes.Writes());
             }

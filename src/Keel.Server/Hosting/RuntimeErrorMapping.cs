@@ -46,6 +46,9 @@ internal static class RuntimeErrorMapping
     {
         OverloadedException => 429,
         PartitionUnavailableException or PartitionNotOwnedException => 503,
+        // The cluster's database cannot be reached (restarting, failing over) on the request's own
+        // path, e.g. looking up which node serves a partition: try again, the outcome is unknown.
+        System.Data.Common.DbException => 503,
         InternalErrorException => 500,
         UnknownTargetException => 404,
         _ => null,

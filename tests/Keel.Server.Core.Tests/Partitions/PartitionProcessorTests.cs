@@ -106,6 +106,20 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
     private Keel.Server.Model.InvocationRecord? Record(InvocationId id) => new Tables(new Transaction(_store.Inner)).GetInvocation(id);
 
     [Fact]
+    public async Task A_storage_read_that_fails_stops_the_partition_and_answers_503_not_500()
+    {
+        var processor = Start();
+        await _store.WaitForIdleAsync();
+        _store.FailReadsWith = new IOException("disk gone");
+
+        var (command, pending) = Send();
+        processor.TryEnqueueRequest(command);
+
+        await Assert.ThrowsAsync<PartitionUnavailableException>(() => pending.Answer.Task.WaitAsync(Patience));
+        Assert.NotNull(processor.Failure);
+    }
+
+    [Fact]
     public async Task A_command_that_throws_is_answered_with_an_error_and_leaves_no_writes()
     {
         var processor = Start();
@@ -236,9 +250,12 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
             }
         }
 
-        public byte[]? Get(Table table, ReadOnlySpan<byte> key) => Inner.Get(table, key);
+        /// <summary>When set, reads throw it (a disk or database that fails under the partition).</summary>
+        public Exception? FailReadsWith { get; set; }
 
-        public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to) => Inner.Scan(table, from, to);
+        public byte[]? Get(Table table, ReadOnlySpan<byte> key) => FailReadsWith is { } failure ? throw failure : Inner.Get(table, key);
+
+        public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to) => FailReadsWith is { } failure ? throw failure : Inner.Scan(table, from, to);
 
         public void Commit(IReadOnlyList<WriteOp> writes)
         {

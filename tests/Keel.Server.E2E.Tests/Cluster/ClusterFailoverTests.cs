@@ -128,6 +128,44 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
             "the thawed node stopped serving every partition it lost");
     }
 
+    [Fact]
+    public async Task PostgreSQL_killed_and_started_again_twice_under_load_costs_no_node_and_loses_nothing()
+    {
+        await StartDelayedSendsAndWorkflowsAsync();
+        var acknowledged = 0;
+        var load = RunCallsAsync(() => Interlocked.Increment(ref acknowledged));
+        var appends = RunOrderedAppendsAsync();
+        for (var round = 1; round <= 2; round++)
+        {
+            var reached = round * Calls / 3;
+            try
+            {
+                await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref acknowledged) >= reached), TimeSpan.FromSeconds(90), $"{reached} calls to be acknowledged");
+            }
+            catch (TimeoutException)
+            {
+                output.WriteLine($"load: {load.Status} {load.Exception?.InnerException?.Message}; appends: {appends.Status} {appends.Exception?.InnerException?.Message}");
+                foreach (var node in _cluster.Nodes)
+                {
+                    output.WriteLine($"--- {node.LogFile}\n{ProcessLogs.Tail(node.LogFile, 60)}");
+                }
+
+                throw;
+            }
+            await _cluster.Postgres.KillAsync();
+            await _cluster.Postgres.RestartAsync();
+            output.WriteLine($"PostgreSQL killed and started again ({round}) after {Volatile.Read(ref acknowledged)} acknowledged calls");
+        }
+
+        await load;
+        await appends;
+        await AssertEverythingRanExactlyOnceAsync();
+
+        // Every node rode it out: a storage failure cost partitions, never the process.
+        Assert.All(_cluster.Nodes, node => Assert.False(node.HasExited, $"a node exited:\n{ProcessLogs.Tail(node.LogFile, 40)}"));
+        await _cluster.WaitUntilSpreadAsync(["node-1", "node-2", "node-3"]);
+    }
+
     private static Dictionary<int, long> Epochs(System.Text.Json.JsonElement status) =>
         status.GetProperty("partitions").EnumerateArray().ToDictionary(p => p.GetProperty("partition").GetInt32(), p => p.GetProperty("epoch").GetInt64());
 

@@ -27,6 +27,9 @@ internal sealed class ClusterHandle : IAsyncDisposable
 
     public ClusterNode? Node { get; private set; }
 
+    /// <summary>The partition an invocation lives in; null before the node joined.</summary>
+    public int? PartitionOf(Keel.Protocol.Ids.InvocationId id) => _runtime?.Map.PartitionOf(id.PartitionKey);
+
     /// <summary>For <c>/health</c> in a cluster: this node's name and the partitions it serves now; null on the embedded storage.</summary>
     public System.Text.Json.Nodes.JsonObject? HealthDetails() => Node is { } node
         ? new System.Text.Json.Nodes.JsonObject

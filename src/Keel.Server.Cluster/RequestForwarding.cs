@@ -50,7 +50,59 @@ internal static class RequestForwarding
             var target = listener == ListenerRole.Ingress ? owner.IngressUrl : owner.AdminUrl;
             await ForwardAsync(http, target, client, node.Name, e.Partition).ConfigureAwait(false);
         }
+        catch (InvocationMovedException moved) when (!http.Response.HasStarted && listener == ListenerRole.Ingress && cluster.PartitionOf(moved.Id) is { } partition)
+        {
+            await FollowAsync(http, node, client, moved, partition).ConfigureAwait(false);
+        }
     });
+
+    /// <summary>
+    /// A caller waited here for an invocation whose partition moved to another node (a rebalance, a
+    /// lost lease): wait until some node serves the partition again, then attach to the invocation
+    /// there and pass its result back, as if nothing had moved. Sending the request again instead
+    /// would run it twice. No owner within a few lease times: 503 with the invocation's id.
+    /// </summary>
+    private static async Task FollowAsync(HttpContext http, ClusterNode node, HttpClient client, InvocationMovedException moved, int partition)
+    {
+        var deadline = DateTime.UtcNow + node.LeaseTime * 3;
+        while (true)
+        {
+            node.Refresh();
+            if (node.OwnerOf(partition) is { } owner)
+            {
+                using var attach = new HttpRequestMessage(HttpMethod.Get, new Uri(owner.IngressUrl, $"restate/invocation/{moved.Id}/attach"));
+                attach.Headers.TryAddWithoutValidation(ForwardedHeader, node.Name);
+                HttpResponseMessage answer;
+                try
+                {
+                    answer = await client.SendAsync(attach, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted).ConfigureAwait(false);
+                }
+                catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), http.RequestAborted).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (answer.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline)
+                {
+                    // Still moving (the owner we read has just let go too): look again.
+                    answer.Dispose();
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), http.RequestAborted).ConfigureAwait(false);
+                    continue;
+                }
+
+                await CopyAnswerAsync(http, answer, moved.Id.ToString()).ConfigureAwait(false);
+                return;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw moved;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), http.RequestAborted).ConfigureAwait(false);
+        }
+    }
 
     private static async Task ForwardAsync(HttpContext http, Uri owner, HttpClient client, string self, int partition)
     {
@@ -86,6 +138,11 @@ internal static class RequestForwarding
             throw new PartitionUnavailableException(partition, $"its node could not be reached ({e.Message})", e);
         }
 
+        await CopyAnswerAsync(http, answer).ConfigureAwait(false);
+    }
+
+    private static async Task CopyAnswerAsync(HttpContext http, HttpResponseMessage answer, string? invocationId = null)
+    {
         using (answer)
         {
             http.Response.StatusCode = (int)answer.StatusCode;
@@ -95,6 +152,11 @@ internal static class RequestForwarding
                 {
                     http.Response.Headers[name] = values.ToArray();
                 }
+            }
+
+            if (invocationId is not null)
+            {
+                http.Response.Headers["x-restate-id"] = invocationId;
             }
 
             await answer.Content.CopyToAsync(http.Response.Body, http.RequestAborted).ConfigureAwait(false);

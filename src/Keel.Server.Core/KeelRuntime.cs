@@ -326,8 +326,16 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
             return accepted;
         }
 
-        var result = await WaitForResult(pending, cancellationToken).ConfigureAwait(false);
-        return accepted with { Result = result };
+        try
+        {
+            var result = await WaitForResult(pending, cancellationToken).ConfigureAwait(false);
+            return accepted with { Result = result };
+        }
+        catch (PartitionUnavailableException e)
+        {
+            // Accepted, so it exists and runs on: the caller must follow it, not submit it again.
+            throw new InvocationMovedException(accepted.Id, e);
+        }
     }
 
     public async Task<OutputResult> GetOutputAsync(InvocationQuery query, bool wait, CancellationToken cancellationToken)

@@ -11,15 +11,17 @@ public sealed class KeelCluster : IAsyncDisposable
     public const int PartitionCount = 6;
     public static readonly TimeSpan LeaseTime = TimeSpan.FromSeconds(3);
 
-    private KeelCluster(PostgresServer postgres, IReadOnlyList<KeelServerProcess> nodes)
+    private readonly List<KeelServerProcess> _nodes;
+
+    private KeelCluster(PostgresServer postgres, List<KeelServerProcess> nodes)
     {
         Postgres = postgres;
-        Nodes = nodes;
+        _nodes = nodes;
     }
 
     public PostgresServer Postgres { get; }
 
-    public IReadOnlyList<KeelServerProcess> Nodes { get; }
+    public IReadOnlyList<KeelServerProcess> Nodes => _nodes;
 
     public static async Task<KeelCluster> StartAsync(int nodes)
     {
@@ -29,11 +31,7 @@ public sealed class KeelCluster : IAsyncDisposable
         {
             for (var i = 1; i <= nodes; i++)
             {
-                started.Add(await KeelServerProcess.StartAsync(new KeelServerOptions
-                {
-                    ExtraArguments = ["--postgres", postgres.ConnectionString(), "--partitions", PartitionCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        "--node-name", $"node-{i}", "--lease-time", $"{LeaseTime.TotalSeconds}s"],
-                }));
+                started.Add(await StartNodeAsync(postgres, i));
             }
 
             var cluster = new KeelCluster(postgres, started);
@@ -50,6 +48,21 @@ public sealed class KeelCluster : IAsyncDisposable
             await postgres.DisposeAsync();
             throw;
         }
+    }
+
+    private static Task<KeelServerProcess> StartNodeAsync(PostgresServer postgres, int number) =>
+        KeelServerProcess.StartAsync(new KeelServerOptions
+        {
+            ExtraArguments = ["--postgres", postgres.ConnectionString(), "--partitions", PartitionCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--node-name", $"node-{number}", "--lease-time", $"{LeaseTime.TotalSeconds}s"],
+        });
+
+    /// <summary>Starts one more node (node-N+1); the leases then spread over it.</summary>
+    public async Task<KeelServerProcess> AddNodeAsync()
+    {
+        var node = await StartNodeAsync(Postgres, _nodes.Count + 1);
+        _nodes.Add(node);
+        return node;
     }
 
     /// <summary>GET /cluster of a node.</summary>

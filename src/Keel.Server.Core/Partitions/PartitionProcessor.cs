@@ -548,6 +548,19 @@ public sealed class PendingRequest(bool waitForResult)
         waitForResult ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
 }
 
+/// <summary>
+/// A caller was waiting for the result of an invocation that had been accepted, and the invocation's
+/// partition stopped here (moved to another node, or its storage failed). The invocation goes on
+/// wherever the partition is served next: the caller should attach to it by <see cref="Id"/>, never
+/// send the request again (without an idempotency key that would run it twice). The cluster's shell
+/// follows it to the new owner; otherwise clients get 503 with the id in <c>x-restate-id</c>.
+/// </summary>
+public sealed class InvocationMovedException(InvocationId id, Exception inner)
+    : Exception($"Invocation {id} goes on elsewhere ({inner.Message}); attach to it: GET /restate/invocation/{id}/attach.", inner)
+{
+    public InvocationId Id { get; } = id;
+}
+
 /// <summary>The partition cannot serve (its storage failed, or it is stopping): clients get 503.</summary>
 public sealed class PartitionUnavailableException(int partition, string reason, Exception? inner = null)
     : Exception($"Partition {partition} is unavailable: {reason}", inner);

@@ -37,6 +37,13 @@ internal static class RuntimeErrorMapping
                 http.Response.Headers.RetryAfter = status == 429 ? "1" : "5";
             }
 
+            if (e is InvocationMovedException moved)
+            {
+                // The invocation exists and goes on: say which one, so the client attaches instead of
+                // sending the request again.
+                http.Response.Headers["x-restate-id"] = moved.Id.ToString();
+            }
+
             http.Response.ContentType = "application/json";
             await http.Response.WriteAsync(new JsonObject { ["code"] = status, ["message"] = e.Message }.ToJsonString());
         }
@@ -45,7 +52,7 @@ internal static class RuntimeErrorMapping
     private static int? StatusOf(Exception e) => e switch
     {
         OverloadedException => 429,
-        PartitionUnavailableException or PartitionNotOwnedException => 503,
+        PartitionUnavailableException or PartitionNotOwnedException or InvocationMovedException => 503,
         // The cluster's database cannot be reached (restarting, failing over) on the request's own
         // path, e.g. looking up which node serves a partition: try again, the outcome is unknown.
         System.Data.Common.DbException => 503,

@@ -65,7 +65,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _failureLog = new FailureLog(_logger, time);
         CleanupInterval = options.CleanupInterval;
         _redeliveryInterval = options.OutboxRedeliveryInterval;
-        _timers = new TimerWindow(store, stateMachine.Map.RangeStart(partition), time, options.TimerWindow, key => Enqueue(new PartitionCommand.TimerFired(key)));
+        _timers = new TimerWindow(store, stateMachine.Map.RangeStart(partition), time, options.TimerWindow, key => Enqueue(new PartitionCommand.TimerFired(key)),
+            () => _queue.Depth, options.TimerFireWatermark);
     }
 
     /// <summary>Which partition this processor serves.</summary>
@@ -531,6 +532,13 @@ public sealed record ProcessorOptions
 
     /// <summary>Durable timers due within this window are held in memory; later ones are read from disk as it moves.</summary>
     public TimeSpan TimerWindow { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Due timers fire only while fewer commands than this wait in the partition's queue (the rest
+    /// wait in the timer window for room), so a backlog of overdue timers after downtime does not
+    /// flood memory. A few batches' worth keeps the apply thread busy.
+    /// </summary>
+    public int TimerFireWatermark { get; init; } = 4 * 1024;
 
     /// <summary>
     /// How often unacknowledged outbox entries are handed over again; null: only at start (one

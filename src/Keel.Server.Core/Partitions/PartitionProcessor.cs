@@ -43,6 +43,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private ITimer? _redelivery;
     private readonly TimeSpan? _redeliveryInterval;
     private volatile byte[]? _cleanupAfter;
+    // Where the outbox ended when the last redelivery pass began (see PartitionAction.OutboxMark): in
+    // memory only, because a restart resends everything anyway.
+    private ulong _outboxMark;
     private volatile Exception? _failure;
     private volatile bool _stopped;
     private IDisposable? _queueGauge;
@@ -110,7 +113,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         }, null, CleanupInterval, CleanupInterval);
         if (_redeliveryInterval is { } every)
         {
-            _redelivery = _time.CreateTimer(_ => Enqueue(new PartitionCommand.RedeliverOutbox()), null, every, every);
+            // Only entries older than the previous pass's mark: those have waited about an interval.
+            // Before any mark (the start's pass not applied yet) nothing is old enough: Below 0.
+            _redelivery = _time.CreateTimer(_ => Enqueue(new PartitionCommand.RedeliverOutbox(Below: Volatile.Read(ref _outboxMark))), null, every, every);
         }
     }
 
@@ -428,6 +433,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 break;
             case PartitionAction.RecordSkipped skipped:
                 LogRecordSkipped(_logger, _partition, skipped.What, skipped.Reason);
+                break;
+            case PartitionAction.OutboxMark mark:
+                Volatile.Write(ref _outboxMark, mark.Next);
                 break;
             case PartitionAction.CleanupMore more:
                 // More has expired: continue in small steps, leaving room for live work in between.

@@ -550,7 +550,9 @@ public sealed record ProcessorOptions
 
     /// <summary>
     /// How often unacknowledged outbox entries are handed over again; null: only at start (one
-    /// process, where a hand-over is lost only with the process itself).
+    /// process, where a hand-over is lost only with the process itself). A periodic pass resends only
+    /// entries already in the outbox when the previous pass began, so a lost hand-over is resent after
+    /// one to two intervals, and one acknowledged within an interval never is.
     /// </summary>
     public TimeSpan? OutboxRedeliveryInterval { get; init; }
 }

@@ -83,10 +83,15 @@ public abstract record PartitionCommand
     public sealed record DropRetentionEntry(byte[] IndexKey) : PartitionCommand;
 
     /// <summary>
-    /// Hands over again every outbox entry not yet acknowledged. In a cluster a hand-over to another
-    /// node can be lost with that node (or the network); the target skips what it already applied.
+    /// Hands over again outbox entries not yet acknowledged, one page at a time: up to
+    /// <paramref name="Limit"/> entries after sequence <paramref name="After"/> and below
+    /// <paramref name="Below"/> (null: all of them, as at start), then a follow-up for the next page.
+    /// In a cluster a hand-over to another node can be lost with that node (or the network); the
+    /// target skips what it already applied. The periodic redelivery passes as <paramref name="Below"/>
+    /// the mark of its previous pass (<see cref="PartitionAction.OutboxMark"/>), so an entry is resent
+    /// only once it has waited unacknowledged for about one interval, not seconds after it was sent.
     /// </summary>
-    public sealed record RedeliverOutbox : PartitionCommand;
+    public sealed record RedeliverOutbox(ulong? Below = null, ulong After = 0, int Limit = 500) : PartitionCommand;
 }
 
 /// <summary>Side effects the shell runs once the batch that produced them is durable.</summary>
@@ -125,4 +130,10 @@ public abstract record PartitionAction
 
     /// <summary>A stored record could not be used and was set aside: tell the operator (logged as an error).</summary>
     public sealed record RecordSkipped(string What, string Reason) : PartitionAction;
+
+    /// <summary>
+    /// A redelivery pass began: every outbox entry then present has a sequence below
+    /// <paramref name="Next"/>. The shell keeps it (in memory) as the bound of its next periodic pass.
+    /// </summary>
+    public sealed record OutboxMark(ulong Next) : PartitionAction;
 }

@@ -43,6 +43,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private ITimer? _redelivery;
     private readonly TimeSpan? _redeliveryInterval;
     private volatile byte[]? _cleanupAfter;
+    // Where the outbox ended when the last redelivery pass began (see PartitionAction.OutboxMark): in
+    // memory only, because a restart resends everything anyway.
+    private ulong _outboxMark;
     private volatile Exception? _failure;
     private volatile bool _stopped;
     private IDisposable? _queueGauge;
@@ -65,7 +68,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _failureLog = new FailureLog(_logger, time);
         CleanupInterval = options.CleanupInterval;
         _redeliveryInterval = options.OutboxRedeliveryInterval;
-        _timers = new TimerWindow(store, stateMachine.Map.RangeStart(partition), time, options.TimerWindow, key => Enqueue(new PartitionCommand.TimerFired(key)));
+        _timers = new TimerWindow(store, stateMachine.Map.RangeStart(partition), time, options.TimerWindow, key => Enqueue(new PartitionCommand.TimerFired(key)),
+            () => _queue.Depth, options.TimerFireWatermark);
     }
 
     /// <summary>Which partition this processor serves.</summary>
@@ -109,7 +113,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         }, null, CleanupInterval, CleanupInterval);
         if (_redeliveryInterval is { } every)
         {
-            _redelivery = _time.CreateTimer(_ => Enqueue(new PartitionCommand.RedeliverOutbox()), null, every, every);
+            // Only entries older than the previous pass's mark: those have waited about an interval.
+            // Before any mark (the start's pass not applied yet) nothing is old enough: Below 0.
+            _redelivery = _time.CreateTimer(_ => Enqueue(new PartitionCommand.RedeliverOutbox(Below: Volatile.Read(ref _outboxMark))), null, every, every);
         }
     }
 
@@ -428,6 +434,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             case PartitionAction.RecordSkipped skipped:
                 LogRecordSkipped(_logger, _partition, skipped.What, skipped.Reason);
                 break;
+            case PartitionAction.OutboxMark mark:
+                Volatile.Write(ref _outboxMark, mark.Next);
+                break;
             case PartitionAction.CleanupMore more:
                 // More has expired: continue in small steps, leaving room for live work in between.
                 _cleanupAfter = more.After;
@@ -533,8 +542,17 @@ public sealed record ProcessorOptions
     public TimeSpan TimerWindow { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// Due timers fire only while fewer commands than this wait in the partition's queue (the rest
+    /// wait in the timer window for room), so a backlog of overdue timers after downtime does not
+    /// flood memory. A few batches' worth keeps the apply thread busy.
+    /// </summary>
+    public int TimerFireWatermark { get; init; } = 4 * 1024;
+
+    /// <summary>
     /// How often unacknowledged outbox entries are handed over again; null: only at start (one
-    /// process, where a hand-over is lost only with the process itself).
+    /// process, where a hand-over is lost only with the process itself). A periodic pass resends only
+    /// entries already in the outbox when the previous pass began, so a lost hand-over is resent after
+    /// one to two intervals, and one acknowledged within an interval never is.
     /// </summary>
     public TimeSpan? OutboxRedeliveryInterval { get; init; }
 }

@@ -55,10 +55,24 @@ public sealed partial class StateMachine
 
     private static void OnAckOutbox(ApplyContext c, PartitionCommand.AckOutbox ack) => c.Tables.DeleteOutbox(ack.Seq);
 
-    /// <summary>After a restart, hands over again everything not yet acknowledged (the target skips what it already applied).</summary>
-    private void RedeliverOutbox(ApplyContext c)
+    /// <summary>
+    /// Hands over again one page of what is not yet acknowledged (the target skips what it already
+    /// applied) and queues the next page, so a large outbox never becomes one burst of hand-overs.
+    /// </summary>
+    private void RedeliverOutbox(ApplyContext c, PartitionCommand.RedeliverOutbox redeliver)
     {
-        foreach (var (seq, bytes) in c.Tables.Outbox())
+        if (redeliver.After == 0)
+        {
+            c.Actions.Add(new PartitionAction.OutboxMark(c.Tables.NextOutboxSequence()));
+        }
+
+        var page = c.Tables.OutboxPage(redeliver.After, redeliver.Below, redeliver.Limit);
+        if (page.Count == redeliver.Limit)
+        {
+            c.Actions.Add(new PartitionAction.FollowUp(redeliver with { After = page[^1].Seq }));
+        }
+
+        foreach (var (seq, bytes) in page)
         {
             (int Target, RemoteOp Op, ulong? Previous) entry;
             try

@@ -65,7 +65,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             case PartitionCommand.Cleanup cleanup: OnCleanup(c, cleanup); break;
             case PartitionCommand.Deliver deliver: OnDeliver(c, deliver); break;
             case PartitionCommand.AckOutbox ack: OnAckOutbox(c, ack); break;
-            case PartitionCommand.RedeliverOutbox: RedeliverOutbox(c); break;
+            case PartitionCommand.RedeliverOutbox redeliver: RedeliverOutbox(c, redeliver); break;
             default: throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command));
         }
     }
@@ -285,7 +285,8 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
 
         if (recover.After is null)
         {
-            RedeliverOutbox(c);
+            // At start everything unacknowledged is resent, whatever its age (its first page here, the rest as follow-ups).
+            RedeliverOutbox(c, new PartitionCommand.RedeliverOutbox());
         }
     }
 

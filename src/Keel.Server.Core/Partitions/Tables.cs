@@ -368,6 +368,21 @@ public sealed class Tables
     public IEnumerable<(ulong Seq, byte[] Entry)> Outbox() =>
         _tx.Scan(Table.Outbox, Keys.PartitionPrefix(_rangeStart)).Select(kv => (Keys.OutboxSequence(kv.Key), kv.Value));
 
+    /// <summary>Up to <paramref name="limit"/> outbox entries with after &lt; sequence &lt; below (null: no upper bound), in sequence order.</summary>
+    public List<(ulong Seq, byte[] Entry)> OutboxPage(ulong after, ulong? below, int limit)
+    {
+        if (after == ulong.MaxValue || below <= after + 1)
+        {
+            return [];
+        }
+
+        var end = below is { } bound ? Keys.Outbox(_rangeStart, bound) : KeyRange.PrefixEnd(Keys.PartitionPrefix(_rangeStart));
+        return [.. _tx.Scan(Table.Outbox, Keys.Outbox(_rangeStart, after + 1), end).Take(limit).Select(kv => (Keys.OutboxSequence(kv.Key), kv.Value))];
+    }
+
+    /// <summary>The sequence the next outbox entry will get (every entry so far is below it).</summary>
+    public ulong NextOutboxSequence() => LastSequence("outbox") + 1;
+
     /// <summary>The highest sequence number from <paramref name="source"/> already applied here.</summary>
     public ulong LastDelivered(int source) =>
         _tx.Get(Table.Fsm, Keys.Fsm(_rangeStart, $"delivered/{source}")) is { } bytes ? BinaryPrimitives.ReadUInt64BigEndian(bytes) : 0;

@@ -10,10 +10,23 @@ namespace Keel.Server.Partitions;
 /// that ends inside one millisecond (a fan-out of sends all due "at 09:00") resumes at the next key of
 /// that same millisecond. Memory is bounded by the window and the page size, not by how many timers
 /// exist, and a start-up loads only the first page of the first window.
+/// Firing is bounded too: a fired timer becomes a command in the partition's (unbounded, internal)
+/// queue, so while that queue holds <c>watermark</c> commands or more no timer fires, and below it
+/// only as many as fill it up to the watermark; the window looks again soon. After downtime a million
+/// overdue timers thus cost one page in memory plus the watermark in the queue, not a million commands.
 /// </summary>
 internal sealed class TimerWindow : IDisposable
 {
     private const int LoadLimit = 10_000;
+
+    /// <summary>How soon the window looks again when it held due timers back (the queue was full).</summary>
+    internal static readonly TimeSpan HoldBackRetry = TimeSpan.FromMilliseconds(10);
+
+    private readonly Func<int>? _backlog;
+    private readonly int _watermark;
+    // Serializes a whole tick (choose, then fire), so two ticks (timer thread and an Add) neither
+    // overshoot the watermark together nor interleave their fires out of due order.
+    private readonly Lock _tickGate = new();
     private readonly IKeyValueStore _store;
     private readonly ulong _rangeStart;
     private readonly TimeProvider _time;
@@ -29,8 +42,14 @@ internal sealed class TimerWindow : IDisposable
     private bool _pageFull;
     private bool _disposed;
 
-    public TimerWindow(IKeyValueStore store, ulong rangeStart, TimeProvider time, TimeSpan window, Action<byte[]> fire)
+    /// <param name="backlog">Commands waiting in the partition's queue now (null: unbounded firing).</param>
+    /// <param name="watermark">No timer fires while <paramref name="backlog"/> is at or above this.</param>
+    public TimerWindow(IKeyValueStore store, ulong rangeStart, TimeProvider time, TimeSpan window, Action<byte[]> fire,
+        Func<int>? backlog = null, int watermark = int.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(watermark);
+        _backlog = backlog;
+        _watermark = watermark;
         _store = store;
         _rangeStart = rangeStart;
         _time = time;
@@ -88,12 +107,24 @@ internal sealed class TimerWindow : IDisposable
 
     private void Tick()
     {
+        lock (_tickGate)
+        {
+            foreach (var key in ChooseDue())
+            {
+                _fire(key);
+            }
+        }
+    }
+
+    /// <summary>Takes the due timers that may fire now (within the queue's room) and re-arms the timer.</summary>
+    private List<byte[]> ChooseDue()
+    {
         var fired = new List<byte[]>();
         lock (_gate)
         {
             if (_disposed)
             {
-                return;
+                return fired;
             }
 
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -103,9 +134,10 @@ internal sealed class TimerWindow : IDisposable
                 Load();
             }
 
+            var room = _backlog is null ? int.MaxValue : Math.Max(0, _watermark - _backlog());
             while (true)
             {
-                while (_due.Count > 0 && _due.Min.At <= now)
+                while (fired.Count < room && _due.Count > 0 && _due.Min.At <= now)
                 {
                     var next = _due.Min;
                     _due.Remove(next);
@@ -115,6 +147,7 @@ internal sealed class TimerWindow : IDisposable
 
                 // A full page may have stopped short of the horizon: once what it held has fired,
                 // the next page follows at once (due timers are never left on disk while memory is free).
+                // Timers held back keep _due non-empty, so no further page is read meanwhile.
                 if (!_pageFull || _due.Count > 0)
                 {
                     break;
@@ -123,14 +156,14 @@ internal sealed class TimerWindow : IDisposable
                 Load();
             }
 
-            var wake = Math.Min(_due.Count > 0 ? _due.Min.At : long.MaxValue, _horizon - (long)(_window.TotalMilliseconds / 2));
+            var heldBack = _due.Count > 0 && _due.Min.At <= now;
+            var wake = heldBack
+                ? now + (long)HoldBackRetry.TotalMilliseconds
+                : Math.Min(_due.Count > 0 ? _due.Min.At : long.MaxValue, _horizon - (long)(_window.TotalMilliseconds / 2));
             _timer!.Change(TimeSpan.FromMilliseconds(Math.Max(1, wake - now)), Timeout.InfiniteTimeSpan);
         }
 
-        foreach (var key in fired)
-        {
-            _fire(key);
-        }
+        return fired;
     }
 
     /// <summary>

@@ -110,4 +110,63 @@ public sealed class TimerWindowTests
         Assert.Equal(12_001, _fired.Count);
         Assert.Single(_fired, k => k.AsSpan().SequenceEqual(late));
     }
+
+    [Fact]
+    public void Overdue_timers_fire_no_faster_than_the_queue_takes_them_each_once_in_due_order()
+    {
+        // After downtime: 25,000 timers overdue, each at its own millisecond (due order = key order).
+        var start = _time.GetUtcNow() - TimeSpan.FromHours(1);
+        var expected = new List<byte[]>();
+        for (uint n = 0; n < 25_000; n++)
+        {
+            expected.Add(Keys.Timer(0, start + TimeSpan.FromMilliseconds(n), InvocationId.Deterministic(n, "overdue"), TimerKind.Sleep, 1));
+        }
+
+        _store.Commit([.. expected.Select(k => new WriteOp(Table.Timers, k, []))]);
+        const int watermark = 1_000;
+        var queue = new Queue<byte[]>();
+        var maxQueued = 0;
+        using var window = new TimerWindow(_store, 0, _time, TimeSpan.FromMinutes(1), key =>
+        {
+            queue.Enqueue(key);
+            maxQueued = Math.Max(maxQueued, queue.Count);
+        }, () => queue.Count, watermark);
+
+        window.Start();
+        Assert.Equal(watermark, queue.Count);
+
+        // The partition takes 700 commands per step; the window tops the queue up when it looks again.
+        var processed = new List<byte[]>();
+        for (var step = 0; step < 1_000 && processed.Count < expected.Count; step++)
+        {
+            for (var i = 0; i < 700 && queue.Count > 0; i++)
+            {
+                processed.Add(queue.Dequeue());
+            }
+
+            Assert.True(window.Count <= 10_000, $"held {window.Count}");
+            _time.Advance(TimerWindow.HoldBackRetry);
+        }
+
+        processed.AddRange(queue);
+        Assert.True(maxQueued <= watermark, $"queued {maxQueued}");
+        Assert.Equal(expected.Count, processed.Count);
+        Assert.True(expected.SequenceEqual(processed, ByteComparer.Instance), "fired out of due order or more than once");
+        Assert.Equal(0, window.Count);
+    }
+
+    [Fact]
+    public void No_timer_fires_while_the_queue_is_at_the_watermark_and_they_fire_once_it_drains()
+    {
+        var overdue = StoreTimer(TimeSpan.FromMinutes(-1), 1);
+        var depth = 50;
+        using var window = new TimerWindow(_store, 0, _time, TimeSpan.FromMinutes(1), _fired.Enqueue, () => depth, watermark: 50);
+        window.Start();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Empty(_fired);
+
+        depth = 49;
+        _time.Advance(TimerWindow.HoldBackRetry);
+        Assert.Equal([overdue], _fired);
+    }
 }

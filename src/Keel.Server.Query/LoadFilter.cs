@@ -6,7 +6,7 @@ namespace Keel.Server.Query;
 /// evaluates the whole query, so it must never leave out a row the query could see (see
 /// <see cref="LoadFilters"/> for when one is derived).
 /// </summary>
-/// <param name="Table">The table whose rows are counted against the limit (for the view, its status table).</param>
+/// <param name="Table">The table the filter is about, whose loaded rows the limit counts (for the view, its status table).</param>
 /// <param name="Equal">Row columns (the source's filterable columns) and the values each may hold.</param>
 /// <param name="Limit">How many rows of <paramref name="Table"/> are enough, or null for all.</param>
 internal sealed record LoadFilter(string Table, IReadOnlyDictionary<string, IReadOnlySet<string>> Equal, long? Limit)

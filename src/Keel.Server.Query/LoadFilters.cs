@@ -16,7 +16,7 @@ namespace Keel.Server.Query;
 /// <c>column IN ('text', …)</c> on the columns listed in <see cref="Tables"/>; other conditions are left
 /// to DuckDB, and a WHERE with a top-level OR, CASE or BETWEEN gives no filter at all (its ANDs do not
 /// separate conditions);</item>
-/// <item><c>LIMIT n</c> at the very end, when the query has no parentheses besides those
+/// <item><c>LIMIT n</c> at the very end, on a table (not the <c>sys_invocation</c> view), when the query has no parentheses besides those
 /// conditions (so no aggregate, window function or subquery), no DISTINCT, GROUP BY, HAVING, ORDER BY
 /// or OFFSET, and every condition of its WHERE was taken over exactly: then its first n rows are the
 /// first n loaded.</item>
@@ -27,7 +27,9 @@ internal static class LoadFilters
     /// <summary>What a condition on a column lets the load keep: the row values that can satisfy it, and whether exactly those do.</summary>
     private delegate (string[] Values, bool Exact)? Translate(string literal);
 
-    private sealed record Pushable(string LimitTable, IReadOnlyDictionary<string, Translate> Columns);
+    /// <param name="LimitTable">The table whose loaded rows a limit counts, or null when a limit cannot be pushed:
+    /// the view is a join, whose rows DuckDB does not give in the order they were loaded.</param>
+    private sealed record Pushable(string LoadedTable, string? LimitTable, IReadOnlyDictionary<string, Translate> Columns);
 
     private static readonly Translate Same = literal => ([literal], true);
 
@@ -38,16 +40,16 @@ internal static class LoadFilters
     /// </summary>
     private static readonly Dictionary<string, Pushable> Tables = new(StringComparer.Ordinal)
     {
-        [InvocationTables.StatusTable] = new(InvocationTables.StatusTable, new Dictionary<string, Translate>
+        [InvocationTables.StatusTable] = new(InvocationTables.StatusTable, InvocationTables.StatusTable, new Dictionary<string, Translate>
         {
             [LoadFilter.Id] = Same, ["status"] = Same, ["target"] = Same, ["target_service_name"] = Same,
         }),
-        [InvocationTables.StateTable] = new(InvocationTables.StateTable, new Dictionary<string, Translate> { [LoadFilter.Id] = Same }),
-        [InvocationTables.View] = new(InvocationTables.StatusTable, new Dictionary<string, Translate>
+        [InvocationTables.StateTable] = new(InvocationTables.StateTable, InvocationTables.StateTable, new Dictionary<string, Translate> { [LoadFilter.Id] = Same }),
+        [InvocationTables.View] = new(InvocationTables.StatusTable, null, new Dictionary<string, Translate>
         {
             [LoadFilter.Id] = Same, ["status"] = ViewStatus, ["target"] = Same, ["target_service_name"] = Same,
         }),
-        [IntrospectionCatalog.JournalTable] = new(IntrospectionCatalog.JournalTable, new Dictionary<string, Translate> { [LoadFilter.Id] = Same }),
+        [IntrospectionCatalog.JournalTable] = new(IntrospectionCatalog.JournalTable, IntrospectionCatalog.JournalTable, new Dictionary<string, Translate> { [LoadFilter.Id] = Same }),
     };
 
     /// <summary>Names that read the same rows: a query naming two of them gets no filter.</summary>
@@ -146,8 +148,8 @@ internal static class LoadFilters
             }
         }
 
-        var limit = whereExact ? Limit(sql, tokens, depth, next, whereEnd, end) : null;
-        return equal.Count == 0 && limit is null ? null : new LoadFilter(pushable.LimitTable, equal, limit);
+        var limit = whereExact && pushable.LimitTable is not null ? Limit(sql, tokens, depth, next, whereEnd, end) : null;
+        return equal.Count == 0 && limit is null ? null : new LoadFilter(pushable.LoadedTable, equal, limit);
     }
 
     /// <summary>

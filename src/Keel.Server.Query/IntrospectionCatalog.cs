@@ -13,8 +13,10 @@ namespace Keel.Server.Query;
 /// </summary>
 internal static class IntrospectionCatalog
 {
+    public const string JournalTable = "sys_journal";
+
     public static readonly RowSource<JournalRow> Journal = new(s => s.Snapshot.Journal(), new TableDefinition<JournalRow>(
-        "sys_journal",
+        JournalTable,
         include: null,
         UInt64<JournalRow>("partition_key", r => r.PartitionKey),
         Text<JournalRow>("id", r => r.Id),
@@ -30,7 +32,11 @@ internal static class IntrospectionCatalog
         UInt64<JournalRow>("raw_length", r => (ulong)r.Raw.Length),
         UInt32<JournalRow>("version", r => r.Version),
         Text<JournalRow>("entry_json", r => r.EntryJson),
-        Timestamp<JournalRow>("appended_at", r => r.AppendedAt)));
+        Timestamp<JournalRow>("appended_at", r => r.AppendedAt)))
+    {
+        ByIds = (s, ids) => s.Snapshot.Journal(ids),
+        Filterable = new Dictionary<string, Func<JournalRow, string?>> { [LoadFilter.Id] = r => r.Id },
+    };
 
     public static readonly RowSource<StateRow> State = new(s => s.Snapshot.State(), new TableDefinition<StateRow>(
         "state",

@@ -72,7 +72,17 @@ internal static class InvocationTables
         Text<InvocationRow>("last_failure_related_entry_type", r => r.LastFailureRelatedEntryType));
 
     /// <summary>Both tables come from one pass over the snapshot's invocations.</summary>
-    public static readonly RowSource<InvocationRow> Source = new(s => s.Snapshot.Invocations(), Status, State);
+    public static readonly RowSource<InvocationRow> Source = new(s => s.Snapshot.Invocations(), Status, State)
+    {
+        ByIds = (s, ids) => s.Snapshot.Invocations(ids),
+        Filterable = new Dictionary<string, Func<InvocationRow, string?>>
+        {
+            [LoadFilter.Id] = r => r.Id,
+            ["status"] = r => r.Status,
+            ["target"] = r => r.Target,
+            ["target_service_name"] = r => r.TargetServiceName,
+        },
+    };
 
     /// <summary>
     /// The view: every status column but the raw status and the completion (they come last, as in

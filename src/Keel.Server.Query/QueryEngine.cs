@@ -27,6 +27,7 @@ public sealed class QueryEngine : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly string _connectionString;
     private readonly int _niceness;
+    private readonly bool _pushDown;
 
     public QueryEngine(
         Func<IIntrospectionSnapshot> snapshot,
@@ -45,6 +46,7 @@ public sealed class QueryEngine : IDisposable
         _deployments = deployments;
         _slots = new SemaphoreSlim(options.MaxConcurrentQueries, options.MaxConcurrentQueries);
         _niceness = Math.Clamp(options.Niceness, 0, 19);
+        _pushDown = options.PushDown;
 
         // Settings fixed when the database opens: its thread pool never grows past the limit and it loads
         // no extension. (File access is switched off right after opening, see Run.)
@@ -91,7 +93,7 @@ public sealed class QueryEngine : IDisposable
             // no reading or writing files, no attaching databases, no installing extensions.
             Execute(connection, "SET temp_directory = ''; SET enable_external_access = false");
             Execute(connection, IntrospectionCatalog.CreateScript);
-            Load(connection, IntrospectionCatalog.TablesToFill(prepared.Names), cancellationToken);
+            Load(connection, IntrospectionCatalog.TablesToFill(prepared.Names), _pushDown ? prepared.Filter : null, cancellationToken);
             Execute(connection, "SET lock_configuration = true");
 
             command = connection.CreateCommand();
@@ -150,7 +152,7 @@ public sealed class QueryEngine : IDisposable
         }
     }
 
-    private void Load(DuckDBConnection connection, IReadOnlySet<string> tables, CancellationToken cancellationToken)
+    private void Load(DuckDBConnection connection, IReadOnlySet<string> tables, LoadFilter? filter, CancellationToken cancellationToken)
     {
         if (tables.Count == 0)
         {
@@ -160,7 +162,7 @@ public sealed class QueryEngine : IDisposable
         using var sources = new QuerySources(_snapshot, _services, _deployments);
         foreach (var source in IntrospectionCatalog.Sources)
         {
-            source.Fill(connection, sources, tables, cancellationToken);
+            source.Fill(connection, sources, tables, filter, cancellationToken);
         }
     }
 

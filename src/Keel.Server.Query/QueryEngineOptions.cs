@@ -17,4 +17,10 @@ public sealed record QueryEngineOptions
 
     /// <summary>Memory one query may use, in DuckDB's notation (default <c>512MB</c>); past it the query fails.</summary>
     public string MemoryLimit { get; init; } = "512MB";
+
+    /// <summary>
+    /// Whether simple conditions and limits of a query narrow what is loaded from storage (default
+    /// true; see <see cref="LoadFilters"/>). Off, every table a query names is loaded whole.
+    /// </summary>
+    public bool PushDown { get; init; } = true;
 }

@@ -1,7 +1,10 @@
 namespace Keel.Server.Query;
 
-/// <summary>A query ready for DuckDB: its (adapted) text and the identifiers it names, in lower case.</summary>
-internal sealed record PreparedSql(string Text, IReadOnlySet<string> Names);
+/// <summary>
+/// A query ready for DuckDB: its (adapted) text, the identifiers it names, in lower case, and what
+/// its load may skip (null: nothing).
+/// </summary>
+internal sealed record PreparedSql(string Text, IReadOnlySet<string> Names, LoadFilter? Filter);
 
 /// <summary>
 /// The one place where SQL written for Restate's query engine (DataFusion) is adapted to DuckDB. The
@@ -73,7 +76,7 @@ internal static class SqlDialect
             }
         }
 
-        return new PreparedSql(Apply(sql, edits), names);
+        return new PreparedSql(Apply(sql, edits), names, LoadFilters.Of(sql, tokens));
     }
 
     /// <summary>Adapts the text only (see <see cref="Prepare"/>).</summary>

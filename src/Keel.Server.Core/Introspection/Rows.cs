@@ -111,7 +111,16 @@ public interface IIntrospectionSnapshot : IDisposable
 {
     IEnumerable<InvocationRow> Invocations();
 
+    /// <summary>
+    /// The invocations among <paramref name="ids"/> (text form; texts that are no invocation id match
+    /// nothing), read by key rather than by a scan, in the order <see cref="Invocations()"/> gives them.
+    /// </summary>
+    IEnumerable<InvocationRow> Invocations(IReadOnlyCollection<string> ids);
+
     IEnumerable<JournalRow> Journal();
+
+    /// <summary>The journals of <paramref name="ids"/> only, read by key prefix, in the order <see cref="Journal()"/> gives them.</summary>
+    IEnumerable<JournalRow> Journal(IReadOnlyCollection<string> ids);
 
     IEnumerable<StateRow> State();
 

@@ -10,7 +10,9 @@ namespace Keel.Server.Introspection;
 /// <summary>
 /// The introspection tables read from one storage snapshot (all partitions at the same moment), on
 /// the caller's thread: nothing here goes through a partition's loop, so queries never hold up
-/// invocations. Each table is a full scan of its storage table, decoded lazily row by row.
+/// invocations. Each table is a full scan of its storage table, decoded lazily row by row, except that
+/// the invocation and journal tables can be read for given invocation ids by key (a query naming one
+/// invocation then reads only its rows).
 /// </summary>
 public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView schema) : IIntrospectionSnapshot
 {
@@ -23,6 +25,38 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
             var id = InvocationId.FromBytes(key);
             yield return RowOf(RecordCodec.DecodeInvocation(id, value));
         }
+    }
+
+    public IEnumerable<InvocationRow> Invocations(IReadOnlyCollection<string> ids)
+    {
+        foreach (var id in InKeyOrder(ids))
+        {
+            if (snapshot.Get(Table.Status, Keys.Invocation(id)) is { } value)
+            {
+                yield return RowOf(RecordCodec.DecodeInvocation(id, value));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The ids <paramref name="ids"/> name, parsed, without repeats, sorted as their keys are (the
+    /// binary form is big-endian, so that is the order of the partition key, then the uuid), so a
+    /// lookup yields rows in the order a scan would.
+    /// </summary>
+    private static IEnumerable<InvocationId> InKeyOrder(IReadOnlyCollection<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var parsed = new SortedSet<InvocationId>(Comparer<InvocationId>.Create(
+            static (a, b) => a.PartitionKey != b.PartitionKey ? a.PartitionKey.CompareTo(b.PartitionKey) : a.Uuid.CompareTo(b.Uuid)));
+        foreach (var text in ids)
+        {
+            if (InvocationId.TryParse(text, out var id))
+            {
+                parsed.Add(id);
+            }
+        }
+
+        return parsed;
     }
 
     private InvocationRow RowOf(InvocationRecord r)
@@ -85,11 +119,21 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
         };
     }
 
-    public IEnumerable<JournalRow> Journal()
+    public IEnumerable<JournalRow> Journal() => JournalOf(snapshot.Scan(Table.Journal, Start, null));
+
+    public IEnumerable<JournalRow> Journal(IReadOnlyCollection<string> ids) =>
+        InKeyOrder(ids).SelectMany(id =>
+        {
+            var prefix = Keys.JournalPrefix(id);
+            return JournalOf(snapshot.Scan(Table.Journal, prefix, KeyRange.PrefixEnd(prefix)));
+        });
+
+    /// <summary>Journal rows from journal entries in key order (one invocation's entries are adjacent).</summary>
+    private IEnumerable<JournalRow> JournalOf(IEnumerable<KeyValuePair<byte[], byte[]>> stored)
     {
         InvocationId? current = null;
         var entries = new List<(uint, byte[])>();
-        foreach (var (key, value) in snapshot.Scan(Table.Journal, Start, null))
+        foreach (var (key, value) in stored)
         {
             var id = InvocationId.FromBytes(key.AsSpan(0, InvocationId.ByteLength));
             if (current is { } previous && previous != id)

@@ -2,16 +2,26 @@ using Keel.Server.Introspection;
 
 namespace Keel.Server.Tests.Query;
 
-/// <summary>A snapshot over fixed rows that records what was read from it.</summary>
+/// <summary>A snapshot over fixed rows that records what was read from it and counts the rows it handed out.</summary>
 internal sealed class FakeSnapshot(TestData data) : IIntrospectionSnapshot
 {
     public List<string> Reads { get; } = [];
+
+    /// <summary>Rows handed out per read (<c>Invocations</c>, <c>Invocations(ids)</c>, …), as the engine enumerated them.</summary>
+    public Dictionary<string, int> RowsRead { get; } = [];
 
     public bool Disposed { get; private set; }
 
     public IEnumerable<InvocationRow> Invocations() => Read(nameof(Invocations), data.Invocations);
 
+    /// <summary>As a store does it: straight to the rows of those ids, without passing the others.</summary>
+    public IEnumerable<InvocationRow> Invocations(IReadOnlyCollection<string> ids) =>
+        Read(nameof(Invocations) + "(ids)", [.. data.Invocations.Where(r => ids.Contains(r.Id))]);
+
     public IEnumerable<JournalRow> Journal() => Read(nameof(Journal), data.Journal);
+
+    public IEnumerable<JournalRow> Journal(IReadOnlyCollection<string> ids) =>
+        Read(nameof(Journal) + "(ids)", [.. data.Journal.Where(r => ids.Contains(r.Id))]);
 
     public IEnumerable<StateRow> State() => Read(nameof(State), data.State);
 
@@ -23,10 +33,23 @@ internal sealed class FakeSnapshot(TestData data) : IIntrospectionSnapshot
 
     public void Dispose() => Disposed = true;
 
+    /// <summary>Rows handed out by all reads together.</summary>
+    public int TotalRowsRead => RowsRead.Values.Sum();
+
     private IEnumerable<T> Read<T>(string name, IReadOnlyList<T> rows)
     {
         ObjectDisposedException.ThrowIf(Disposed, this);
         Reads.Add(name);
-        return rows;
+        RowsRead.TryAdd(name, 0);
+        return Count(name, rows);
+    }
+
+    private IEnumerable<T> Count<T>(string name, IReadOnlyList<T> rows)
+    {
+        foreach (var row in rows)
+        {
+            RowsRead[name]++;
+            yield return row;
+        }
     }
 }

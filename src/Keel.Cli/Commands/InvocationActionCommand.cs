@@ -92,7 +92,13 @@ internal static class InvocationActionCommand
             "pause" => "status NOT IN ('completed', 'pending', 'scheduled', 'paused')",
             _ => "status <> 'completed'",
         });
-        var rows = await c.Admin.QueryAsync($"SELECT id FROM sys_invocation WHERE {string.Join(" AND ", filters)} ORDER BY created_at", c.Cancellation);
+        // Cancel and kill end the queued invocations of a key before its running one: ending the holder
+        // first frees the key's lock, and the next queued invocation would start (and maybe finish)
+        // before its own cancel arrives.
+        var order = action is "cancel" or "kill"
+            ? "CASE WHEN status IN ('pending', 'scheduled') THEN 0 ELSE 1 END, created_at"
+            : "created_at";
+        var rows = await c.Admin.QueryAsync($"SELECT id FROM sys_invocation WHERE {string.Join(" AND ", filters)} ORDER BY {order}", c.Cancellation);
         return [.. rows.Select(r => r.Str("id")).OfType<string>()];
     }
 

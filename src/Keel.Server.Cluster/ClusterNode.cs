@@ -20,8 +20,10 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Dictionary<int, long> _epochs = [];
     private readonly CancellationTokenSource _stop = new();
-    private readonly Stopwatch _sinceRenewal = Stopwatch.StartNew();
     private long _renewedAtMs = Environment.TickCount64;
+
+    /// <summary>Since the leases were last renewed (read by the loop and the watchdog, written by the loop).</summary>
+    private TimeSpan SinceRenewal => TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _renewedAtMs));
     private volatile ClusterView? _view;
     private Task? _loop;
     private Task? _watchdog;
@@ -73,7 +75,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
         while (await WaitAsync(timer).ConfigureAwait(false))
         {
-            var silent = TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _renewedAtMs));
+            var silent = SinceRenewal;
             if (silent <= LeaseTime * 0.75 || _runtime.LocalPartitions.Count == 0)
             {
                 continue;
@@ -116,9 +118,9 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 #pragma warning restore CA1031
             {
                 LogRoundFailed(_logger, e, Name);
-                if (_sinceRenewal.Elapsed > LeaseTime * 0.75)
+                if (SinceRenewal > LeaseTime * 0.75)
                 {
-                    LogSelfFenced(_logger, Name, _sinceRenewal.Elapsed.TotalSeconds);
+                    LogSelfFenced(_logger, Name, SinceRenewal.TotalSeconds);
                     await StopServingAsync(_runtime.LocalPartitions).ConfigureAwait(false);
                 }
             }
@@ -140,14 +142,15 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     private async Task RunRoundAsync()
     {
         _leases.Heartbeat(Name, IngressUrl, AdminUrl, InternalUrl);
-        var renewing = Environment.TickCount64;
-        var held = _leases.Renew(Name, LeaseTime);
-        _sinceRenewal.Restart();
-        Volatile.Write(ref _renewedAtMs, renewing);
+        var held = Renew();
 
         // Served here but no longer ours (taken over while this node was slow): stop serving them.
         var lost = _runtime.LocalPartitions.Where(p => !held.Any(l => l.Partition == p && _epochs.GetValueOrDefault(p) == l.Epoch)).ToList();
-        await StopServingAsync(lost).ConfigureAwait(false);
+        if (lost.Count > 0)
+        {
+            await StopServingAsync(lost).ConfigureAwait(false);
+            held = Renew();
+        }
 
         // Ours in the database but not served (a partition stopped here after a failure): give them back.
         foreach (var stray in held.Where(l => !_runtime.LocalPartitions.Contains(l.Partition)))
@@ -163,6 +166,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         {
             await StopServingAsync([release]).ConfigureAwait(false);
             _leases.Release(Name, release);
+            Renew();
             LogReleased(_logger, Name, release);
             changed = true;
         }
@@ -184,6 +188,19 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         {
             _view = _leases.Read();
         }
+    }
+
+    /// <summary>
+    /// Extends this node's leases and records when. Called again after stopping a partition within a
+    /// round: a stop waits for the partition's last batch, and the watchdog must not take that wait for
+    /// a node that lost contact with the database.
+    /// </summary>
+    private IReadOnlyList<PartitionLease> Renew()
+    {
+        var renewing = Environment.TickCount64;
+        var held = _leases.Renew(Name, LeaseTime);
+        Volatile.Write(ref _renewedAtMs, renewing);
+        return held;
     }
 
     private async Task StopServingAsync(IReadOnlyList<int> partitions)

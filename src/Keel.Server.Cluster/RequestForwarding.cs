@@ -67,7 +67,15 @@ internal static class RequestForwarding
         var deadline = DateTime.UtcNow + node.LeaseTime * 3;
         while (true)
         {
-            node.Refresh();
+            try
+            {
+                node.Refresh();
+            }
+            catch (System.Data.Common.DbException) when (DateTime.UtcNow < deadline)
+            {
+                // The database is slow or restarting: the owner we last read is still the best guess.
+            }
+
             if (node.OwnerOf(partition) is { } owner)
             {
                 using var attach = new HttpRequestMessage(HttpMethod.Get, new Uri(owner.IngressUrl, $"restate/invocation/{moved.Id}/attach"));

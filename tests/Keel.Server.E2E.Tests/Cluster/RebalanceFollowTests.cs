@@ -58,7 +58,7 @@ public sealed class RebalanceFollowTests : IAsyncLifetime
         for (var i = 0; i < Workflows; i++)
         {
             var answer = await calls[i];
-            Assert.True(answer.Status == HttpStatusCode.OK, $"run {i} answered {(int)answer.Status}: {answer.Body}");
+            Assert.True(answer.Status == HttpStatusCode.OK, $"run {i} answered {(int)answer.Status}: {answer.Body}\n{_cluster.Logs()}");
             Assert.Equal($"output-{i}", answer.Json.GetString());
             Assert.StartsWith("inv_", answer.InvocationId, StringComparison.Ordinal);
         }

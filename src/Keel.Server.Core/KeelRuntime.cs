@@ -297,6 +297,11 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
         }
     }
 
+    public ValueTask WaitForRoomAsync(InvocationId id, CancellationToken cancellationToken) =>
+        Volatile.Read(ref Processors[_map.PartitionOf(id.PartitionKey)]) is { } local
+            ? local.WaitForRoomAsync(cancellationToken)
+            : ValueTask.CompletedTask;
+
     public async Task<SubmitResult> SubmitAsync(InvocationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

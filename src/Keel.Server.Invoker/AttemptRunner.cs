@@ -18,11 +18,14 @@ namespace Keel.Server.Invoker;
 /// </summary>
 internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient client, IInvokerEffectSink sink, TimeProvider time, ILogger logger, Identity.RequestSigner? signer = null)
 {
+    // Replaced once by ReloadAsync when the attempt waited for a slot without its journal.
+    private InvokeRequest request = request;
     private readonly Channel<byte[]> _pushed = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _abort = new();
     private long _lastActivity = time.GetTimestamp();
     private volatile bool _aborted;
     private volatile bool _timedOut;
+    private volatile bool _waitingForRoom;
 
     // Telemetry: the attempt's span (null while no one listens), the handler span the SDK reported
     // (W3C traceresponse), and how the attempt ended (the attempt duration metric's outcome).
@@ -48,12 +51,64 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
         _abort.Cancel();
     }
 
+    /// <summary>
+    /// Reads the journal and state this attempt replays (it waited for a slot without them); false when
+    /// the attempt is no longer current or its partition stopped here: it ends without a report (the
+    /// partition has moved on, or its next owner starts the invocation again).
+    /// </summary>
+    public async Task<bool> ReloadAsync(Func<CancellationToken, Task<AttemptInputs?>> reload)
+    {
+        ArgumentNullException.ThrowIfNull(reload);
+        AttemptInputs? inputs;
+        try
+        {
+            inputs = await reload(_abort.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or Partitions.PartitionUnavailableException or Partitions.PartitionNotOwnedException)
+        {
+            return false;
+        }
+
+        if (inputs is null)
+        {
+            return false;
+        }
+
+        request = request.WithReplay(inputs);
+        return true;
+    }
+
     /// <summary>The attempt failed in an unforeseen way: report it as failed so the partition retries it.</summary>
     public void ReportCrash(Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);
         LogAttemptFailed(logger, request.Id.ToString(), request.Attempt, error.ToString());
         Report(new InvokerEffect.Failed(request.Id, request.Attempt, new AttemptFailure(500, $"The invoker failed: {error.Message}")));
+    }
+
+    /// <summary>
+    /// Holds the stream while the partition is behind: unread, it fills HTTP/2's flow-control window
+    /// and the SDK's writes wait. Waiting here is the server's doing, not the SDK's silence, so it
+    /// counts as activity for the inactivity timeout.
+    /// </summary>
+    private async ValueTask WaitForRoomAsync()
+    {
+        var room = sink.WaitForRoomAsync(request.Id, _abort.Token);
+        if (room.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        _waitingForRoom = true;
+        try
+        {
+            await room.ConfigureAwait(false);
+        }
+        finally
+        {
+            _waitingForRoom = false;
+            Touch();
+        }
     }
 
     private void Touch() => Interlocked.Exchange(ref _lastActivity, time.GetTimestamp());
@@ -176,6 +231,7 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
         var buffer = new byte[16 * 1024];
         while (true)
         {
+            await WaitForRoomAsync().ConfigureAwait(false);
             var read = await body.ReadAsync(buffer, _abort.Token).ConfigureAwait(false);
             if (read == 0)
             {
@@ -335,6 +391,11 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
         var closedAt = (long?)null;
         return time.CreateTimer(_ =>
         {
+            if (_waitingForRoom)
+            {
+                Touch();
+            }
+
             var quiet = time.GetElapsedTime(Interlocked.Read(ref _lastActivity));
             if (closedAt is null && quiet >= request.InactivityTimeout)
             {

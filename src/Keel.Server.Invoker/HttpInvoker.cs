@@ -35,26 +35,40 @@ public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger, 
     public void Start(InvokeRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var client = _clients.GetOrAdd(request.Deployment.Id + "/" + request.Deployment.HttpVersion, _ => CreateClient(request.Deployment));
-        var runner = new AttemptRunner(request, client, Sink!, time, logger, Signer);
+        var client = _clients.GetOrAdd(request.Deployment.Id + "/" + request.Deployment.HttpVersion, static (_, deployment) => CreateClient(deployment), request.Deployment);
+
+        // With a free slot the attempt starts with what the partition read; without one it waits
+        // holding its ids only, and reads its journal and state again when its turn comes.
+        var slotTaken = _slots.Wait(0);
+        var reload = slotTaken ? null : request.Reload;
+        var runner = new AttemptRunner(reload is null ? request : request.WithoutReplay(), client, Sink!, time, logger, Signer);
         if (_attempts.TryGetValue(request.Id, out var previous))
         {
             previous.Abort();
         }
 
         _attempts[request.Id] = runner;
+        Launch(request.Id, runner, slotTaken, reload);
+    }
 
+    /// <summary>Runs the attempt in the background (a method of its own so that its closure cannot hold the request's journal).</summary>
+    private void Launch(InvocationId id, AttemptRunner runner, bool slotTaken, Func<CancellationToken, Task<AttemptInputs?>>? reload)
+    {
         // Begun here, before the partition's batch ends; ended after the attempt reported its last effect.
         var activity = Activity;
         activity.Begin();
         _ = Task.Run(async () =>
         {
-            Interlocked.Increment(ref _waiting);
-            await _slots.WaitAsync().ConfigureAwait(false);
-            Interlocked.Decrement(ref _waiting);
+            if (!slotTaken)
+            {
+                Interlocked.Increment(ref _waiting);
+                await _slots.WaitAsync().ConfigureAwait(false);
+                Interlocked.Decrement(ref _waiting);
+            }
+
             try
             {
-                if (!runner.IsAborted)
+                if (!runner.IsAborted && (reload is null || await runner.ReloadAsync(reload).ConfigureAwait(false)))
                 {
                     await runner.RunAsync().ConfigureAwait(false);
                 }
@@ -68,7 +82,7 @@ public sealed class HttpInvoker(TimeProvider time, ILogger<HttpInvoker> logger, 
             finally
             {
                 _slots.Release();
-                _attempts.TryRemove(KeyValuePair.Create(request.Id, runner));
+                _attempts.TryRemove(KeyValuePair.Create(id, runner));
                 activity.End();
             }
         });

@@ -41,7 +41,26 @@ public sealed record InvokeRequest(
     TimeSpan InactivityTimeout,
     TimeSpan AbortTimeout,
     string? IdempotencyKey = null,
-    TraceContext? Trace = null);
+    TraceContext? Trace = null)
+{
+    /// <summary>
+    /// Reads <see cref="Journal"/> (its first <c>Journal.Count</c> entries: later ones reach the
+    /// attempt as pushes) and <see cref="EagerState"/> again from the partition; null when the attempt
+    /// is no longer current. Set by the partition, so an attempt that must wait for a free slot can
+    /// drop both meanwhile and hold only its ids.
+    /// </summary>
+    public Func<CancellationToken, Task<AttemptInputs?>>? Reload { get; init; }
+
+    /// <summary>This request without its journal and state (to be reloaded with <see cref="Reload"/>).</summary>
+    public InvokeRequest WithoutReplay() => this with { Journal = [], EagerState = null };
+
+    /// <summary>This request with the journal and state a reload read.</summary>
+    public InvokeRequest WithReplay(AttemptInputs inputs) =>
+        this with { Journal = inputs?.Journal ?? throw new ArgumentNullException(nameof(inputs)), EagerState = inputs.EagerState };
+}
+
+/// <summary>What an attempt replays to the SDK: the journal and (unless state is lazy) the object's state.</summary>
+public sealed record AttemptInputs(IReadOnlyList<JournalEntry> Journal, IReadOnlyList<KeyValuePair<byte[], byte[]>>? EagerState);
 
 /// <summary>One stored journal entry (command or notification): its type id and protobuf payload.</summary>
 public sealed record JournalEntry(MessageType Type, ReadOnlyMemory<byte> Payload);
@@ -93,4 +112,10 @@ public sealed record AttemptFailure(
 public interface IInvokerEffectSink
 {
     void Submit(InvokerEffect effect);
+
+    /// <summary>
+    /// Completes when the partition owning <paramref name="id"/> has room for more effects; an attempt
+    /// awaits it before reading more of its stream, which holds a fast SDK back (HTTP/2 flow control).
+    /// </summary>
+    ValueTask WaitForRoomAsync(InvocationId id, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

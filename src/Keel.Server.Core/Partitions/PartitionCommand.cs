@@ -76,6 +76,14 @@ public abstract record PartitionCommand
     /// </summary>
     public sealed record Quarantine(InvocationId Id, string Reason) : PartitionCommand;
 
+    /// <summary>
+    /// An attempt that waited for an invoker slot reads what it replays: the first
+    /// <paramref name="Entries"/> journal entries and the eager state, answered (after commit) with
+    /// <see cref="AttemptInputs"/>, or with <see cref="StaleAttempt"/> when the invocation has moved
+    /// on (a later attempt, completed, paused, killed).
+    /// </summary>
+    public sealed record LoadAttempt(InvocationId Id, int Attempt, int Entries, object Reply) : PartitionCommand;
+
     /// <summary>Forgets one completed invocation whose retention passed (one of a <see cref="Cleanup"/> page).</summary>
     public sealed record Expire(InvocationId Id, byte[] IndexKey) : PartitionCommand;
 
@@ -136,4 +144,12 @@ public abstract record PartitionAction
     /// <paramref name="Next"/>. The shell keeps it (in memory) as the bound of its next periodic pass.
     /// </summary>
     public sealed record OutboxMark(ulong Next) : PartitionAction;
+}
+
+/// <summary>The answer to a <see cref="PartitionCommand.LoadAttempt"/> whose attempt is no longer current.</summary>
+public sealed class StaleAttempt
+{
+    public static readonly StaleAttempt Instance = new();
+
+    private StaleAttempt() { }
 }

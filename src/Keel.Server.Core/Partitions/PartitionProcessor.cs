@@ -64,7 +64,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _route = route;
         _activity = activity ?? new RuntimeActivity();
         _logger = logger ?? NullLogger.Instance;
-        _queue = new CommandQueue(options.QueueCapacity);
+        _queue = new CommandQueue(options.QueueCapacity, options.InternalRoom);
         _failureLog = new FailureLog(_logger, time);
         CleanupInterval = options.CleanupInterval;
         _redeliveryInterval = options.OutboxRedeliveryInterval;
@@ -132,6 +132,13 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _queue.Add(command);
         RefuseIfStopped();
     }
+
+    /// <summary>
+    /// For producers of internal work that can wait (an attempt reading its deployment's stream):
+    /// completes once the partition's internal backlog has room (at once, mostly), so a fast SDK is
+    /// slowed to the partition's pace instead of filling memory.
+    /// </summary>
+    public ValueTask WaitForRoomAsync(CancellationToken cancellationToken) => _queue.WaitForRoomAsync(cancellationToken);
 
     /// <summary>A new request from a client: refused (false) when the partition's queue is full.</summary>
     public bool TryEnqueueRequest(PartitionCommand command)
@@ -392,7 +399,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         switch (action)
         {
             case PartitionAction.Invoke invoke:
-                _invoker.Start(invoke.Request);
+                _invoker.Start(invoke.Request with { Reload = ReloaderFor(invoke.Request) });
                 break;
             case PartitionAction.Push push:
                 _invoker.Push(push.Id, push.Attempt, push.Frame);
@@ -463,6 +470,22 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reads an attempt's replay again through this partition (in order with its other commands, so
+    /// the answer is what the attempt would have been started with). Captures ids and the journal's
+    /// length only: the point is that a waiting attempt holds no journal.
+    /// </summary>
+    private Func<CancellationToken, Task<AttemptInputs?>> ReloaderFor(InvokeRequest request)
+    {
+        var (id, attempt, entries) = (request.Id, request.Attempt, request.Journal.Count);
+        return async cancellationToken =>
+        {
+            var pending = new PendingRequest(waitForResult: false);
+            Enqueue(new PartitionCommand.LoadAttempt(id, attempt, entries, pending));
+            return await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false) as AttemptInputs;
+        };
+    }
+
     private static object? ReplyToken(PartitionCommand command) => command switch
     {
         PartitionCommand.Submit s => s.Reply,
@@ -471,6 +494,12 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         PartitionCommand.Cancel c => c.Reply,
         PartitionCommand.Kill k => k.Reply,
         PartitionCommand.Purge p => p.Reply,
+        PartitionCommand.PurgeJournal p => p.Reply,
+        PartitionCommand.Pause p => p.Reply,
+        PartitionCommand.Resume r => r.Reply,
+        PartitionCommand.RestartAsNew r => r.Reply,
+        PartitionCommand.ReplaceState r => r.Reply,
+        PartitionCommand.LoadAttempt l => l.Reply,
         _ => null,
     };
 
@@ -547,6 +576,12 @@ public sealed record ProcessorOptions
     /// flood memory. A few batches' worth keeps the apply thread busy.
     /// </summary>
     public int TimerFireWatermark { get; init; } = 4 * 1024;
+
+    /// <summary>
+    /// Attempts stop reading their deployment's stream while this many internal commands (effects,
+    /// timers, hand-overs) wait in the partition's queue; HTTP/2 flow control then holds the SDK.
+    /// </summary>
+    public int InternalRoom { get; init; } = 8 * 1024;
 
     /// <summary>
     /// How often unacknowledged outbox entries are handed over again; null: only at start (one

@@ -57,6 +57,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             case PartitionCommand.RestartAsNew restart: OnRestartAsNew(c, restart); break;
             case PartitionCommand.ReplaceState replace: OnReplaceState(c, replace); break;
             case PartitionCommand.GetOutput query: OnGetOutput(c, query); break;
+            case PartitionCommand.LoadAttempt load: OnLoadAttempt(c, load); break;
             case PartitionCommand.Recover recover: OnRecover(c, recover); break;
             case PartitionCommand.RecoverInvocation recover: OnRecoverInvocation(c, recover); break;
             case PartitionCommand.Quarantine quarantine: OnQuarantine(c, quarantine); break;
@@ -246,14 +247,30 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         var inactivity = handlerInfo?.InactivityTimeout ?? serviceInfo?.InactivityTimeout
             ?? (deployment.Mode == ProtocolMode.RequestResponse ? TimeSpan.Zero : options.DefaultInactivityTimeout);
         var abort = handlerInfo?.AbortTimeout ?? serviceInfo?.AbortTimeout ?? options.DefaultAbortTimeout;
-        var lazy = handlerInfo?.EnableLazyState ?? serviceInfo?.EnableLazyState ?? false;
-        var eager = record.IsKeyed && !lazy
-            ? c.Tables.AllState(record.Service, record.Key!).Select(kv => KeyValuePair.Create(System.Text.Encoding.UTF8.GetBytes(kv.Key), kv.Value)).ToList()
-            : null;
         c.Actions.Add(new PartitionAction.Invoke(new InvokeRequest(
             record.Id, record.Attempt, record.Service, record.Handler, record.Key, deployment, (ServiceProtocolVersion)record.ProtocolVersion,
-            c.Tables.ReadJournal(record), eager, record.RandomSeed, record.RetryCountSinceLastStoredEntry,
+            c.Tables.ReadJournal(record), EagerState(c, record), record.RandomSeed, record.RetryCountSinceLastStoredEntry,
             c.Now - record.LastStoredEntryAt, inactivity, abort, record.IdempotencyKey, record.Trace)));
+    }
+
+    /// <summary>The object's state sent with an attempt's start, unless its handler (or service) asked for lazy state.</summary>
+    private static List<KeyValuePair<byte[], byte[]>>? EagerState(ApplyContext c, InvocationRecord record)
+    {
+        c.Schema.TryGetHandler(record.Service, record.Handler, out var serviceInfo, out var handlerInfo);
+        var lazy = handlerInfo?.EnableLazyState ?? serviceInfo?.EnableLazyState ?? false;
+        return record.IsKeyed && !lazy
+            ? c.Tables.AllState(record.Service, record.Key!).Select(kv => KeyValuePair.Create(System.Text.Encoding.UTF8.GetBytes(kv.Key), kv.Value)).ToList()
+            : null;
+    }
+
+    /// <summary>An attempt that waited for an invoker slot reads its replay now (see <see cref="PartitionCommand.LoadAttempt"/>).</summary>
+    private static void OnLoadAttempt(ApplyContext c, PartitionCommand.LoadAttempt load)
+    {
+        var record = c.Tables.GetInvocation(load.Id);
+        object answer = record is { Phase: InvocationPhase.Invoked } && record.Attempt == load.Attempt
+            ? new AttemptInputs(c.Tables.ReadJournal(record.Id, load.Entries), EagerState(c, record))
+            : StaleAttempt.Instance;
+        c.Actions.Add(new PartitionAction.Reply(load.Reply, answer));
     }
 
     private static void Schedule(ApplyContext c, DateTimeOffset at, InvocationId id, TimerKind kind, uint completionId = 0)

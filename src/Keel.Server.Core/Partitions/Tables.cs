@@ -167,6 +167,10 @@ public sealed class Tables
     public List<JournalEntry> ReadJournal(InvocationId id) =>
         _tx.Scan(Table.Journal, Keys.JournalPrefix(id)).Select(kv => Entry(kv.Value)).ToList();
 
+    /// <summary>The first <paramref name="count"/> entries of an invocation's journal.</summary>
+    public List<JournalEntry> ReadJournal(InvocationId id, int count) =>
+        _tx.Scan(Table.Journal, Keys.JournalPrefix(id)).Take(count).Select(kv => Entry(kv.Value)).ToList();
+
     /// <summary>
     /// The record's journal. Short journals (a new invocation's is one entry, often still in this
     /// batch) are read by point lookups, which avoid opening a storage iterator.

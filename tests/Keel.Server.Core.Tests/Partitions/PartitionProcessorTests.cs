@@ -213,6 +213,51 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
         Assert.Equal(0, activity.InFlight);
     }
 
+    [Fact]
+    public async Task An_attempt_reloads_its_replay_through_the_partition_until_a_later_attempt_replaces_it()
+    {
+        var processor = Start();
+        await _store.WaitForIdleAsync();
+        var (command, pending) = Send();
+        Assert.True(processor.TryEnqueueRequest(command));
+        var id = ((SubmitResult)await pending.Answer.Task.WaitAsync(Patience)).Id;
+        await _invoker.WaitForStartAsync(id, Patience);
+        var first = _invoker.Started.Single(r => r.Id == id);
+        Assert.NotNull(first.Reload);
+
+        var inputs = await first.Reload!(CancellationToken.None).WaitAsync(Patience);
+        Assert.NotNull(inputs);
+        Assert.Equal(first.Journal.Select(e => Convert.ToHexString(e.Payload.Span)), inputs!.Journal.Select(e => Convert.ToHexString(e.Payload.Span)));
+
+        // The attempt fails and the invocation is retried: the first attempt's reload now answers "not current".
+        processor.Enqueue(new PartitionCommand.Effect(new InvokerEffect.Failed(id, first.Attempt, new AttemptFailure(500, "boom", NextRetryDelay: TimeSpan.Zero))));
+        var deadline = DateTime.UtcNow + Patience;
+        while (!_invoker.Started.Any(r => r.Id == id && r.Attempt > first.Attempt))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the failed attempt was not retried");
+            await Task.Delay(10);
+        }
+
+        Assert.Null(await first.Reload(CancellationToken.None).WaitAsync(Patience));
+        var second = _invoker.Started.Single(r => r.Id == id && r.Attempt > first.Attempt);
+        Assert.NotNull(await second.Reload!(CancellationToken.None).WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task A_reload_asked_of_a_stopped_partition_is_refused_not_left_waiting()
+    {
+        var processor = Start();
+        await _store.WaitForIdleAsync();
+        var (command, pending) = Send();
+        Assert.True(processor.TryEnqueueRequest(command));
+        var id = ((SubmitResult)await pending.Answer.Task.WaitAsync(Patience)).Id;
+        await _invoker.WaitForStartAsync(id, Patience);
+        await processor.DisposeAsync();
+
+        var reload = _invoker.Started.Single(r => r.Id == id).Reload!;
+        await Assert.ThrowsAsync<PartitionNotOwnedException>(() => reload(CancellationToken.None).WaitAsync(Patience));
+    }
+
     public async ValueTask DisposeAsync()
     {
         _store.Release();

@@ -23,7 +23,8 @@ public sealed class KeelCluster : IAsyncDisposable
 
     public IReadOnlyList<KeelServerProcess> Nodes => _nodes;
 
-    public static async Task<KeelCluster> StartAsync(int nodes)
+    /// <param name="serverDll">Another build for every node (upgrade tests); this build by default.</param>
+    public static async Task<KeelCluster> StartAsync(int nodes, string? serverDll = null)
     {
         var postgres = await PostgresServer.StartAsync();
         var started = new List<KeelServerProcess>();
@@ -31,7 +32,7 @@ public sealed class KeelCluster : IAsyncDisposable
         {
             for (var i = 1; i <= nodes; i++)
             {
-                started.Add(await StartNodeAsync(postgres, i));
+                started.Add(await StartNodeAsync(postgres, i, serverDll));
             }
 
             var cluster = new KeelCluster(postgres, started);
@@ -50,9 +51,10 @@ public sealed class KeelCluster : IAsyncDisposable
         }
     }
 
-    private static Task<KeelServerProcess> StartNodeAsync(PostgresServer postgres, int number) =>
+    private static Task<KeelServerProcess> StartNodeAsync(PostgresServer postgres, int number, string? serverDll = null) =>
         KeelServerProcess.StartAsync(new KeelServerOptions
         {
+            ServerDll = serverDll,
             ExtraArguments = ["--postgres", postgres.ConnectionString(), "--partitions", PartitionCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--node-name", $"node-{number}", "--lease-time", $"{LeaseTime.TotalSeconds}s"],
         });

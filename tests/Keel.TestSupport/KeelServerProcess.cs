@@ -15,12 +15,15 @@ public sealed record KeelServerOptions
 
     /// <summary>More server flags, e.g. <c>--cleanup-interval 200ms</c>.</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>Another build's keel-server.dll (upgrade tests: <see cref="PreviousRelease"/>); this build's by default.</summary>
+    public string? ServerDll { get; init; }
 }
 
 /// <summary>The Keel server (the built src/Keel.Server.Tool, keel-server) as a child process on loopback and free ports.</summary>
 public sealed class KeelServerProcess : IServerProcess
 {
-    private readonly KeelServerOptions _options;
+    private KeelServerOptions _options;
     private readonly bool _ownsDataDirectory;
     private Process? _process;
 
@@ -68,7 +71,7 @@ public sealed class KeelServerProcess : IServerProcess
     {
         string[] args = ["--data-dir", DataDirectory, "--ingress-port", IngressPort.ToString(CultureInfo.InvariantCulture), "--admin-port", AdminPort.ToString(CultureInfo.InvariantCulture),
             "--internal-port", InternalPort.ToString(CultureInfo.InvariantCulture)];
-        var start = new ProcessStartInfo("dotnet", [ServerDll(), .. args, .. _options.EnableProtocolV7 ? new[] { "--enable-protocol-v7" } : [], .. _options.ExtraArguments]);
+        var start = new ProcessStartInfo("dotnet", [_options.ServerDll ?? ServerDll(), .. args, .. _options.EnableProtocolV7 ? new[] { "--enable-protocol-v7" } : [], .. _options.ExtraArguments]);
         if (_options.AdminToken is { } token)
         {
             start.Environment["KEEL_ADMIN_TOKEN"] = token;
@@ -98,6 +101,29 @@ public sealed class KeelServerProcess : IServerProcess
 
     /// <summary>Starts again on the same data directory and ports.</summary>
     public Task RestartAsync() => LaunchAsync();
+
+    /// <summary>SIGTERM, and waits until the process has exited: a clean stop (a cluster node gives its leases back).</summary>
+    public async Task StopAsync()
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            return;
+        }
+
+        await SignalAsync("TERM");
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>A clean stop, then the same node (data directory, ports, flags) started from another build: an upgrade in place.</summary>
+    public async Task UpgradeAsync(string? serverDll = null)
+    {
+        await StopAsync();
+        _options = _options with { ServerDll = serverDll };
+        await LaunchAsync();
+    }
+
+    /// <summary>Which build runs: null for this one, else the dll it was started from.</summary>
+    public string? Build => _options.ServerDll;
 
     /// <summary>Kills the server and deletes its data directory; a second call does nothing (fixtures may share a process).</summary>
     public async ValueTask DisposeAsync()

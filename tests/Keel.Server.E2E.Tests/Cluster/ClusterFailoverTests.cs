@@ -11,19 +11,15 @@ namespace Keel.Server.E2E.Tests.Cluster;
 /// </summary>
 public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int Counters = 12;
-    private const int Calls = 240;
-    private const int DelayedSends = 8;
-    private const int Appends = 30;
-    private const int Workflows = 4;
+    private const int Calls = ClusterWorkload.Calls;
     private KeelCluster _cluster = null!;
+    private ClusterWorkload _workload = null!;
     private NodeServicesProcess _services = null!;
-    private readonly string _run = Guid.NewGuid().ToString("N")[..8];
-    private readonly HashSet<int> _down = [];
 
     public async Task InitializeAsync()
     {
         _cluster = await KeelCluster.StartAsync(3);
+        _workload = new ClusterWorkload(_cluster);
         _services = await NodeServicesProcess.StartAsync();
         using var admin = new AdminClient(_cluster.Nodes[0].AdminUrl);
         await admin.RegisterDeploymentAsync(_services.Url);
@@ -60,26 +56,23 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
 
             return served.Order().SequenceEqual(Enumerable.Range(0, KeelCluster.PartitionCount));
         }, TimeSpan.FromSeconds(30), "every partition to be served by exactly one node, as each node's /health says");
-        await StartDelayedSendsAndWorkflowsAsync();
+        await _workload.StartDelayedSendsAndWorkflowsAsync();
 
         var acknowledged = 0;
-        var load = RunCallsAsync(() => Interlocked.Increment(ref acknowledged));
-        var appends = RunOrderedAppendsAsync();
+        var load = _workload.RunCallsAsync(() => Interlocked.Increment(ref acknowledged));
+        var appends = _workload.RunOrderedAppendsAsync();
         await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref acknowledged) >= Calls / 3), TimeSpan.FromSeconds(60), "a third of the calls to be acknowledged");
 
         var clock = Stopwatch.StartNew();
         await _cluster.Nodes[1].KillAsync();
-        lock (_down)
-        {
-            _down.Add(1);
-        }
+        _workload.MarkDown(1);
 
         await _cluster.WaitUntilSpreadAsync(["node-1", "node-3"]);
         output.WriteLine($"node-2's partitions served again {clock.Elapsed.TotalSeconds:F1} s after kill -9 (lease time {KeelCluster.LeaseTime.TotalSeconds} s)");
 
         await load;
         await appends;
-        await AssertEverythingRanExactlyOnceAsync();
+        await _workload.AssertEverythingRanExactlyOnceAsync();
 
         var epochsAfter = Epochs(await KeelCluster.StatusAsync(_cluster.Nodes[0]));
         foreach (var partition in before.Where(p => p.Value == "node-2").Select(p => p.Key))
@@ -94,11 +87,11 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         var status = await KeelCluster.StatusAsync(_cluster.Nodes[0]);
         var frozenOwned = KeelCluster.Owners(status).Where(p => p.Value == "node-2").Select(p => p.Key).ToList();
         var epochsBefore = Epochs(status);
-        await StartDelayedSendsAndWorkflowsAsync();
+        await _workload.StartDelayedSendsAndWorkflowsAsync();
 
         var acknowledged = 0;
-        var load = RunCallsAsync(() => Interlocked.Increment(ref acknowledged));
-        var appends = RunOrderedAppendsAsync();
+        var load = _workload.RunCallsAsync(() => Interlocked.Increment(ref acknowledged));
+        var appends = _workload.RunOrderedAppendsAsync();
         await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref acknowledged) >= Calls / 3), TimeSpan.FromSeconds(60), "a third of the calls to be acknowledged");
 
         await _cluster.Nodes[1].PauseAsync();
@@ -109,17 +102,17 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         }, TimeSpan.FromSeconds(60), "the frozen node's partitions to be taken over");
 
         // Requests reach the frozen node meanwhile (they wait in its socket backlog) and run once it thaws.
-        var late = Enumerable.Range(0, 6).Select(i => CallUntilDoneAsync($"/Counter/{_run}-late-{i}/add", 1, $"{_run}-late-{i}", first: 1)).ToList();
+        var late = Enumerable.Range(0, 6).Select(i => _workload.CallUntilDoneAsync($"/Counter/{_workload.Run}-late-{i}/add", 1, $"{_workload.Run}-late-{i}", first: 1)).ToList();
         await _cluster.Nodes[1].ResumeAsync();
 
         await Task.WhenAll(late);
         await load;
         await appends;
-        await AssertEverythingRanExactlyOnceAsync();
+        await _workload.AssertEverythingRanExactlyOnceAsync();
         using var ingress = new IngressClient(_cluster.Nodes[0].IngressUrl);
         for (var i = 0; i < late.Count; i++)
         {
-            Assert.Equal(1, (await ingress.CallAsync($"/Counter/{_run}-late-{i}/get")).Json.GetInt32());
+            Assert.Equal(1, (await ingress.CallAsync($"/Counter/{_workload.Run}-late-{i}/get")).Json.GetInt32());
         }
 
         // The thawed node either had a batch refused by the fence or noticed the lost leases first; both are in its log.
@@ -131,10 +124,10 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task PostgreSQL_killed_and_started_again_twice_under_load_costs_no_node_and_loses_nothing()
     {
-        await StartDelayedSendsAndWorkflowsAsync();
+        await _workload.StartDelayedSendsAndWorkflowsAsync();
         var acknowledged = 0;
-        var load = RunCallsAsync(() => Interlocked.Increment(ref acknowledged));
-        var appends = RunOrderedAppendsAsync();
+        var load = _workload.RunCallsAsync(() => Interlocked.Increment(ref acknowledged));
+        var appends = _workload.RunOrderedAppendsAsync();
         for (var round = 1; round <= 2; round++)
         {
             var reached = round * Calls / 3;
@@ -163,120 +156,9 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
         // Every node rode it out: a storage failure cost partitions, never the process.
         Assert.All(_cluster.Nodes, node => Assert.False(node.HasExited, $"a node exited:\n{ProcessLogs.Tail(node.LogFile, 40)}"));
         await _cluster.WaitUntilSpreadAsync(["node-1", "node-2", "node-3"]);
-        await AssertEverythingRanExactlyOnceAsync();
+        await _workload.AssertEverythingRanExactlyOnceAsync();
     }
 
     private static Dictionary<int, long> Epochs(System.Text.Json.JsonElement status) =>
         status.GetProperty("partitions").EnumerateArray().ToDictionary(p => p.GetProperty("partition").GetInt32(), p => p.GetProperty("epoch").GetInt64());
-
-    private async Task StartDelayedSendsAndWorkflowsAsync()
-    {
-        for (var i = 0; i < DelayedSends; i++)
-        {
-            await SendUntilDoneAsync($"/Counter/{_run}-delayed/add/send?delay=4s", 1, $"{_run}-delayed-{i}", first: i);
-        }
-
-        for (var i = 0; i < Workflows; i++)
-        {
-            await SendUntilDoneAsync($"/BlockAndWaitWorkflow/{_run}-wf-{i}/run/send", $"input-{i}", null, first: i);
-        }
-    }
-
-    private Task RunCallsAsync(Action onAcknowledged) =>
-        Parallel.ForEachAsync(Enumerable.Range(0, Calls), new ParallelOptions { MaxDegreeOfParallelism = 6 }, async (i, _) =>
-        {
-            await CallUntilDoneAsync($"/Counter/{_run}-c{i % Counters}/add", 1, $"{_run}-call-{i}", first: i);
-            onAcknowledged();
-        });
-
-    /// <summary>One send after the other to one list: the list must come out in send order.</summary>
-    private async Task RunOrderedAppendsAsync()
-    {
-        for (var i = 0; i < Appends; i++)
-        {
-            await SendUntilDoneAsync($"/ListObject/{_run}-list/append/send", i, $"{_run}-append-{i}", first: i);
-        }
-    }
-
-    private async Task AssertEverythingRanExactlyOnceAsync()
-    {
-        using var ingress = new IngressClient(_cluster.Nodes[0].IngressUrl);
-        var total = 0;
-        for (var k = 0; k < Counters; k++)
-        {
-            total += (await CallUntilDoneAsync($"/Counter/{_run}-c{k}/get", null, null, first: k)).Json.GetInt32();
-        }
-
-        Assert.Equal(Calls, total);
-        for (var k = 0; k < Counters; k++)
-        {
-            Assert.Equal(Calls / Counters, (await CallUntilDoneAsync($"/Counter/{_run}-c{k}/get", null, null, first: k)).Json.GetInt32());
-        }
-
-        await Eventually.UntilAsync(async () => (await CallUntilDoneAsync($"/Counter/{_run}-delayed/get", null, null, first: 0)).Json.GetInt32() >= DelayedSends,
-            TimeSpan.FromSeconds(60), "every delayed send to fire");
-        Assert.Equal(DelayedSends, (await CallUntilDoneAsync($"/Counter/{_run}-delayed/get", null, null, first: 0)).Json.GetInt32());
-
-        for (var i = 0; i < Workflows; i++)
-        {
-            await CallUntilDoneAsync($"/BlockAndWaitWorkflow/{_run}-wf-{i}/unblock", $"output-{i}", null, first: i);
-            var output = await CallUntilDoneAsync($"/restate/workflow/BlockAndWaitWorkflow/{_run}-wf-{i}/attach", null, null, first: i, get: true);
-            Assert.Equal($"output-{i}", output.Json.GetString());
-        }
-
-        await Eventually.UntilAsync(async () => (await CallUntilDoneAsync($"/ListObject/{_run}-list/get", null, null, first: 0)).Json.GetArrayLength() == Appends,
-            TimeSpan.FromSeconds(60), "every append to run");
-        Assert.Equal(Enumerable.Range(0, Appends), (await CallUntilDoneAsync($"/ListObject/{_run}-list/get", null, null, first: 0)).Json.EnumerateArray().Select(e => e.GetInt32()));
-    }
-
-    private Task SendUntilDoneAsync(string path, object body, string? idempotencyKey, int first) =>
-        CallUntilDoneAsync(path, body, idempotencyKey, first);
-
-    /// <summary>
-    /// Enters at node <paramref name="first"/> mod 3 and, when a node is down or answers "try again"
-    /// (429/503, connection refused, cut off), tries the next one with the same idempotency key — what a
-    /// client does when the outcome is unknown.
-    /// </summary>
-    private async Task<IngressResponse> CallUntilDoneAsync(string path, object? body, string? idempotencyKey, int first, bool get = false)
-    {
-        var deadline = Stopwatch.StartNew();
-        for (var attempt = 0; ; attempt++)
-        {
-            var node = (first + attempt) % _cluster.Nodes.Count;
-            bool down;
-            lock (_down)
-            {
-                down = _down.Contains(node);
-            }
-
-            if (!down)
-            {
-                using var ingress = new IngressClient(_cluster.Nodes[node].IngressUrl);
-                try
-                {
-                    var answer = get ? await ingress.GetAsync(path) : await ingress.CallAsync(path, body, idempotencyKey);
-                    if (answer.IsSuccess)
-                    {
-                        return answer;
-                    }
-
-                    if (answer.Status is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway))
-                    {
-                        throw new InvalidOperationException($"{path} answered {(int)answer.Status}: {answer.Body}");
-                    }
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    // Outcome unknown: the same idempotency key on the next node.
-                }
-            }
-
-            if (deadline.Elapsed > TimeSpan.FromSeconds(120))
-            {
-                throw new TimeoutException($"{path} did not succeed within 120 s");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
-    }
 }

@@ -9,7 +9,7 @@ namespace Keel.Server.Storage.RocksDb;
 /// </summary>
 /// <remarks>
 /// Whole keys, not prefixes, because the runtime's point reads are whole keys (a status by
-/// invocation id, an idempotency key, an object's lock, a state entry, a promise) and most of those
+/// invocation id, an idempotency key, an object's lock, a state entry, a promise) and many of those
 /// on a busy server are misses: every new invocation looks up its status, and every call with an
 /// idempotency key looks that key up first. A filter answers a miss without reading a data block
 /// from each table file. Every key does start with an 8-byte partition key, but a filter on that

@@ -11,9 +11,10 @@ using Keel.TestSupport;
 //                        call, object add over 1000 keys, object add on one key, service-to-service call,
 //                        sends (accepted/s and completed/s once the backlog drained). 10 s per scenario.
 //   scale [--completed 1000000] [--timers 100000] [--rate 500] [--steady-seconds 60]
-//         [--seed-concurrency 64] [--timer-delay 7d] [--retention <seconds>] [--servers keel,restate]
+//         [--seed-concurrency 64] [--timer-delay 7d] [--retention <seconds>] [--lookups N] [--servers keel,restate]
 //                        seeds completed invocations (idempotent calls, retained) and pending timers
-//                        (delayed sends), then RSS, open-loop p99/max latency and restart-to-first-answer.
+//                        (delayed sends), then RSS, N repeated idempotent calls (retained results read
+//                        back), open-loop p99/max latency and restart-to-first-answer.
 //   query [--completed 100000] [--rate 500] [--steady-seconds 30] [--servers keel,restate]
 //                        seeds completed invocations, then open-loop p99 alone and while full-table
 //                        SQL queries (POST /query over sys_invocation) run back to back.

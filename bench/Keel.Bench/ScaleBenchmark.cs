@@ -22,7 +22,8 @@ internal static class ScaleBenchmark
             Steady: TimeSpan.FromSeconds(args.Double("steady-seconds", 60)),
             SeedConcurrency: args.Int("seed-concurrency", 64),
             TimerDelay: args.String("timer-delay", "7d"),
-            RetentionSeconds: args.String("retention") is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null);
+            RetentionSeconds: args.String("retention") is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null,
+            Lookups: args.Int("lookups", 0));
         Console.WriteLine($"Scale: {settings.Completed} completed invocations retained, {settings.Timers} pending timers (delay {settings.TimerDelay}), " +
             $"steady open loop {settings.Rate:F0} req/s for {settings.Steady.TotalSeconds:F0} s, seeding at concurrency {settings.SeedConcurrency}.");
         var results = new Dictionary<ServerKind, List<(string Metric, double Value, string Unit)>>();
@@ -53,7 +54,7 @@ internal static class ScaleBenchmark
         Console.WriteLine("Keel gets the same retention through --default-retention and --cleanup-interval; held completions are counted with SQL on both servers.");
     }
 
-    private sealed record Settings(int Completed, int Timers, double Rate, TimeSpan Steady, int SeedConcurrency, string TimerDelay, int? RetentionSeconds);
+    private sealed record Settings(int Completed, int Timers, double Rate, TimeSpan Steady, int SeedConcurrency, string TimerDelay, int? RetentionSeconds, int Lookups);
 
     private static string Format(double value) =>
         double.IsNaN(value) ? "n/a" : value.ToString(value >= 100 || value == Math.Floor(value) ? "F0" : "F1", CultureInfo.InvariantCulture);
@@ -102,6 +103,22 @@ internal static class ScaleBenchmark
         Add("RSS, seeded", ProcessMemory.RssMiB(server.Pid), "MiB");
         Add("data dir", DirectoryMiB(server), "MiB");
         Add("seeded (idempotent) completions held", await CompletedCountAsync(server), "count");
+
+        // Reads from storage: calls repeating seeded idempotency keys, scattered over all of them,
+        // are answered from the retained result (the idempotency key, then the invocation's status
+        // and output), without running the handler again.
+        if (settings.Lookups > 0)
+        {
+            var (lookupErrors, lookupTime) = await FixedCount.RunAsync(http, settings.SeedConcurrency, settings.Lookups,
+                i => LoadRun.Post("/TsNoop/echo", "\"x\"", idempotencyKey: $"seed-{(int)((long)i * 7919 % settings.Completed)}"), $"{server.Name} lookups");
+            Add("repeated idempotent calls (retained result)", settings.Lookups / lookupTime.TotalSeconds, "req/s");
+            Add("repeated idempotent call errors", lookupErrors, "count");
+        }
+        else
+        {
+            Add("repeated idempotent calls (retained result)", double.NaN, "req/s");
+            Add("repeated idempotent call errors", double.NaN, "count");
+        }
 
         var steadyMark = server.LogMark();
         var steady = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post("/TsNoop/echo", "\"x\""));

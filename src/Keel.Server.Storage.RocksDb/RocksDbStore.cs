@@ -20,11 +20,18 @@ public sealed class RocksDbStore : IKeyValueStore
     // The store's own reference (dropped by Dispose) plus one per snapshot, scan and call in flight.
     private int _references = 1;
 
-    /// <summary>Opens the embedded storage of a server's data directory (its <c>db</c> folder).</summary>
-    public static RocksDbStore OpenDataDirectory(string dataDirectory) => new(Path.Combine(dataDirectory, "db"));
+    /// <summary>The block cache when none is given (the server's <c>--rocksdb-block-cache</c> default).</summary>
+    public const long DefaultBlockCacheBytes = 64L << 20;
 
-    public RocksDbStore(string directory)
+    /// <summary>Opens the embedded storage of a server's data directory (its <c>db</c> folder).</summary>
+    public static RocksDbStore OpenDataDirectory(string dataDirectory, long blockCacheBytes = DefaultBlockCacheBytes) =>
+        new(Path.Combine(dataDirectory, "db"), blockCacheBytes);
+
+    /// <param name="directory">The database's folder, created if missing.</param>
+    /// <param name="blockCacheBytes">The capacity of the block cache all tables share (see <see cref="RocksDbTableOptions"/>).</param>
+    public RocksDbStore(string directory, long blockCacheBytes = DefaultBlockCacheBytes)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockCacheBytes);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         Directory.CreateDirectory(directory);
         _options = rocksdb_options_create();
@@ -45,6 +52,7 @@ public sealed class RocksDbStore : IKeyValueStore
         var tables = Enum.GetValues<Table>();
         string[] names = [DefaultFamily, .. tables.Select(t => t.ToString())];
         _familyOptions = rocksdb_options_create();
+        RocksDbTableOptions.Apply(_familyOptions, blockCacheBytes);
         var namePointers = names.Select(Marshal.StringToCoTaskMemUTF8).ToArray();
         var handles = new nint[names.Length];
         nint error = 0;

@@ -97,7 +97,7 @@ public sealed partial record ServerSettings
             AdminTokenFile = tokenFile,
             AdminToken = token,
             AdminAllowedHosts = Text(values, "adminAllowedHosts")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-            IngressMaxBodyBytes = Text(values, "ingressMaxBody") is { } size ? ByteSize(size) : IngressMaxBodyBytes,
+            IngressMaxBodyBytes = Text(values, "ingressMaxBody") is { } size ? ByteSize(size, "ingressMaxBody", "32MiB or 1048576") : IngressMaxBodyBytes,
             AdvertisedIngressUrl = Text(values, "advertisedIngressUrl") is { } url
                 ? Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri
                     : throw new ArgumentException($"'advertisedIngressUrl' must be an http(s) URL, got '{url}'.")
@@ -118,7 +118,7 @@ public sealed partial record ServerSettings
         : throw new ArgumentException($"'{key}' must be an IP address such as 127.0.0.1 or 0.0.0.0, got '{text}'.");
 
     /// <summary>A byte count: a number, optionally with KiB, MiB or GiB (also k, m, g).</summary>
-    private static long ByteSize(string text)
+    private static long ByteSize(string text, string key, string examples)
     {
         var units = new (string Suffix, long Factor)[] { ("GiB", 1L << 30), ("MiB", 1L << 20), ("KiB", 1L << 10), ("g", 1L << 30), ("m", 1L << 20), ("k", 1L << 10), ("B", 1), ("", 1) };
         foreach (var (suffix, factor) in units)
@@ -131,6 +131,6 @@ public sealed partial record ServerSettings
             }
         }
 
-        throw new ArgumentException($"'ingressMaxBody' must be a size such as 32MiB or 1048576, got '{text}'.");
+        throw new ArgumentException($"'{key}' must be a size such as {examples}, got '{text}'.");
     }
 }

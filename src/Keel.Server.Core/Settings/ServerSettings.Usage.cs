@@ -25,6 +25,7 @@ public sealed partial record ServerSettings
         ["--request-identity-private-key-pem-file"] = ("<file>", "an ed25519 private key (PKCS#8 PEM) that signs every request to a deployment (default: unsigned)"),
         ["--storage"] = ("rocksdb|postgres", "where the runtime keeps its tables (default rocksdb; postgres when a connection string is set)"),
         ["--postgres"] = ("<connection string>", "the PostgreSQL connection string (Npgsql format), e.g. \"Host=db;Database=keel;Username=keel\""),
+        ["--rocksdb-block-cache"] = ("<size>", "the embedded RocksDB's block cache, shared by all its tables, e.g. 256MiB (default 64MiB)"),
         ["--node-name"] = ("<name>", "this node's name in a cluster on PostgreSQL (default: advertised host and ingress port)"),
         ["--lease-time"] = ("<duration>", "how long a node's partition leases last without renewal, on PostgreSQL (default 8s)"),
         ["--advertised-host"] = ("<host>", "the host other nodes reach this one at (default: the bind address, or the machine name on 0.0.0.0)"),

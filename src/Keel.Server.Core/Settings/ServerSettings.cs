@@ -31,6 +31,9 @@ public sealed partial record ServerSettings
     /// <summary>Where the runtime keeps its tables: the embedded RocksDB in the data directory (default) or a PostgreSQL database.</summary>
     public StorageKind Storage { get; init; } = StorageKind.RocksDb;
 
+    /// <summary>The capacity of the embedded RocksDB's block cache, shared by all its tables (data, index and filter blocks); unused on PostgreSQL.</summary>
+    public long RocksDbBlockCacheBytes { get; init; } = 64L << 20;
+
     /// <summary>The PostgreSQL connection string (Npgsql format) when <see cref="Storage"/> is PostgreSQL.</summary>
     public string? PostgresConnectionString { get; init; }
 
@@ -72,6 +75,7 @@ public sealed partial record ServerSettings
         ("--request-identity-private-key-pem-file", "KEEL_REQUEST_IDENTITY_PRIVATE_KEY_PEM_FILE", "requestIdentityPrivateKeyPemFile"),
         ("--storage", "KEEL_STORAGE", "storage"),
         ("--postgres", "KEEL_POSTGRES", "postgres"),
+        ("--rocksdb-block-cache", "KEEL_ROCKSDB_BLOCK_CACHE", "rocksdbBlockCache"),
         ("--node-name", "KEEL_NODE_NAME", "nodeName"),
         ("--lease-time", "KEEL_LEASE_TIME", "leaseTime"),
         ("--advertised-host", "KEEL_ADVERTISED_HOST", "advertisedHost"),
@@ -136,6 +140,7 @@ public sealed partial record ServerSettings
         {
             Storage = storage,
             PostgresConnectionString = postgres,
+            RocksDbBlockCacheBytes = values.TryGetValue("rocksdbBlockCache", out var cache) && !string.IsNullOrWhiteSpace(cache) ? ByteSize(cache.Trim(), "rocksdbBlockCache", "64MiB or 1GiB") : defaults.RocksDbBlockCacheBytes,
             NodeName = values.TryGetValue("nodeName", out var nodeName) && !string.IsNullOrWhiteSpace(nodeName) ? nodeName.Trim() : null,
             LeaseTime = Duration(values, "leaseTime", defaults.LeaseTime),
             AdvertisedHost = values.TryGetValue("advertisedHost", out var advertised) && !string.IsNullOrWhiteSpace(advertised) ? advertised.Trim() : null,

@@ -10,7 +10,7 @@ internal sealed class EmbeddedStorage : StorageBackend
 
     public override StorageKind Kind => StorageKind.RocksDb;
 
-    public override IKeyValueStore Open(ServerSettings settings) => RocksDbStore.OpenDataDirectory(settings.DataDirectory);
+    public override IKeyValueStore Open(ServerSettings settings) => RocksDbStore.OpenDataDirectory(settings.DataDirectory, settings.RocksDbBlockCacheBytes);
 
     public override SchemaRegistry OpenSchemaRegistry(ServerSettings settings, ILogger logger) => new(settings.DataDirectory);
 

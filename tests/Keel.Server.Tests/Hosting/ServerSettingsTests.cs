@@ -58,4 +58,35 @@ public class ServerSettingsTests
         var error = Assert.Throws<ArgumentException>(() => ServerSettings.Load(args, Env()));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_rocksdb_block_cache_is_64_MiB_by_default_and_sized_by_flag_environment_or_config_file()
+    {
+        Assert.Equal(64L << 20, ServerSettings.Load([], Env()).RocksDbBlockCacheBytes);
+        Assert.Equal(256L << 20, ServerSettings.Load([], Env(("KEEL_ROCKSDB_BLOCK_CACHE", "256MiB"))).RocksDbBlockCacheBytes);
+        Assert.Equal(1L << 30, ServerSettings.Load(["--rocksdb-block-cache", "1GiB"], Env(("KEEL_ROCKSDB_BLOCK_CACHE", "256MiB"))).RocksDbBlockCacheBytes);
+        Assert.Equal(8_388_608, ServerSettings.Load(["--rocksdb-block-cache", "8388608"], Env()).RocksDbBlockCacheBytes);
+        var config = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(config, """{"rocksdbBlockCache": "128m"}""");
+            Assert.Equal(128L << 20, ServerSettings.Load(["--config", config], Env()).RocksDbBlockCacheBytes);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Theory]
+    [InlineData("lots")]
+    [InlineData("0")]
+    [InlineData("-64MiB")]
+    [InlineData("64 TB")]
+    [InlineData("99999999999GiB")]
+    public void A_block_cache_that_is_not_a_positive_size_is_refused_with_a_message_naming_the_setting(string value)
+    {
+        var error = Assert.Throws<ArgumentException>(() => ServerSettings.Load(["--rocksdb-block-cache", value], Env()));
+        Assert.Equal($"'rocksdbBlockCache' must be a size such as 64MiB or 1GiB, got '{value}'.", error.Message);
+    }
 }

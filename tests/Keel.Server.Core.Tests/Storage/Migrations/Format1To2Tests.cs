@@ -3,7 +3,9 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using Keel.Protocol.Framing;
+using Google.Protobuf;
 using Keel.Protocol.Ids;
+using Keel.Protocol.Messages;
 using Keel.Server.Contracts;
 using Keel.Server.Model;
 using Keel.Server.Partitions;
@@ -29,8 +31,11 @@ public class Format1To2Tests
     private static readonly InvocationId Queued = InvocationId.New(PartitionMap.KeyOf("Counter", "sleep"), T0.AddSeconds(1));
     private static readonly InvocationId Delayed = InvocationId.New(PartitionMap.KeyOf("Counter", "later"), T0);
     private static readonly InvocationId Retrying = InvocationId.New(0x10, T0);
-    private static readonly InvocationId Running = InvocationId.New(0xF000_0000_0000_0010, T0);
+    private static readonly InvocationId Running = InvocationId.New(0xF000_0000_0000_0011, T0);
     private static readonly InvocationId Workflow = InvocationId.Deterministic(PartitionMap.KeyOf("Signup", "wf"), "ik", "Signup", "wf", "run", "workflow");
+
+    private static readonly byte[] Input = new InputCommandMessage { Value = new Value { Content = ByteString.CopyFromUtf8("1") } }.ToByteArray();
+    private static readonly byte[] SleepOneHour = new SleepCommandMessage { WakeUpTime = (ulong)T0.AddHours(1).ToUnixTimeMilliseconds(), ResultCompletionId = 1 }.ToByteArray();
 
     private static JsonObject Status(string service, string handler, string? key, int serviceType, int? handlerKind, InvocationPhase phase, uint journalLength = 1)
     {
@@ -72,35 +77,36 @@ public class Format1To2Tests
             .State("Counter", "idem", "counter", "7"u8.ToArray())
             // A suspended invocation holding its key's lock, sleeping an hour; another one queued behind it.
             .Status(Sleeping, With(Status("Counter", "add", "sleep", Object, Exclusive, InvocationPhase.Suspended, journalLength: 2), ("WaitingCompletions", new JsonArray(1))))
-            .Journal(Sleeping, 0, (ushort)MessageType.InputCommand, [1, 2, 3])
-            .Journal(Sleeping, 1, (ushort)MessageType.SleepCommand, [4, 5])
+            .Journal(Sleeping, 0, (ushort)MessageType.InputCommand, Input)
+            .Journal(Sleeping, 1, (ushort)MessageType.SleepCommand, SleepOneHour)
             .Lock("Counter", "sleep", Sleeping)
             .Timer(T0.AddHours(1), Sleeping, TimerKind.Sleep, 1)
             .Status(Queued, Status("Counter", "add", "sleep", Object, Exclusive, InvocationPhase.Inboxed))
-            .Journal(Queued, 0, (ushort)MessageType.InputCommand, [6])
+            .Journal(Queued, 0, (ushort)MessageType.InputCommand, Input)
             .Inbox("Counter", "sleep", 5, Queued)
             .Counter("seq/inbox/1", 5)
             // A delayed send due in two hours.
             .Status(Delayed, With(Status("Counter", "add", "later", Object, Exclusive, InvocationPhase.Scheduled), ("ExecutionTime", T0.AddHours(2).ToString("O"))))
-            .Journal(Delayed, 0, (ushort)MessageType.InputCommand, [7])
+            .Journal(Delayed, 0, (ushort)MessageType.InputCommand, Input)
             .Timer(T0.AddHours(2), Delayed, TimerKind.Scheduled)
             // A failed attempt backing off, and one running.
             .Status(Retrying, With(Status("Greeter", "greet", null, Service, Shared, InvocationPhase.BackingOff), ("LastFailure", "[500] boom"), ("FailedAttempts", 1)))
-            .Journal(Retrying, 0, (ushort)MessageType.InputCommand, [8])
+            .Journal(Retrying, 0, (ushort)MessageType.InputCommand, Input)
             .Timer(T0.AddSeconds(10), Retrying, TimerKind.Retry)
             .Status(Running, Status("Greeter", "greet", null, Service, Shared, InvocationPhase.Invoked))
-            .Journal(Running, 0, (ushort)MessageType.InputCommand, [9])
+            .Journal(Running, 0, (ushort)MessageType.InputCommand, Input)
             // A workflow waiting on promise "q", with promise "p" resolved.
             .Status(Workflow, With(Status("Signup", "run", "wf", WorkflowType, WorkflowKind, InvocationPhase.Suspended, journalLength: 2), ("WaitingCompletions", new JsonArray(2))))
-            .Journal(Workflow, 0, (ushort)MessageType.InputCommand, [10])
-            .Journal(Workflow, 1, (ushort)MessageType.GetPromiseCommand, [11])
+            .Journal(Workflow, 0, (ushort)MessageType.InputCommand, Input)
+            .Journal(Workflow, 1, (ushort)MessageType.GetPromiseCommand, new GetPromiseCommandMessage { Key = "q", ResultCompletionId = 2 }.ToByteArray())
             .WorkflowRun("Signup", "wf", Workflow)
             .Lock("Signup", "wf", Workflow)
             .Promise("Signup", "wf", "p", new JsonObject { ["Success"] = true, ["Value"] = Convert.ToBase64String("yes"u8), ["Code"] = 0 })
             .PromiseListener("Signup", "wf", "q", Workflow, 2)
             // Two hand-overs from old partition 0 to old partition 1: the first applied (awaiting its ack), the second not yet.
             .Outbox(0, 1, new JsonObject { ["Target"] = 1, ["Op"] = new JsonObject { ["op"] = "cancel", ["TargetId"] = Queued.ToString() } })
-            .Outbox(0, 2, new JsonObject { ["Target"] = 1, ["Op"] = new JsonObject { ["op"] = "notify", ["TargetId"] = Sleeping.ToString(), ["Type"] = 0x8002, ["Payload"] = Convert.ToBase64String([1]) } })
+            .Outbox(0, 2, new JsonObject { ["Target"] = 1, ["Op"] = new JsonObject { ["op"] = "notify", ["TargetId"] = Running.ToString(), ["Type"] = (int)MessageType.SignalNotification,
+                ["Payload"] = Convert.ToBase64String(new NotificationTemplate { SignalId = 17, Void = new Unit() }.ToByteArray()) } })
             .Counter("seq/outbox/0", 2)
             .Counter("delivered/1/0", 1);
         return store;
@@ -143,7 +149,7 @@ public class Format1To2Tests
         Assert.Equal((InvocationPhase.Suspended, "wf"), (Record(store, Workflow).Phase, Record(store, Workflow).Key));
 
         // Journals as they were.
-        Assert.Equal([4, 5], JournalValue.Decode(store.Get(Table.Journal, Keys.JournalEntry(Sleeping, 1))!).Payload.ToArray());
+        Assert.Equal(SleepOneHour, JournalValue.Decode(store.Get(Table.Journal, Keys.JournalEntry(Sleeping, 1))!).Payload.ToArray());
 
         // Keyed tables under their partition keys.
         Assert.Equal("7"u8.ToArray(), store.Get(Table.State, Keys.StateEntry("Counter", "idem", "counter")));
@@ -162,12 +168,12 @@ public class Format1To2Tests
 
         // The applied hand-over is dropped; the pending one waits in another partition's outbox for the target's partition.
         var outbox = Assert.Single(store.Dump(), e => e.Table == Table.Outbox);
-        var target = Map.PartitionOf(Sleeping.PartitionKey);
+        var target = Map.PartitionOf(Running.PartitionKey);
         var source = (target + 1) % 2;
         Assert.Equal(Keys.Outbox(Map.RangeStart(source), 1), outbox.Key);
         var (to, op, previous) = OutboxCodec.Decode(outbox.Value);
         Assert.Equal((target, 0UL), (to, previous));
-        Assert.Equal(Sleeping.ToString(), Assert.IsType<RemoteOp.NotifyInvocation>(op).TargetId);
+        Assert.Equal(Running.ToString(), Assert.IsType<RemoteOp.NotifyInvocation>(op).TargetId);
         Assert.Equal(1UL, U64(store.Get(Table.Fsm, Keys.Fsm(Map.RangeStart(source), "seq/outbox"))!));
         Assert.Equal(1UL, U64(store.Get(Table.Fsm, Keys.Fsm(Map.RangeStart(source), $"sent/{target}"))!));
         Assert.All(Enumerable.Range(0, 2), p => Assert.Equal(5UL, U64(store.Get(Table.Fsm, Keys.Fsm(Map.RangeStart(p), "seq/inbox"))!)));
@@ -196,11 +202,13 @@ public class Format1To2Tests
         Assert.Equal("7", Encoding.UTF8.GetString(Assert.IsType<InvocationResult.Success>(output.Result).Value.Span));
 
         // The timers fire when due: the retry, the sleep (the suspended invocation resumes), the delayed send.
+        // The partitions arm their timer windows on their own threads, on the test clock: time moves on
+        // in small steps until each has fired (a window armed after a step fires at the next one).
         Assert.False(invoker.HasStarted(Delayed));
         clock.Advance(TimeSpan.FromHours(2));
-        await invoker.Started(Retrying);
-        await invoker.Started(Sleeping);
-        await invoker.Started(Delayed);
+        await invoker.StartedWhileAdvancing(Retrying, clock);
+        await invoker.StartedWhileAdvancing(Sleeping, clock);
+        await invoker.StartedWhileAdvancing(Delayed, clock);
         Assert.Equal(1, invoker.Starts(Delayed));
     }
 
@@ -319,6 +327,19 @@ public class Format1To2Tests
         public int Starts(InvocationId id) => _starts.GetValueOrDefault(id);
 
         public Task Started(InvocationId id) => Signal(id).Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        /// <summary>Waits for the id's start, moving the clock a second on whenever a short wait passes without it.</summary>
+        public async Task StartedWhileAdvancing(InvocationId id, FakeTimeProvider clock)
+        {
+            var started = Signal(id).Task;
+            for (var step = 0; step < 300 && !started.IsCompleted; step++)
+            {
+                await Task.WhenAny(started, Task.Delay(100));
+                clock.Advance(TimeSpan.FromSeconds(1));
+            }
+
+            Assert.True(started.IsCompleted, $"{id} was not started; started: {string.Join(", ", _starts.Keys)}");
+        }
 
         private TaskCompletionSource Signal(InvocationId id) => _started.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
     }

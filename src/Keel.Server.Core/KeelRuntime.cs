@@ -202,40 +202,41 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
 
     /// <summary>
     /// The storage format and the partition count are part of the data's layout: record them once,
-    /// refuse to open data written in another format or with another count.
+    /// refuse to open data with another count, migrate data of an older format up to the current one
+    /// (<see cref="Storage.Migrations.StorageUpgrade"/>), refuse a newer or unknown format.
     /// </summary>
-    private static void CheckLayout(IKeyValueStore store, int count)
+    private void CheckLayout(IKeyValueStore store, int count)
     {
         var formatKey = Keys.Meta("format");
         var partitionsKey = Keys.Meta("partitions");
-        var format = store.Get(Table.Meta, formatKey) is { } f ? int.Parse(Encoding.UTF8.GetString(f), CultureInfo.InvariantCulture) : (int?)null;
-        var partitions = store.Get(Table.Meta, partitionsKey) is { } p ? int.Parse(Encoding.UTF8.GetString(p), CultureInfo.InvariantCulture) : (int?)null;
-        if (format is null && partitions is not null)
+        try
+        {
+            var format = Storage.Migrations.StorageUpgrade.DetectFormat(store);
+            if (Storage.Migrations.StorageUpgrade.RecordedPartitions(store) is { } existing && existing != count)
+            {
+                throw new InvalidOperationException($"This data directory was created with {existing} partitions; start the server with --partitions {existing}.");
+            }
+
+            if (format is null)
+            {
+                store.Commit([
+                    new WriteOp(Table.Meta, formatKey, Encoding.UTF8.GetBytes(StorageFormat.Version.ToString(CultureInfo.InvariantCulture))),
+                    new WriteOp(Table.Meta, partitionsKey, Encoding.UTF8.GetBytes(count.ToString(CultureInfo.InvariantCulture))),
+                ]);
+                return;
+            }
+
+            Storage.Migrations.StorageUpgrade.Run(store, logger: _loggers.CreateLogger("Keel.Storage"));
+        }
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or System.Text.Json.JsonException)
         {
             store.Dispose();
-            throw new InvalidOperationException(
-                $"This data directory holds storage format 1 (written by an older Keel server); this server reads format {StorageFormat.Version} only. " +
-                "Drain it with the older server, or start with a new --data-dir.");
-        }
+            if (e is InvalidOperationException)
+            {
+                throw;
+            }
 
-        if (format is { } existingFormat && existingFormat != StorageFormat.Version)
-        {
-            store.Dispose();
-            throw new InvalidOperationException($"This data directory holds storage format {existingFormat}; this server reads format {StorageFormat.Version} only. Start with a new --data-dir.");
-        }
-
-        if (partitions is { } existing && existing != count)
-        {
-            store.Dispose();
-            throw new InvalidOperationException($"This data directory was created with {existing} partitions; start the server with --partitions {existing}.");
-        }
-
-        if (format is null)
-        {
-            store.Commit([
-                new WriteOp(Table.Meta, formatKey, Encoding.UTF8.GetBytes(StorageFormat.Version.ToString(CultureInfo.InvariantCulture))),
-                new WriteOp(Table.Meta, partitionsKey, Encoding.UTF8.GetBytes(count.ToString(CultureInfo.InvariantCulture))),
-            ]);
+            throw new InvalidOperationException($"Migrating this data directory to storage format {StorageFormat.Version} failed: {e.Message}", e);
         }
     }
 

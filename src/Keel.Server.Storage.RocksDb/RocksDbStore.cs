@@ -92,6 +92,20 @@ public sealed class RocksDbStore : IKeyValueStore
     /// <summary>How long opening took (start-up diagnostics).</summary>
     public TimeSpan OpenedIn { get; }
 
+    /// <summary>A consistent copy of the database in <paramref name="directory"/> (must not exist yet): <c>keel-server backup</c>.</summary>
+    public void Checkpoint(string directory)
+    {
+        Acquire();
+        try
+        {
+            RocksDbCheckpoint.Create(_db, directory);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
     private nint Family(Table table) => _families[(int)table];
 
     public byte[]? Get(Table table, ReadOnlySpan<byte> key) => Get(table, key, _reads);

@@ -41,12 +41,13 @@ public class KeelRuntimeTests
     }
 
     [Fact]
-    public async Task Data_written_in_the_older_format_is_refused_with_a_clear_message()
+    public async Task Data_written_in_the_older_format_is_migrated_at_start()
     {
         var store = new MemoryStore();
-        store.Commit([new WriteOp(Table.Meta, Keys.Meta("partitions"), Encoding.UTF8.GetBytes("4"))]);
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Runtime().StartAsync(store));
-        Assert.Contains("storage format 1", error.Message, StringComparison.Ordinal);
+        store.Commit([new WriteOp(Table.Meta, Keys.Meta("partitions"), Encoding.UTF8.GetBytes("2"))]);
+        await using var runtime = Runtime();
+        await runtime.StartAsync(store);
+        Assert.Equal("2", Encoding.UTF8.GetString(store.Get(Table.Meta, Keys.Meta("format"))!));
     }
 
     [Fact]

@@ -77,6 +77,12 @@ public sealed partial record ServerSettings
         Option(text, "-h, --help", null, null, "print this text and exit");
         Option(text, "--version", null, null, "print the version and exit");
         text.AppendLine();
+        text.AppendLine("Commands (on a stopped server's embedded data directory, named as above):");
+        Option(text, "keel-server migrate [--data-dir DIR] [--dry-run]", null, null,
+            "upgrade its storage format to this build's (the server also does at start); --dry-run: report, write nothing");
+        Option(text, "keel-server backup [--data-dir DIR] --to DIR2", null, null,
+            "copy it consistently (RocksDB checkpoint) into the new directory DIR2; start a server on DIR2 to use it");
+        text.AppendLine();
         text.AppendLine("Durations: 30s, 5m, 1h, 1d 12h. More: docs/server.md.");
         return text.ToString();
     }

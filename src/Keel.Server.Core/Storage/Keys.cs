@@ -219,7 +219,28 @@ public enum TimerKind : byte
     Scheduled = 3,
 }
 
-/// <summary>The on-disk format: recorded on first start, checked on every start.</summary>
+/// <summary>
+/// The on-disk format: recorded on first start (Meta "format"), checked on every start.
+/// </summary>
+/// <remarks>
+/// <para><b>The storage format policy.</b> Any change to what is stored — a key layout, a record's
+/// encoding or meaning, a new index that existing data must already have — is a new format: raise
+/// <see cref="Version"/> and add a migration step from the previous one (a small class implementing
+/// <see cref="Migrations.IStorageMigration"/>, listed in <see cref="Migrations.StorageUpgrade.Steps"/>),
+/// with a test that opens data of the old format. A change that old code would misread needs a new
+/// format even when new code could read both. Adding a field that decodes to a correct default in old
+/// records (a new protobuf field) needs none.</para>
+/// <para>On start, and with <c>keel-server migrate</c>, a data directory of an older known format is
+/// migrated step by step up to this one; each step is crash-safe (see
+/// <see cref="Migrations.IStorageMigration"/>: atomic batches, converted records recognised, the format
+/// marker written last), so a kill during a migration leaves a directory the next start finishes. A
+/// newer format, or a marker that is not one, is refused at start. Migrations only go forward: rolling
+/// back means starting the old build on a backup taken before (<c>keel-server backup</c>;
+/// docs/server.md, "Upgrading").</para>
+/// <para>Versions: 1 (before dfc30fd): JSON status records, keys without a partition key, partitions by
+/// partition key modulo the count, counters in Meta, no format marker. 2: partition-prefixed keys,
+/// protobuf status records, range-owned partitions, retention and active indexes, Fsm counters.</para>
+/// </remarks>
 public static class StorageFormat
 {
     /// <summary>2: partition-prefixed keys, protobuf status records, retention/active indexes.</summary>

@@ -63,6 +63,11 @@ public sealed class KeelServerHost : IAsyncDisposable
     public static async Task<int> RunAsync(string[] args, KeelServerHostOptions? options = null)
     {
         var startup = Stopwatch.StartNew();
+        if (StorageCommands.IsCommand(args))
+        {
+            return StorageCommands.Run(args, Console.Out, Console.Error, Environment.GetEnvironmentVariable);
+        }
+
         if (ServerSettings.InformationalAnswer(args) is { } answer)
         {
             await Console.Out.WriteAsync(answer).ConfigureAwait(false);

@@ -60,11 +60,13 @@ internal sealed class ClusterHandle : IAsyncDisposable
             return;
         }
 
+        var name = settings.NodeName ?? $"{HostOf(settings, settings.IngressAddress)}:{settings.IngressPort}";
+        SharedDatabaseUpgrade.Prepare(postgres, name, settings.LeaseTime, logger);
         runtime.StartServingNone(store);
         _runtime = runtime;
         var secret = Postgres.ClusterSecret.LoadOrCreate(postgres);
         Verifier = new Security.InternalRequestVerifier(secret, TimeProvider.System);
-        var node = new ClusterNode(postgres, runtime, settings.NodeName ?? $"{HostOf(settings, settings.IngressAddress)}:{settings.IngressPort}",
+        var node = new ClusterNode(postgres, runtime, name,
             new Uri($"http://{HostOf(settings, settings.IngressAddress)}:{settings.IngressPort}/"),
             new Uri($"http://{HostOf(settings, settings.AdminAddress)}:{settings.AdminPort}/"),
             new Uri($"http://{HostOf(settings, settings.InternalAddress)}:{settings.InternalPort}/"), settings.LeaseTime, logger);

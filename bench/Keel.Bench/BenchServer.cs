@@ -20,13 +20,17 @@ internal sealed partial class BenchServer : IAsyncDisposable
     private readonly string _baseDir;
     private readonly string? _restateConfig;
     private readonly string[] _keelArgs;
+    private readonly bool _keep;
     private Process? _process;
 
-    private BenchServer(ServerKind kind, string? restateCleanupInterval, string[]? keelArgs)
+    private BenchServer(ServerKind kind, string? restateCleanupInterval, string[]? keelArgs, string? baseDir)
     {
         _keelArgs = keelArgs ?? [];
         Kind = kind;
-        _baseDir = Directory.CreateTempSubdirectory($"keel-bench-{kind.ToString().ToLowerInvariant()}-").FullName;
+        _keep = baseDir is not null;
+        _baseDir = baseDir is null
+            ? Directory.CreateTempSubdirectory($"keel-bench-{kind.ToString().ToLowerInvariant()}-").FullName
+            : Directory.CreateDirectory(baseDir).FullName;
         AdminPort = FreePort.Next();
         IngressPort = FreePort.Next();
         if (kind == ServerKind.Restate)
@@ -70,9 +74,13 @@ internal sealed partial class BenchServer : IAsyncDisposable
 
     /// <param name="restateCleanupInterval">restate's <c>[worker] cleanup-interval</c>; its default (1 h) when null.</param>
     /// <param name="keelArgs">Extra flags for the Keel server (e.g. <c>--default-retention</c>, <c>--cleanup-interval</c>).</param>
-    public static async Task<BenchServer> StartAsync(ServerKind kind, string? restateCleanupInterval = null, string[]? keelArgs = null)
+    /// <param name="baseDir">
+    /// A directory to keep the data (and log) in, kept afterwards so a later run can reuse what was seeded
+    /// (the ports are new each run); a fresh temporary directory, deleted afterwards, when null.
+    /// </param>
+    public static async Task<BenchServer> StartAsync(ServerKind kind, string? restateCleanupInterval = null, string[]? keelArgs = null, string? baseDir = null)
     {
-        var server = new BenchServer(kind, restateCleanupInterval, keelArgs);
+        var server = new BenchServer(kind, restateCleanupInterval, keelArgs, baseDir);
         await server.LaunchAsync(TimeSpan.FromSeconds(60));
         return server;
     }
@@ -169,6 +177,11 @@ internal sealed partial class BenchServer : IAsyncDisposable
     {
         await KillAsync();
         _process?.Dispose();
+        if (_keep)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(_baseDir, recursive: true);

@@ -18,6 +18,12 @@ using Keel.TestSupport;
 //   query [--completed 100000] [--rate 500] [--steady-seconds 30] [--servers keel,restate]
 //                        seeds completed invocations, then open-loop p99 alone and while full-table
 //                        SQL queries (POST /query over sys_invocation) run back to back.
+//   lookup [--completed 1000000] [--restate-completed 100000] [--queries 200] [--heavy-queries 20] [--keep DIR]
+//                        seeds completed invocations, then times the console's one-invocation queries (row, journal,
+//                        the whole page refresh) and its invocation list; --keep DIR keeps (and reuses) the seeded data.
+//   overdue [--timers 1000000] [--due-after-seconds 300]
+//                        seeds delayed sends all due at one moment, kills the server, restarts it once they are
+//                        overdue, and samples its RSS while they fire until the endpoint ran them all.
 //   soak [minutes] [--concurrency 64] [--window 5] [--out DIR] [--servers keel,restate]
 //                        closed-loop sends + calls at saturation per server, per-window CSV and PNG
 //                        (bench/plot-soak.sh, gnuplot); 30 minutes per server by default.
@@ -35,6 +41,12 @@ switch (options.Mode)
     case "query":
         await QueryBenchmark.RunAsync(options);
         return;
+    case "lookup":
+        await LookupBenchmark.RunAsync(options);
+        return;
+    case "overdue":
+        await OverdueTimersBenchmark.RunAsync(options);
+        return;
     case "soak":
         await SoakBenchmark.RunAsync(options);
         return;
@@ -44,7 +56,7 @@ switch (options.Mode)
     case "sdk":
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{options.Mode}': sdk, server, scale, query, soak or cluster.");
+        Console.Error.WriteLine($"Unknown mode '{options.Mode}': sdk, server, scale, query, lookup, overdue, soak or cluster.");
         Environment.Exit(2);
         break;
 }

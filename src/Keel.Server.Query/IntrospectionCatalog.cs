@@ -14,6 +14,13 @@ namespace Keel.Server.Query;
 internal static class IntrospectionCatalog
 {
     public const string JournalTable = "sys_journal";
+    public const string StateTable = "state";
+    public const string InboxTable = "sys_inbox";
+    public const string PromiseTable = "sys_promise";
+    public const string IdempotencyTable = "sys_idempotency";
+
+    /// <summary>At most this many objects (service names × keys a filter allows) are read by key prefix; more are scanned for.</summary>
+    private const int MaxObjectLookups = 64;
 
     public static readonly RowSource<JournalRow> Journal = new(s => s.Snapshot.Journal(), new TableDefinition<JournalRow>(
         JournalTable,
@@ -34,12 +41,12 @@ internal static class IntrospectionCatalog
         Text<JournalRow>("entry_json", r => r.EntryJson),
         Timestamp<JournalRow>("appended_at", r => r.AppendedAt)))
     {
-        ByIds = (s, ids) => s.Snapshot.Journal(ids),
+        Narrowed = (s, f) => f.Ids is { } ids ? s.Snapshot.Journal(ids) : null,
         Filterable = new Dictionary<string, Func<JournalRow, string?>> { [LoadFilter.Id] = r => r.Id },
     };
 
     public static readonly RowSource<StateRow> State = new(s => s.Snapshot.State(), new TableDefinition<StateRow>(
-        "state",
+        StateTable,
         include: null,
         UInt64<StateRow>("partition_key", r => r.PartitionKey),
         NullText<StateRow>("scope"),
@@ -49,20 +56,34 @@ internal static class IntrospectionCatalog
         UInt64<StateRow>("key_length", r => (ulong)Encoding.UTF8.GetByteCount(r.Key)),
         Text<StateRow>("value_utf8", r => Utf8OrNull(r.Value)),
         Blob<StateRow>("value", r => r.Value),
-        UInt64<StateRow>("value_length", r => (ulong)r.Value.Length)));
+        UInt64<StateRow>("value_length", r => (ulong)r.Value.Length)))
+    {
+        Narrowed = (s, f) => Objects(f) is { } objects ? s.Snapshot.State(objects) : null,
+        Filterable = new Dictionary<string, Func<StateRow, string?>>
+        {
+            ["service_name"] = r => r.ServiceName, ["service_key"] = r => r.ServiceKey, ["key"] = r => r.Key,
+        },
+    };
 
     public static readonly RowSource<InboxRow> Inbox = new(s => s.Snapshot.Inbox(), new TableDefinition<InboxRow>(
-        "sys_inbox",
+        InboxTable,
         include: null,
         UInt64<InboxRow>("partition_key", r => r.PartitionKey),
         Text<InboxRow>("service_name", r => r.ServiceName),
         Text<InboxRow>("service_key", r => r.ServiceKey),
         Text<InboxRow>("id", r => r.Id),
         UInt64<InboxRow>("sequence_number", r => r.SequenceNumber),
-        Timestamp<InboxRow>("created_at", r => r.CreatedAt)));
+        Timestamp<InboxRow>("created_at", r => r.CreatedAt)))
+    {
+        Narrowed = (s, f) => Objects(f) is { } objects ? s.Snapshot.Inbox(objects) : null,
+        Filterable = new Dictionary<string, Func<InboxRow, string?>>
+        {
+            ["service_name"] = r => r.ServiceName, ["service_key"] = r => r.ServiceKey, [LoadFilter.Id] = r => r.Id,
+        },
+    };
 
     public static readonly RowSource<PromiseRow> Promise = new(s => s.Snapshot.Promises(), new TableDefinition<PromiseRow>(
-        "sys_promise",
+        PromiseTable,
         include: null,
         UInt64<PromiseRow>("partition_key", r => r.PartitionKey),
         NullText<PromiseRow>("scope"),
@@ -72,17 +93,32 @@ internal static class IntrospectionCatalog
         Boolean<PromiseRow>("completed", r => r.Completed),
         Blob<PromiseRow>("completion_success_value", r => r.CompletionSuccessValue),
         Text<PromiseRow>("completion_success_value_utf8", r => r.CompletionSuccessValue is { } value ? Utf8OrNull(value) : null),
-        Text<PromiseRow>("completion_failure", r => Failure(r.CompletionFailureCode, r.CompletionFailureMessage))));
+        Text<PromiseRow>("completion_failure", r => Failure(r.CompletionFailureCode, r.CompletionFailureMessage))))
+    {
+        Narrowed = (s, f) => Objects(f) is { } objects ? s.Snapshot.Promises(objects) : null,
+        Filterable = new Dictionary<string, Func<PromiseRow, string?>>
+        {
+            ["service_name"] = r => r.ServiceName, ["service_key"] = r => r.ServiceKey, ["key"] = r => r.Key,
+        },
+    };
 
     public static readonly RowSource<IdempotencyRow> Idempotency = new(s => s.Snapshot.Idempotency(), new TableDefinition<IdempotencyRow>(
-        "sys_idempotency",
+        IdempotencyTable,
         include: null,
         UInt64<IdempotencyRow>("partition_key", r => r.PartitionKey),
         Text<IdempotencyRow>("service_name", r => r.ServiceName),
         Text<IdempotencyRow>("service_key", r => r.ServiceKey),
         Text<IdempotencyRow>("service_handler", r => r.ServiceHandler),
         Text<IdempotencyRow>("idempotency_key", r => r.IdempotencyKey),
-        Text<IdempotencyRow>("invocation_id", r => r.InvocationId)));
+        Text<IdempotencyRow>("invocation_id", r => r.InvocationId)))
+    {
+        // Its keys start with a hash of all four key parts, so there is no prefix to read by: a scan, filtered.
+        Filterable = new Dictionary<string, Func<IdempotencyRow, string?>>
+        {
+            ["service_name"] = r => r.ServiceName, ["service_key"] = r => r.ServiceKey, ["service_handler"] = r => r.ServiceHandler,
+            ["idempotency_key"] = r => r.IdempotencyKey, ["invocation_id"] = r => r.InvocationId,
+        },
+    };
 
     public static readonly RowSource<ServiceRow> Service = new(s => s.Services(), new TableDefinition<ServiceRow>(
         "sys_service",
@@ -136,6 +172,16 @@ internal static class IntrospectionCatalog
 
         return wanted;
     }
+
+    /// <summary>
+    /// The objects (service name, key) a filter keeps rows of, when it names both and not too many: their
+    /// rows are then read by key prefix; else null (a scan).
+    /// </summary>
+    private static List<(string Service, string Key)>? Objects(LoadFilter filter) =>
+        filter.Equal.GetValueOrDefault("service_name") is { } services && filter.Equal.GetValueOrDefault("service_key") is { } keys
+        && (long)services.Count * keys.Count <= MaxObjectLookups
+            ? [.. services.SelectMany(service => keys.Select(key => (service, key)))]
+            : null;
 
     private static string? Utf8OrNull(byte[] value) => Utf8.IsValid(value) ? Encoding.UTF8.GetString(value) : null;
 

@@ -74,13 +74,25 @@ internal static class InvocationTables
     /// <summary>Both tables come from one pass over the snapshot's invocations.</summary>
     public static readonly RowSource<InvocationRow> Source = new(s => s.Snapshot.Invocations(), Status, State)
     {
-        ByIds = (s, ids) => s.Snapshot.Invocations(ids),
+        // By key for given ids; else, with a condition on the status, without building the rows of
+        // other statuses (the unfinished ones among a million retained completed ones).
+        Narrowed = (s, f) => f.Ids is { } ids ? s.Snapshot.Invocations(ids)
+            : f.Equal.ContainsKey("status") || f.NotEqual.ContainsKey("status") ? s.Snapshot.InvocationsWithStatus(status => f.Allows("status", status))
+            : null,
         Filterable = new Dictionary<string, Func<InvocationRow, string?>>
         {
             [LoadFilter.Id] = r => r.Id,
             ["status"] = r => r.Status,
             ["target"] = r => r.Target,
             ["target_service_name"] = r => r.TargetServiceName,
+            ["target_service_key"] = r => r.TargetServiceKey,
+            ["target_handler_name"] = r => r.TargetHandlerName,
+        },
+        Orderable = new Dictionary<string, Func<InvocationRow, long>>
+        {
+            // As DuckDB holds them: whole milliseconds (see Columns.Timestamp).
+            ["created_at"] = r => Columns.ToUtcMilliseconds(r.CreatedAt)!.Value.Ticks,
+            ["modified_at"] = r => Columns.ToUtcMilliseconds(r.ModifiedAt)!.Value.Ticks,
         },
     };
 

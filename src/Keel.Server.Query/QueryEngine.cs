@@ -93,7 +93,7 @@ public sealed class QueryEngine : IDisposable
             // no reading or writing files, no attaching databases, no installing extensions.
             Execute(connection, "SET temp_directory = ''; SET enable_external_access = false");
             Execute(connection, IntrospectionCatalog.CreateScript);
-            Load(connection, IntrospectionCatalog.TablesToFill(prepared.Names), _pushDown ? prepared.Filter : null, cancellationToken);
+            Load(connection, IntrospectionCatalog.TablesToFill(prepared.Names), _pushDown ? prepared.Filters : [], cancellationToken);
             Execute(connection, "SET lock_configuration = true");
 
             command = connection.CreateCommand();
@@ -152,7 +152,7 @@ public sealed class QueryEngine : IDisposable
         }
     }
 
-    private void Load(DuckDBConnection connection, IReadOnlySet<string> tables, LoadFilter? filter, CancellationToken cancellationToken)
+    private void Load(DuckDBConnection connection, IReadOnlySet<string> tables, IReadOnlyList<LoadFilter> filters, CancellationToken cancellationToken)
     {
         if (tables.Count == 0)
         {
@@ -160,9 +160,10 @@ public sealed class QueryEngine : IDisposable
         }
 
         using var sources = new QuerySources(_snapshot, _services, _deployments);
+        // In catalog order: the invocation tables before the journal, whose filter may take its ids from them.
         foreach (var source in IntrospectionCatalog.Sources)
         {
-            source.Fill(connection, sources, tables, filter, cancellationToken);
+            source.Fill(connection, sources, tables, filters, cancellationToken);
         }
     }
 

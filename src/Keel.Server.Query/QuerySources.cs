@@ -19,6 +19,9 @@ internal sealed class QuerySources(
 
     public IReadOnlyList<DeploymentRow> Deployments() => deployments();
 
+    /// <summary>The ids loaded into a table whose ids another table's filter needs (<see cref="LoadFilter.IdsLoadedInto"/>), by table.</summary>
+    public Dictionary<string, IReadOnlySet<string>> LoadedIds { get; } = new(StringComparer.Ordinal);
+
     public void Dispose()
     {
         _snapshot?.Dispose();

@@ -9,10 +9,12 @@ internal interface IRowSource
 
     /// <summary>
     /// Fills the tables named in <paramref name="wanted"/> (lower case) in one pass over the rows,
-    /// skipping the rows <paramref name="filter"/> lets go when it is about one of this source's tables.
+    /// skipping the rows the filter among <paramref name="filters"/> that is about one of this source's
+    /// tables lets go, and noting in <paramref name="sources"/> the ids loaded into a table another
+    /// filter takes its ids from.
     /// </summary>
     /// <returns>How many source rows were read.</returns>
-    long Fill(DuckDBConnection connection, QuerySources sources, IReadOnlySet<string> wanted, LoadFilter? filter, CancellationToken cancellationToken);
+    long Fill(DuckDBConnection connection, QuerySources sources, IReadOnlySet<string> wanted, IReadOnlyList<LoadFilter> filters, CancellationToken cancellationToken);
 }
 
 /// <inheritdoc />
@@ -22,13 +24,19 @@ internal sealed class RowSource<TRow>(Func<QuerySources, IEnumerable<TRow>> rows
 
     public IReadOnlyList<ITableDefinition> Tables { get; } = tables;
 
-    /// <summary>Reads only the rows of the given ids (by key, not by a scan); null when the source cannot.</summary>
-    public Func<QuerySources, IReadOnlyCollection<string>, IEnumerable<TRow>>? ByIds { get; init; }
+    /// <summary>
+    /// A read of fewer rows than the scan for a filter (by key, by key prefix, by stored status) that still
+    /// gives every row the filter keeps, in the scan's order; null (or a null answer) when there is none.
+    /// </summary>
+    public Func<QuerySources, LoadFilter, IEnumerable<TRow>?>? Narrowed { get; init; }
 
     /// <summary>The row columns a <see cref="LoadFilter"/> may name, by name.</summary>
     public IReadOnlyDictionary<string, Func<TRow, string?>> Filterable { get; init; } = new Dictionary<string, Func<TRow, string?>>();
 
-    public long Fill(DuckDBConnection connection, QuerySources sources, IReadOnlySet<string> wanted, LoadFilter? filter, CancellationToken cancellationToken)
+    /// <summary>The row columns a <see cref="LoadFilter.OrderBy"/> may name, as the never-null value DuckDB orders them by.</summary>
+    public IReadOnlyDictionary<string, Func<TRow, long>> Orderable { get; init; } = new Dictionary<string, Func<TRow, long>>();
+
+    public long Fill(DuckDBConnection connection, QuerySources sources, IReadOnlySet<string> wanted, IReadOnlyList<LoadFilter> filters, CancellationToken cancellationToken)
     {
         var targets = tables.Where(t => wanted.Contains(t.Name)).ToArray();
         if (targets.Length == 0)
@@ -36,13 +44,24 @@ internal sealed class RowSource<TRow>(Func<QuerySources, IEnumerable<TRow>> rows
             return 0;
         }
 
-        if (filter is not null && !tables.Any(t => t.Name == filter.Table))
-        {
-            filter = null;
-        }
-
+        var filter = Resolve(filters.FirstOrDefault(f => tables.Any(t => t.Name == f.Table)), sources);
         var keep = filter is null ? null : Keep(filter);
         var limited = filter?.Limit is { } limit ? (Index: Array.FindIndex(targets, t => t.Name == filter.Table), Limit: limit) : (Index: -1, Limit: 0L);
+        TopRows<TRow>? top = null;
+        if (filter?.OrderBy is { } order && limited.Index >= 0)
+        {
+            // The first rows in an order the source cannot follow are not the first read: no limit then.
+            top = Orderable.TryGetValue(order.Column, out var key) && targets[limited.Index].Include is null
+                ? new TopRows<TRow>(limited.Limit, key, order.Descending)
+                : null;
+            limited = (-1, 0);
+        }
+
+        // The ids loaded into a table that another table's filter takes its ids from.
+        var noted = filters.Select(f => f.IdsLoadedInto).OfType<string>().FirstOrDefault(t => targets.Any(target => target.Name == t));
+        var notedIndex = noted is null ? -1 : Array.FindIndex(targets, t => t.Name == noted);
+        var ids = notedIndex >= 0 && Filterable.TryGetValue(LoadFilter.Id, out var idOf) ? (Of: idOf, Loaded: new HashSet<string>(StringComparer.Ordinal)) : default;
+
         var appenders = new DuckDBAppender[targets.Length];
         try
         {
@@ -51,26 +70,9 @@ internal sealed class RowSource<TRow>(Func<QuerySources, IEnumerable<TRow>> rows
                 appenders[i] = connection.CreateAppender(targets[i].Name);
             }
 
-            long count = 0;
             long appendedToLimited = 0;
-            var source = filter?.Ids is { } ids && ByIds is { } byIds ? byIds(sources, ids) : rows(sources);
-            if (limited.Index >= 0 && limited.Limit == 0)
+            void Append(TRow row)
             {
-                return 0;
-            }
-
-            foreach (var row in source)
-            {
-                if (++count % CancellationCheckInterval == 0)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-
-                if (keep is not null && !keep(row))
-                {
-                    continue;
-                }
-
                 for (var i = 0; i < targets.Length; i++)
                 {
                     if (targets[i].Include is not { } include || include(row))
@@ -80,14 +82,55 @@ internal sealed class RowSource<TRow>(Func<QuerySources, IEnumerable<TRow>> rows
                         {
                             appendedToLimited++;
                         }
+
+                        if (i == notedIndex && ids.Of?.Invoke(row) is { } id)
+                        {
+                            ids.Loaded.Add(id);
+                        }
                     }
                 }
+            }
 
-                // Stop before reading another row: with a lazy scan, that is where the time goes.
-                if (limited.Index >= 0 && appendedToLimited >= limited.Limit)
+            long count = 0;
+            if (!(limited.Index >= 0 && limited.Limit == 0))
+            {
+                var source = (filter is null ? null : Narrowed?.Invoke(sources, filter)) ?? rows(sources);
+                foreach (var row in source)
                 {
-                    break;
+                    if (++count % CancellationCheckInterval == 0)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    if (keep is not null && !keep(row))
+                    {
+                        continue;
+                    }
+
+                    if (top is not null)
+                    {
+                        top.Offer(row);
+                        continue;
+                    }
+
+                    Append(row);
+
+                    // Stop before reading another row: with a lazy scan, that is where the time goes.
+                    if (limited.Index >= 0 && appendedToLimited >= limited.Limit)
+                    {
+                        break;
+                    }
                 }
+            }
+
+            foreach (var row in top?.Rows() ?? [])
+            {
+                Append(row);
+            }
+
+            if (ids.Loaded is not null)
+            {
+                sources.LoadedIds[noted!] = ids.Loaded;
             }
 
             return count;
@@ -101,13 +144,36 @@ internal sealed class RowSource<TRow>(Func<QuerySources, IEnumerable<TRow>> rows
         }
     }
 
+    /// <summary>
+    /// The filter with its ids taken from the table it names, once that table is loaded (without them,
+    /// e.g. when that table was not filled before this one, it only narrows by its other conditions).
+    /// </summary>
+    private static LoadFilter? Resolve(LoadFilter? filter, QuerySources sources)
+    {
+        if (filter?.IdsLoadedInto is not { } table)
+        {
+            return filter;
+        }
+
+        if (!sources.LoadedIds.TryGetValue(table, out var loaded))
+        {
+            return filter with { IdsLoadedInto = null };
+        }
+
+        var equal = new Dictionary<string, IReadOnlySet<string>>(filter.Equal, StringComparer.Ordinal)
+        {
+            [LoadFilter.Id] = filter.Ids is { } ids ? new HashSet<string>(ids.Intersect(loaded), StringComparer.Ordinal) : loaded,
+        };
+        return filter with { Equal = equal, IdsLoadedInto = null };
+    }
+
     /// <summary>Whether a row can satisfy every condition of <paramref name="filter"/> (a column it does not know keeps every row).</summary>
     private Func<TRow, bool> Keep(LoadFilter filter)
     {
-        var checks = filter.Equal
-            .Where(c => Filterable.ContainsKey(c.Key))
-            .Select(c => (Value: Filterable[c.Key], Allowed: c.Value))
+        var checks = filter.Equal.Keys.Concat(filter.NotEqual.Keys).Distinct()
+            .Where(Filterable.ContainsKey)
+            .Select(column => (Column: column, Value: Filterable[column]))
             .ToArray();
-        return row => checks.All(c => c.Value(row) is { } value && c.Allowed.Contains(value));
+        return row => checks.All(c => filter.Allows(c.Column, c.Value(row)));
     }
 }

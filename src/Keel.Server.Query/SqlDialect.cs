@@ -2,9 +2,9 @@ namespace Keel.Server.Query;
 
 /// <summary>
 /// A query ready for DuckDB: its (adapted) text, the identifiers it names, in lower case, and what
-/// its load may skip (null: nothing).
+/// its load may skip (at most one filter per table; none: nothing).
 /// </summary>
-internal sealed record PreparedSql(string Text, IReadOnlySet<string> Names, LoadFilter? Filter);
+internal sealed record PreparedSql(string Text, IReadOnlySet<string> Names, IReadOnlyList<LoadFilter> Filters);
 
 /// <summary>
 /// The one place where SQL written for Restate's query engine (DataFusion) is adapted to DuckDB. The

@@ -117,6 +117,12 @@ public interface IIntrospectionSnapshot : IDisposable
     /// </summary>
     IEnumerable<InvocationRow> Invocations(IReadOnlyCollection<string> ids);
 
+    /// <summary>
+    /// The invocations whose stored status (<see cref="InvocationRow.Status"/>) passes <paramref name="status"/>, in the
+    /// order <see cref="Invocations()"/> gives them: the others are still read, but skipped before their row is built.
+    /// </summary>
+    IEnumerable<InvocationRow> InvocationsWithStatus(Func<string, bool> status);
+
     IEnumerable<JournalRow> Journal();
 
     /// <summary>The journals of <paramref name="ids"/> only, read by key prefix, in the order <see cref="Journal()"/> gives them.</summary>
@@ -124,9 +130,18 @@ public interface IIntrospectionSnapshot : IDisposable
 
     IEnumerable<StateRow> State();
 
+    /// <summary>The state of the given objects (service name, key) only, read by key prefix, in the order <see cref="State()"/> gives it.</summary>
+    IEnumerable<StateRow> State(IReadOnlyCollection<(string Service, string Key)> objects);
+
     IEnumerable<InboxRow> Inbox();
 
+    /// <summary>The inboxes of the given objects only, read by key prefix, in the order <see cref="Inbox()"/> gives them.</summary>
+    IEnumerable<InboxRow> Inbox(IReadOnlyCollection<(string Service, string Key)> objects);
+
     IEnumerable<PromiseRow> Promises();
+
+    /// <summary>The promises of the given workflows only, read by key prefix, in the order <see cref="Promises()"/> gives them.</summary>
+    IEnumerable<PromiseRow> Promises(IReadOnlyCollection<(string Service, string Key)> objects);
 
     IEnumerable<IdempotencyRow> Idempotency();
 }

@@ -12,7 +12,8 @@ namespace Keel.Server.Introspection;
 /// the caller's thread: nothing here goes through a partition's loop, so queries never hold up
 /// invocations. Each table is a full scan of its storage table, decoded lazily row by row, except that
 /// the invocation and journal tables can be read for given invocation ids by key (a query naming one
-/// invocation then reads only its rows).
+/// invocation then reads only its rows), invocations of some statuses without building the others'
+/// rows, and state, inboxes and promises for given objects by key prefix.
 /// </summary>
 public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView schema) : IIntrospectionSnapshot
 {
@@ -34,6 +35,20 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
             if (snapshot.Get(Table.Status, Keys.Invocation(id)) is { } value)
             {
                 yield return RowOf(RecordCodec.DecodeInvocation(id, value));
+            }
+        }
+    }
+
+    public IEnumerable<InvocationRow> InvocationsWithStatus(Func<string, bool> status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        foreach (var (key, value) in snapshot.Scan(Table.Status, Start, null))
+        {
+            // Only the phase is decoded to decide: a full decode (and the caller lookup a row needs)
+            // is what a scan over a million completed invocations would spend its time on.
+            if (status(StatusName(RecordCodec.PhaseOf(value))))
+            {
+                yield return RowOf(RecordCodec.DecodeInvocation(InvocationId.FromBytes(key), value));
             }
         }
     }
@@ -159,18 +174,51 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
         }
     }
 
-    public IEnumerable<StateRow> State()
+    public IEnumerable<StateRow> State() => StateOf(snapshot.Scan(Table.State, Start, null));
+
+    public IEnumerable<StateRow> State(IReadOnlyCollection<(string Service, string Key)> objects) => StateOf(ScanObjects(Table.State, objects));
+
+    /// <summary>
+    /// The entries of <paramref name="table"/> under the given objects' key prefixes: the prefixes sorted as keys
+    /// are (no object's prefix is a prefix of another's), so entries come in the order a full scan gives them.
+    /// </summary>
+    private IEnumerable<KeyValuePair<byte[], byte[]>> ScanObjects(Table table, IReadOnlyCollection<(string Service, string Key)> objects)
     {
-        foreach (var (key, value) in snapshot.Scan(Table.State, Start, null))
+        ArgumentNullException.ThrowIfNull(objects);
+        var prefixes = objects.Select(o => Keys.Object(o.Service, o.Key)).ToList();
+        prefixes.Sort(static (a, b) => a.AsSpan().SequenceCompareTo(b));
+        byte[]? previous = null;
+        foreach (var prefix in prefixes)
+        {
+            if (previous is not null && previous.AsSpan().SequenceEqual(prefix))
+            {
+                continue;
+            }
+
+            previous = prefix;
+            foreach (var entry in snapshot.Scan(table, prefix, KeyRange.PrefixEnd(prefix)))
+            {
+                yield return entry;
+            }
+        }
+    }
+
+    private static IEnumerable<StateRow> StateOf(IEnumerable<KeyValuePair<byte[], byte[]>> stored)
+    {
+        foreach (var (key, value) in stored)
         {
             var (parts, end) = Keys.ReadTexts(key, 2);
             yield return new StateRow(Keys.PartitionKeyOf(key), parts[0], parts[1], System.Text.Encoding.UTF8.GetString(key.AsSpan(end)), value);
         }
     }
 
-    public IEnumerable<InboxRow> Inbox()
+    public IEnumerable<InboxRow> Inbox() => InboxOf(snapshot.Scan(Table.Inbox, Start, null));
+
+    public IEnumerable<InboxRow> Inbox(IReadOnlyCollection<(string Service, string Key)> objects) => InboxOf(ScanObjects(Table.Inbox, objects));
+
+    private IEnumerable<InboxRow> InboxOf(IEnumerable<KeyValuePair<byte[], byte[]>> stored)
     {
-        foreach (var (key, value) in snapshot.Scan(Table.Inbox, Start, null))
+        foreach (var (key, value) in stored)
         {
             var (parts, end) = Keys.ReadTexts(key, 2);
             var id = InvocationId.FromBytes(value);
@@ -179,9 +227,13 @@ public sealed class StoreIntrospection(IStoreSnapshot snapshot, ISchemaView sche
         }
     }
 
-    public IEnumerable<PromiseRow> Promises()
+    public IEnumerable<PromiseRow> Promises() => PromisesOf(snapshot.Scan(Table.Promises, Start, null));
+
+    public IEnumerable<PromiseRow> Promises(IReadOnlyCollection<(string Service, string Key)> objects) => PromisesOf(ScanObjects(Table.Promises, objects));
+
+    private static IEnumerable<PromiseRow> PromisesOf(IEnumerable<KeyValuePair<byte[], byte[]>> stored)
     {
-        foreach (var (key, value) in snapshot.Scan(Table.Promises, Start, null))
+        foreach (var (key, value) in stored)
         {
             var (parts, end) = Keys.ReadTexts(key, 3);
             if (end != key.Length)

@@ -69,7 +69,10 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         CleanupInterval = options.CleanupInterval;
         _redeliveryInterval = options.OutboxRedeliveryInterval;
         _timers = new TimerWindow(store, stateMachine.Map.RangeStart(partition), time, options.TimerWindow, key => Enqueue(new PartitionCommand.TimerFired(key)),
-            () => _queue.Depth, options.TimerFireWatermark);
+            // A fired send or sleep-resume becomes an attempt, and attempts beyond the invoker's concurrency
+            // wait in memory: so the invoker's waiting attempts hold timers back too, or a million overdue
+            // sends would all become waiting attempts at once after a restart.
+            () => _queue.Depth + invoker.Backlog, options.TimerFireWatermark);
     }
 
     /// <summary>Which partition this processor serves.</summary>
@@ -571,9 +574,10 @@ public sealed record ProcessorOptions
     public TimeSpan TimerWindow { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Due timers fire only while fewer commands than this wait in the partition's queue (the rest
-    /// wait in the timer window for room), so a backlog of overdue timers after downtime does not
-    /// flood memory. A few batches' worth keeps the apply thread busy.
+    /// Due timers fire only while fewer commands than this wait in the partition's queue and attempts
+    /// in the invoker's queue together (the rest wait in the timer window, on disk, for room), so a
+    /// backlog of overdue timers after downtime does not flood memory. A few batches' worth keeps the
+    /// apply thread busy.
     /// </summary>
     public int TimerFireWatermark { get; init; } = 4 * 1024;
 

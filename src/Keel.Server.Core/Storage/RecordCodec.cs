@@ -118,6 +118,35 @@ public static class RecordCodec
         return s.ToByteArray();
     }
 
+    /// <summary>
+    /// The phase of an encoded invocation status, read without decoding the rest (its other fields are
+    /// skipped, not parsed): what a scan for the unfinished invocations among many completed ones needs.
+    /// </summary>
+    public static InvocationPhase PhaseOf(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var input = new Google.Protobuf.CodedInputStream(bytes);
+        var phase = 0;
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            // proto3 writes a field at most once, but a reader keeps the last value: so does this.
+            if (tag == PhaseTag)
+            {
+                phase = input.ReadInt32();
+            }
+            else
+            {
+                input.SkipLastField();
+            }
+        }
+
+        return (InvocationPhase)phase;
+    }
+
+    /// <summary>Field 6 (<c>phase</c>) as a varint: (6 &lt;&lt; 3) | 0.</summary>
+    private const uint PhaseTag = (InvocationStatus.PhaseFieldNumber << 3) | 0;
+
     public static InvocationRecord DecodeInvocation(InvocationId id, ReadOnlySpan<byte> bytes)
     {
         var s = InvocationStatus.Parser.ParseFrom(bytes);

@@ -15,10 +15,10 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
     private readonly RecordingInvoker _invoker = new();
     private PartitionProcessor? _processor;
 
-    private PartitionProcessor Start(ProcessorOptions? options = null, RuntimeActivity? activity = null)
+    private PartitionProcessor Start(ProcessorOptions? options = null, RuntimeActivity? activity = null, TimeProvider? time = null)
     {
         var runtimeOptions = new RuntimeOptions { DataDirectory = "unused", Partitions = 1 };
-        _processor = new PartitionProcessor(0, _store, new StateMachine(_schema, runtimeOptions), _schema, _invoker, TimeProvider.System, (_, _) => { }, options: options, activity: activity);
+        _processor = new PartitionProcessor(0, _store, new StateMachine(_schema, runtimeOptions), _schema, _invoker, time ?? TimeProvider.System, (_, _) => { }, options: options, activity: activity);
         _processor.Start();
         return _processor;
     }
@@ -315,9 +315,40 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
         public void Dispose() => _open.Dispose();
     }
 
+    [Fact]
+    public async Task Due_timers_wait_while_the_invoker_has_attempts_waiting()
+    {
+        // A million overdue sends after a restart must not all become attempts waiting in memory.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var processor = Start(new ProcessorOptions { TimerFireWatermark = 8 }, time: time);
+        _invoker.Backlog = 8;
+        var pending = new PendingRequest(waitForResult: false);
+        var request = new InvocationRequest("Greeter", "greet", null, "1"u8.ToArray(), [], null, true, time.GetUtcNow().AddSeconds(30));
+        processor.Enqueue(new PartitionCommand.Submit(request, Commands.IdFor(request), pending));
+        var id = ((SubmitResult)await pending.Answer.Task.WaitAsync(Patience)).Id;
+        Assert.True(SpinWait.SpinUntil(() => processor.TimersInMemory == 1, Patience), "the timer is in the window");
+
+        // Due now: the window's tick runs inside Advance, finds no room and keeps the timer.
+        time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, processor.TimersInMemory);
+        Assert.DoesNotContain(_invoker.Started, r => r.Id == id);
+
+        _invoker.Backlog = 0;
+        time.Advance(TimeSpan.FromSeconds(1));
+        await _invoker.WaitForStartAsync(id, Patience);
+    }
+
     private sealed class RecordingInvoker : IInvoker
     {
         private readonly ConcurrentDictionary<InvocationId, TaskCompletionSource> _starts = new();
+
+        private int _backlog;
+
+        public int Backlog
+        {
+            get => Volatile.Read(ref _backlog);
+            set => Volatile.Write(ref _backlog, value);
+        }
 
         public ConcurrentQueue<InvokeRequest> Started { get; } = new();
 

@@ -18,6 +18,10 @@ internal sealed class FakeSnapshot(TestData data) : IIntrospectionSnapshot
     public IEnumerable<InvocationRow> Invocations(IReadOnlyCollection<string> ids) =>
         Read(nameof(Invocations) + "(ids)", [.. data.Invocations.Where(r => ids.Contains(r.Id))]);
 
+    /// <summary>As a store does it: every status is looked at, but only the rows of those that pass are handed out.</summary>
+    public IEnumerable<InvocationRow> InvocationsWithStatus(Func<string, bool> status) =>
+        Read(nameof(InvocationsWithStatus), [.. data.Invocations.Where(r => status(r.Status))]);
+
     public IEnumerable<JournalRow> Journal() => Read(nameof(Journal), data.Journal);
 
     public IEnumerable<JournalRow> Journal(IReadOnlyCollection<string> ids) =>
@@ -25,9 +29,18 @@ internal sealed class FakeSnapshot(TestData data) : IIntrospectionSnapshot
 
     public IEnumerable<StateRow> State() => Read(nameof(State), data.State);
 
+    public IEnumerable<StateRow> State(IReadOnlyCollection<(string Service, string Key)> objects) =>
+        Read(nameof(State) + "(objects)", [.. data.State.Where(r => objects.Contains((r.ServiceName, r.ServiceKey)))]);
+
     public IEnumerable<InboxRow> Inbox() => Read(nameof(Inbox), data.Inbox);
 
+    public IEnumerable<InboxRow> Inbox(IReadOnlyCollection<(string Service, string Key)> objects) =>
+        Read(nameof(Inbox) + "(objects)", [.. data.Inbox.Where(r => objects.Contains((r.ServiceName, r.ServiceKey)))]);
+
     public IEnumerable<PromiseRow> Promises() => Read(nameof(Promises), data.Promises);
+
+    public IEnumerable<PromiseRow> Promises(IReadOnlyCollection<(string Service, string Key)> objects) =>
+        Read(nameof(Promises) + "(objects)", [.. data.Promises.Where(r => objects.Contains((r.ServiceName, r.ServiceKey)))]);
 
     public IEnumerable<IdempotencyRow> Idempotency() => Read(nameof(Idempotency), data.Idempotency);
 

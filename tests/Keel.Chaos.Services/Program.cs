@@ -1,0 +1,9 @@
+using Keel.Chaos.Services;
+using Keel.Sdk.AspNetCore;
+
+// PORT (and the other KeelEndpoint variables) choose where it listens; the campaign registers it with the server.
+await KeelEndpoint.RunAsync(args, k =>
+{
+    k.AddService<ChaosSet>();
+    k.AddService<ChaosRegister>();
+});

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using Keel.Chaos.History;
+using Keel.Chaos.Nemeses;
+using Keel.Chaos.Workloads;
+
+namespace Keel.Chaos.Campaign;
+
+/// <summary>
+/// One campaign: the workloads' clients run for <see cref="Duration"/> while the nemesis schedule injects and
+/// heals faults; then everything is healed, the workloads settle and read the final state, and every checker
+/// judges the one shared history.
+/// </summary>
+public sealed class CampaignRunner(int seed, IReadOnlyList<IWorkload> workloads, NemesisSchedule schedule)
+{
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long the settling after the heal may take (retries of indeterminate operations, final reads).</summary>
+    public TimeSpan Patience { get; init; } = TimeSpan.FromSeconds(30);
+
+    public async Task<CampaignReport> RunAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        var history = new OpHistory();
+        using var stop = new CancellationTokenSource(Duration);
+        await Task.WhenAll(workloads.Select(w => w.RunAsync(history, stop.Token)).Append(schedule.RunAsync(history, stop.Token)));
+        history.Nemesis("healed");
+
+        foreach (var workload in workloads)
+        {
+            await workload.FinishAsync(history, Patience);
+        }
+
+        var ops = history.Ops;
+        var operations = Operations.Pair(ops);
+        var results = workloads.SelectMany(w => w.Check(operations)).ToList();
+        return new CampaignReport(seed, ops, results, schedule.Faults, clock.Elapsed);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Keel.Chaos.History;
+
+namespace Keel.Chaos.Workloads;
+
+/// <summary>
+/// Calls handlers through the ingress with a deadline per call, and says what the outcome tells about the
+/// operation: ok (2xx: it took effect), fail (it certainly did not: the connection was refused, so the request
+/// never reached the server; or the server refused it with 429), or info (anything else: a timeout, a connection
+/// cut after the request was sent, a 5xx; the invocation may have been accepted and may still run).
+/// </summary>
+public sealed class IngressCaller(Uri ingressUrl, TimeSpan timeout) : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // No client-wide timeout: each call has its own deadline, and the campaign's end never cuts a call short
+    // (that would turn operations that were about to complete into indeterminate ones).
+    private readonly HttpClient _http = new() { BaseAddress = ingressUrl, Timeout = Timeout.InfiniteTimeSpan };
+
+    public async Task<CallOutcome> CallAsync(string path, object? body, string? idempotencyKey = null)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json));
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("idempotency-key", idempotencyKey);
+        }
+
+        try
+        {
+            using var response = await _http.SendAsync(request, deadline.Token);
+            var text = await response.Content.ReadAsStringAsync(deadline.Token);
+            if (response.IsSuccessStatusCode)
+            {
+                return new CallOutcome(OpKind.Ok, text.Length == 0 ? null : JsonDocument.Parse(text).RootElement.Clone(), null);
+            }
+
+            var error = $"HTTP {(int)response.StatusCode}: {Truncate(text)}";
+            return new CallOutcome(response.StatusCode == HttpStatusCode.TooManyRequests ? OpKind.Fail : OpKind.Info, null, error);
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+        {
+            return new CallOutcome(OpKind.Fail, null, "connection refused");
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return new CallOutcome(OpKind.Info, null, $"no answer within {timeout.TotalSeconds:0.#} s");
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or JsonException)
+        {
+            return new CallOutcome(OpKind.Info, null, $"{e.GetType().Name}: {Truncate(Flatten(e))}");
+        }
+    }
+
+    private static string Flatten(Exception e)
+    {
+        var text = new StringBuilder(e.Message);
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            text.Append(" <- ").Append(inner.Message);
+        }
+
+        return text.ToString();
+    }
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Keel.Chaos.Checkers;
+using Keel.Chaos.History;
+
+namespace Keel.Chaos.Workloads;
+
+/// <summary>
+/// Grow-only sets (the ChaosSet virtual object): clients add unique elements and now and then read a set.
+/// Every add carries an idempotency key derived from its element, so after an indeterminate add the element can
+/// be added again safely: if the first attempt was accepted the retry attaches to it, if it was not the retry
+/// makes it. Either way the element must end up in the set exactly once, which set-full checks (a retry is a
+/// second add of the same element: present at most once, and present if any attempt was acknowledged).
+/// After the heal every indeterminate add is retried until acknowledged (an accepted invocation must complete),
+/// then each set is read once more: the final reads the checker compares everything with.
+/// </summary>
+public sealed class SetWorkload(WorkloadOptions options) : IWorkload
+{
+    private const int ReadOneIn = 8;
+    private readonly string[] _keys = [.. Enumerable.Range(0, options.Keys).Select(i => $"set-{options.Seed}-{i}")];
+    private readonly ConcurrentDictionary<(string Key, long Element), bool> _unresolved = new();
+
+    public string Name => "set";
+
+    public async Task RunAsync(OpHistory history, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
+        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
+    }
+
+    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
+    {
+        var random = new Random(HashCode.Combine(options.Seed, client));
+        var process = history.NewProcess();
+        for (var i = 0; !stop.IsCancellationRequested; i++)
+        {
+            var key = _keys[random.Next(_keys.Length)];
+            var outcome = random.Next(ReadOneIn) == 0
+                ? await ReadAsync(caller, history, process, key)
+                : await AddAsync(caller, history, process, key, ((client + 1) * 1_000_000L) + i);
+            if (outcome != OpKind.Ok)
+            {
+                if (outcome == OpKind.Info)
+                {
+                    process = history.NewProcess();
+                }
+
+                await Pause(stop);
+            }
+        }
+    }
+
+    private async Task<OpKind> AddAsync(IngressCaller caller, OpHistory history, int process, string key, long element)
+    {
+        var invoke = history.Invoke(process, "add", key, element);
+        var outcome = await caller.CallAsync($"/ChaosSet/{key}/add", element, idempotencyKey: $"add-{element}");
+        history.Complete(invoke, outcome.Kind, error: outcome.Error);
+        if (outcome.Kind == OpKind.Info)
+        {
+            _unresolved[(key, element)] = true;
+        }
+        else if (outcome.Kind == OpKind.Ok)
+        {
+            _unresolved.TryRemove((key, element), out _);
+        }
+
+        return outcome.Kind;
+    }
+
+    private static async Task<OpKind> ReadAsync(IngressCaller caller, OpHistory history, int process, string key)
+    {
+        var invoke = history.Invoke(process, "read", key, null);
+        var outcome = await caller.CallAsync($"/ChaosSet/{key}/get", null);
+        var elements = outcome.Kind == OpKind.Ok ? outcome.Body!.Value.EnumerateArray().Select(e => e.GetInt64()).ToList() : null;
+        history.Complete(invoke, outcome.Kind, elements, outcome.Error);
+        return outcome.Kind;
+    }
+
+    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
+        var clock = Stopwatch.StartNew();
+        var process = history.NewProcess();
+        foreach (var (key, element) in _unresolved.Keys.OrderBy(k => k.Key, StringComparer.Ordinal).ThenBy(k => k.Element))
+        {
+            while (clock.Elapsed < patience && await AddAsync(caller, history, process, key, element) != OpKind.Ok)
+            {
+                process = history.NewProcess();
+                await Pause(CancellationToken.None);
+            }
+        }
+
+        foreach (var key in _keys)
+        {
+            while (clock.Elapsed < patience && await ReadAsync(caller, history, process, key) != OpKind.Ok)
+            {
+                process = history.NewProcess();
+                await Pause(CancellationToken.None);
+            }
+        }
+    }
+
+    public IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations)
+    {
+        var mine = operations.Where(o => o.Key is not null && _keys.Contains(o.Key)).ToList();
+        var unresolved = _unresolved.Keys.Select(k => $"add {k.Element} to {k.Key} still indeterminate after the heal").Order(StringComparer.Ordinal).ToList();
+        var finalReads = _keys.Where(k => !mine.Any(o => o.Key == k && o.F == "read" && o.IsOk)).Select(k => $"no read of {k} succeeded").ToList();
+        return
+        [
+            SetFullChecker.Check(mine),
+            CheckResult.From("set: every accepted add completed after the heal", [.. unresolved, .. finalReads]),
+        ];
+    }
+
+    private Task Pause(CancellationToken stop) => Task.Delay(options.BackOff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
+}

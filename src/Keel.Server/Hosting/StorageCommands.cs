@@ -46,7 +46,7 @@ public static class StorageCommands
             var settings = ServerSettings.Load([.. rest], environment);
             if (settings.Storage != StorageKind.RocksDb)
             {
-                error.WriteLine($"keel-server {command}: works on the embedded storage's data directory only; PostgreSQL keeps its own layout version (docs/server.md).");
+                error.WriteLine($"keel-server {command}: works on the embedded storage's data directory only; on PostgreSQL the first node of the new build to start migrates the shared database, once no other node runs (docs/server.md, 'Upgrading a cluster').");
                 return 2;
             }
 

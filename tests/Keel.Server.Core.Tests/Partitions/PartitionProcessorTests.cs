@@ -213,8 +213,8 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
         Assert.Equal(0, activity.InFlight);
     }
 
-    [Fact]
-    public async Task An_attempt_reloads_its_replay_through_the_partition_until_a_later_attempt_replaces_it()
+    /// <summary>A started processor with one accepted invocation whose first attempt has started.</summary>
+    private async Task<(PartitionProcessor Processor, InvocationId Id)> StartOneInvocationAsync()
     {
         var processor = Start();
         await _store.WaitForIdleAsync();
@@ -222,6 +222,13 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
         Assert.True(processor.TryEnqueueRequest(command));
         var id = ((SubmitResult)await pending.Answer.Task.WaitAsync(Patience)).Id;
         await _invoker.WaitForStartAsync(id, Patience);
+        return (processor, id);
+    }
+
+    [Fact]
+    public async Task An_attempt_reloads_its_replay_through_the_partition_until_a_later_attempt_replaces_it()
+    {
+        var (processor, id) = await StartOneInvocationAsync();
         var first = _invoker.Started.Single(r => r.Id == id);
         Assert.NotNull(first.Reload);
 
@@ -246,12 +253,7 @@ public sealed class PartitionProcessorTests : IAsyncDisposable
     [Fact]
     public async Task A_reload_asked_of_a_stopped_partition_is_refused_not_left_waiting()
     {
-        var processor = Start();
-        await _store.WaitForIdleAsync();
-        var (command, pending) = Send();
-        Assert.True(processor.TryEnqueueRequest(command));
-        var id = ((SubmitResult)await pending.Answer.Task.WaitAsync(Patience)).Id;
-        await _invoker.WaitForStartAsync(id, Patience);
+        var (processor, id) = await StartOneInvocationAsync();
         await processor.DisposeAsync();
 
         var reload = _invoker.Started.Single(r => r.Id == id).Reload!;

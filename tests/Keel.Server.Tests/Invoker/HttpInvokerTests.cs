@@ -20,20 +20,8 @@ public sealed class HttpInvokerTests : IAsyncDisposable
     [Fact]
     public async Task An_attempt_waiting_for_a_slot_holds_no_journal_and_reads_it_again_when_its_turn_comes()
     {
-        var deployment = _deployment = await FakeDeployment.StartAsync();
-        var holderReleased = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        deployment.Respond = async (start, body, ct) =>
-        {
-            if (start.DebugId == Holder.ToString())
-            {
-                await holderReleased.Task.WaitAsync(ct);
-            }
-
-            await body.WriteAsync(MessageCodec.Encode(new EndMessage()), ct);
-        };
-        using var invoker = new HttpInvoker(TimeProvider.System, NullLogger<HttpInvoker>.Instance, concurrencyLimit: 1) { Sink = _sink };
-        invoker.Start(Request(Holder, Entry("holder")));
-        await WaitUntil(() => deployment.Replays.ContainsKey(Holder.ToString()), "the holder's attempt did not start");
+        var (deployment, invoker, holderReleased) = await StartHolderAsync();
+        using var disposeInvoker = invoker;
 
         var reloads = 0;
         var reloaded = Entry("read again");
@@ -61,20 +49,8 @@ public sealed class HttpInvokerTests : IAsyncDisposable
     [Fact]
     public async Task A_waiting_attempt_that_is_no_longer_current_ends_without_running_and_frees_its_slot()
     {
-        var deployment = _deployment = await FakeDeployment.StartAsync();
-        var holderReleased = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        deployment.Respond = async (start, body, ct) =>
-        {
-            if (start.DebugId == Holder.ToString())
-            {
-                await holderReleased.Task.WaitAsync(ct);
-            }
-
-            await body.WriteAsync(MessageCodec.Encode(new EndMessage()), ct);
-        };
-        using var invoker = new HttpInvoker(TimeProvider.System, NullLogger<HttpInvoker>.Instance, concurrencyLimit: 1) { Sink = _sink };
-        invoker.Start(Request(Holder, Entry("holder")));
-        await WaitUntil(() => deployment.Replays.ContainsKey(Holder.ToString()), "the holder's attempt did not start");
+        var (deployment, invoker, holderReleased) = await StartHolderAsync();
+        using var disposeInvoker = invoker;
         StartWaiting(invoker, _ => Task.FromResult<AttemptInputs?>(null));
         await WaitUntil(() => invoker.Backlog == 1, "the second attempt did not wait for the slot");
 
@@ -122,6 +98,26 @@ public sealed class HttpInvokerTests : IAsyncDisposable
         var commands = _sink.Effects.OfType<InvokerEffect.Command>().ToList();
         Assert.Equal(Commands, commands.Count);
         Assert.Equal(Enumerable.Range(1, Commands).Select(i => (uint)i), commands.Select(c => c.CommandIndex));
+    }
+
+    /// <summary>An invoker with one slot, taken by an attempt the deployment holds open until the returned source is set.</summary>
+    private async Task<(FakeDeployment Deployment, HttpInvoker Invoker, TaskCompletionSource HolderReleased)> StartHolderAsync()
+    {
+        var deployment = _deployment = await FakeDeployment.StartAsync();
+        var holderReleased = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        deployment.Respond = async (start, body, ct) =>
+        {
+            if (start.DebugId == Holder.ToString())
+            {
+                await holderReleased.Task.WaitAsync(ct);
+            }
+
+            await body.WriteAsync(MessageCodec.Encode(new EndMessage()), ct);
+        };
+        var invoker = new HttpInvoker(TimeProvider.System, NullLogger<HttpInvoker>.Instance, concurrencyLimit: 1) { Sink = _sink };
+        invoker.Start(Request(Holder, Entry("holder")));
+        await WaitUntil(() => deployment.Replays.ContainsKey(Holder.ToString()), "the holder's attempt did not start");
+        return (deployment, invoker, holderReleased);
     }
 
     private static readonly InvocationId Holder = InvocationId.New(3);

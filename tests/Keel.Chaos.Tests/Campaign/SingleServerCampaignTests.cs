@@ -7,15 +7,16 @@ using Xunit.Abstractions;
 namespace Keel.Chaos.Tests.Campaign;
 
 /// <summary>
-/// The first campaign, short enough for CI: sets and registers (services written with Keel.Sdk, in their own
-/// endpoint process) on one Keel server on RocksDB, which is killed with SIGKILL and restarted on its data
-/// directory at seeded random moments. Set-full and linearizability must hold, every indeterminate add must
-/// complete after the heal. A failure dumps the history and the logs and names the seed to replay it with.
+/// The campaign CI runs (about 35 s): every workload — sets, registers, side effects with an exactly-once ledger,
+/// ordered one-way sends — on one Keel server on RocksDB, with the services in their own endpoint process,
+/// while the server is killed with SIGKILL and restarted on its data directory at seeded moments. Every checker
+/// must pass and every indeterminate request must complete after the heal. A failure dumps the history, the
+/// ledger and the logs and names the seed to replay it with.
 /// </summary>
-public sealed class KillServerCampaignTests(ITestOutputHelper output)
+public sealed class SingleServerCampaignTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task Sets_and_registers_stay_correct_while_the_server_is_killed_and_restarted()
+    public async Task Every_workload_stays_correct_while_the_server_is_killed_and_restarted()
     {
         var seed = CampaignEnvironment.Seed();
         output.WriteLine($"seed {seed} ({CampaignEnvironment.SeedVariable}={seed} replays it)");
@@ -29,18 +30,24 @@ public sealed class KillServerCampaignTests(ITestOutputHelper output)
         }
 
         var options = new WorkloadOptions { IngressUrl = server.IngressUrl, Seed = random.Next(), Clients = 3, Keys = 2 };
+        var effects = new EffectsWorkload(options with { Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile);
         var schedule = new NemesisSchedule(new KillServerNemesis(server), new Random(random.Next()));
-        var campaign = new CampaignRunner(seed, [new SetWorkload(options), new RegisterWorkload(options with { Seed = random.Next(), Keys = 3 })], schedule)
-        {
-            Duration = CampaignEnvironment.Duration(TimeSpan.FromSeconds(20)),
-        };
+        IWorkload[] workloads =
+        [
+            new SetWorkload(options),
+            new RegisterWorkload(options with { Seed = random.Next(), Keys = 3 }),
+            effects,
+            new SendWorkload(options with { Seed = random.Next(), Clients = 2 }),
+        ];
+        var campaign = new CampaignRunner(seed, workloads, schedule) { Duration = CampaignEnvironment.Duration(TimeSpan.FromSeconds(20)) };
 
         var report = await campaign.RunAsync();
 
         output.WriteLine(report.Summary());
+        output.WriteLine($"effects run again within their invocation (absorbed by the effect's idempotency key): {effects.ReExecutions}");
         if (!report.IsValid)
         {
-            var dump = await report.DumpAsync([server.LogFile, endpoint.LogFile]);
+            var dump = await report.DumpAsync([server.LogFile, endpoint.LogFile, endpoint.LedgerFile]);
             Assert.Fail($"The fault campaign found a violation; history and logs in {dump}{Environment.NewLine}{report.Summary()}");
         }
 

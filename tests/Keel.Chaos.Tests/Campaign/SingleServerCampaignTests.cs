@@ -9,14 +9,15 @@ namespace Keel.Chaos.Tests.Campaign;
 /// <summary>
 /// The campaign CI runs (about 35 s): every workload — sets, registers, side effects with an exactly-once ledger,
 /// ordered one-way sends — on one Keel server on RocksDB, with the services in their own endpoint process,
-/// while the server is killed with SIGKILL and restarted on its data directory at seeded moments. Every checker
+/// while a seeded nemesis kills the server with SIGKILL (restart on its data directory), pauses it with SIGSTOP
+/// (SIGCONT later), or kills the endpoint (restart on its port), sometimes two of these at once. Every checker
 /// must pass and every indeterminate request must complete after the heal. A failure dumps the history, the
 /// ledger and the logs and names the seed to replay it with.
 /// </summary>
 public sealed class SingleServerCampaignTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task Every_workload_stays_correct_while_the_server_is_killed_and_restarted()
+    public async Task Every_workload_stays_correct_while_the_server_is_killed_or_paused_and_the_endpoint_killed()
     {
         var seed = CampaignEnvironment.Seed();
         output.WriteLine($"seed {seed} ({CampaignEnvironment.SeedVariable}={seed} replays it)");
@@ -31,7 +32,8 @@ public sealed class SingleServerCampaignTests(ITestOutputHelper output)
 
         var options = new WorkloadOptions { IngressUrl = server.IngressUrl, Seed = random.Next(), Clients = 3, Keys = 2 };
         var effects = new EffectsWorkload(options with { Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile);
-        var schedule = new NemesisSchedule(new KillServerNemesis(server), new Random(random.Next()));
+        var nemesis = new CompositeNemesis(new KillServerNemesis(server), new PauseServerNemesis(server), new KillEndpointNemesis(endpoint));
+        var schedule = new NemesisSchedule(nemesis, new Random(random.Next())) { MaxFaulty = TimeSpan.FromSeconds(3) };
         IWorkload[] workloads =
         [
             new SetWorkload(options),

@@ -33,12 +33,25 @@ public sealed record CampaignReport(int Seed, IReadOnlyList<Op> Ops, IReadOnlyLi
             text.AppendLine();
         }
 
+        // The commonest reasons calls failed or went indeterminate (digits blurred, so "HTTP 503: ... inv_1ab" groups).
+        var reasons = Ops.Where(o => o.Error is not null).GroupBy(o => Blur(o.Error!)).OrderByDescending(g => g.Count()).Take(5).ToList();
+        foreach (var reason in reasons)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  ×{reason.Count()}: {reason.Key}").AppendLine();
+        }
+
         foreach (var result in Results)
         {
             text.AppendLine(result.ToString());
         }
 
         return text.ToString();
+    }
+
+    private static string Blur(string error)
+    {
+        var text = new string([.. error.Take(100).Select(c => char.IsAsciiDigit(c) ? '#' : c)]);
+        return error.Length > 100 ? text + "..." : text;
     }
 
     /// <summary>

@@ -6,4 +6,7 @@ await KeelEndpoint.RunAsync(args, k =>
 {
     k.AddService<ChaosSet>();
     k.AddService<ChaosRegister>();
+    k.AddService<ChaosEffects>();
+    k.AddService<ChaosSender>();
+    k.AddService<ChaosInbox>();
 });

@@ -29,6 +29,7 @@ public class CampaignReportTests
             Assert.Contains("KEEL_CHAOS_SEED=42", summary, StringComparison.Ordinal);
             Assert.Contains("set-full: Invalid", summary, StringComparison.Ordinal);
             Assert.Contains("lost", summary, StringComparison.Ordinal);
+            Assert.Contains("faults: kill server ×1", summary, StringComparison.Ordinal);
             Assert.Equal("the server's last words", await File.ReadAllTextAsync(Path.Combine(dump, "server.log")));
         }
         finally

@@ -19,11 +19,25 @@ public sealed record CampaignReport(int Seed, IReadOnlyList<Op> Ops, IReadOnlyLi
         text.Append(CultureInfo.InvariantCulture, $"{operations.Count} operations: ");
         text.AppendJoin(", ", operations.GroupBy(o => o.Outcome).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
         text.AppendLine();
+        // Which faults: the nemeses record "kill", "pause" (and their heals) with what they hit.
+        var faults = Ops.Where(o => o.Process == Op.NemesisProcess && o.F is "kill" or "pause").GroupBy(o => $"{o.F} {o.Value}").OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        if (faults.Count > 0)
+        {
+            text.Append("  faults: ").AppendJoin(", ", faults.Select(g => $"{g.Key} ×{g.Count()}")).AppendLine();
+        }
+
         foreach (var group in operations.GroupBy(o => $"{o.Key?.Split('-')[0]} {o.F}").OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             text.Append(CultureInfo.InvariantCulture, $"  {group.Key}: ");
             text.AppendJoin(", ", group.GroupBy(o => o.Outcome).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
             text.AppendLine();
+        }
+
+        // The commonest reasons calls failed or went indeterminate (digits blurred, so "HTTP 503: ... inv_1ab" groups).
+        var reasons = Ops.Where(o => o.Error is not null).GroupBy(o => Blur(o.Error!)).OrderByDescending(g => g.Count()).Take(5).ToList();
+        foreach (var reason in reasons)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  ×{reason.Count()}: {reason.Key}").AppendLine();
         }
 
         foreach (var result in Results)
@@ -32,6 +46,12 @@ public sealed record CampaignReport(int Seed, IReadOnlyList<Op> Ops, IReadOnlyLi
         }
 
         return text.ToString();
+    }
+
+    private static string Blur(string error)
+    {
+        var text = new string([.. error.Take(100).Select(c => char.IsAsciiDigit(c) ? '#' : c)]);
+        return error.Length > 100 ? text + "..." : text;
     }
 
     /// <summary>

@@ -23,6 +23,9 @@ public sealed class ChaosEndpointProcess : IAsyncDisposable
 
     public string LogFile { get; }
 
+    /// <summary>The side-effect ledger the services' effects append to (a file, so it outlives a kill of the endpoint).</summary>
+    public string LedgerFile => Path.Combine(Path.GetDirectoryName(LogFile)!, "ledger.txt");
+
     public Uri Url => new($"http://127.0.0.1:{Port}");
 
     public static async Task<ChaosEndpointProcess> StartAsync()
@@ -44,6 +47,7 @@ public sealed class ChaosEndpointProcess : IAsyncDisposable
     {
         var start = new ProcessStartInfo("dotnet", [EndpointDll()]);
         start.Environment["PORT"] = Port.ToString(CultureInfo.InvariantCulture);
+        start.Environment["LEDGER_FILE"] = LedgerFile;
         _process?.Dispose();
         var process = ProcessLogs.Start(start, LogFile);
         _process = process;

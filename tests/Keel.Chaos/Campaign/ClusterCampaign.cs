@@ -1,0 +1,48 @@
+using Keel.Chaos.Nemeses;
+using Keel.Chaos.Workloads;
+using Keel.TestSupport;
+
+namespace Keel.Chaos.Campaign;
+
+/// <summary>
+/// Every workload (sets, registers, side effects, ordered sends) on a cluster of two Keel nodes sharing one
+/// PostgreSQL (short leases), the services in their own endpoint process; the set and send clients enter through
+/// node 1's ingress, the register and effects clients through node 2's, so most requests are forwarded to the
+/// partition's owner and most sends cross nodes. The nemesis, seeded: kill -9 of a node (restart
+/// on its data directory and ports; its partitions fail over to the other node when the lease runs out meanwhile)
+/// or of PostgreSQL (restart, crash recovery), sometimes two at once. Too long for CI: run by
+/// tests/Keel.Chaos.Runner.
+/// </summary>
+public static class ClusterCampaign
+{
+    /// <summary>Runs the campaign; on a violation the history and every log are dumped, and the report says where.</summary>
+    public static async Task<(CampaignReport Report, string? Dump)> RunAsync(int seed, TimeSpan duration)
+    {
+        var random = new Random(seed);
+        await using var cluster = await KeelCluster.StartAsync(2);
+        await using var endpoint = await ChaosEndpointProcess.StartAsync();
+        using (var admin = new AdminClient(cluster.Nodes[0].AdminUrl))
+        {
+            await admin.RegisterDeploymentAsync(endpoint.Url);
+        }
+
+        // A node that restarts gets a new lease after the old one runs out: calls may wait for that, so a longer deadline.
+        var options = new WorkloadOptions { IngressUrl = cluster.Nodes[0].IngressUrl, Seed = random.Next(), Clients = 3, Keys = 3, OperationTimeout = TimeSpan.FromSeconds(8) };
+        var nemesis = new CompositeNemesis(
+            // PostgreSQL first: a heal then restarts the database before the nodes, which need it to become healthy.
+            new KillPostgresNemesis(cluster.Postgres),
+            new KillServerNemesis(cluster.Nodes[0], "node-1"),
+            new KillServerNemesis(cluster.Nodes[1], "node-2"));
+        var schedule = new NemesisSchedule(nemesis, new Random(random.Next())) { MaxFaulty = TimeSpan.FromSeconds(5) };
+        IWorkload[] workloads =
+        [
+            new SetWorkload(options),
+            new RegisterWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next() }),
+            new EffectsWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile),
+            new SendWorkload(options with { Seed = random.Next(), Clients = 2 }),
+        ];
+        var report = await new CampaignRunner(seed, workloads, schedule) { Duration = duration, Patience = TimeSpan.FromSeconds(60) }.RunAsync();
+        var dump = report.IsValid ? null : await report.DumpAsync([.. cluster.Nodes.Select(n => n.LogFile), endpoint.LogFile, endpoint.LedgerFile]);
+        return (report, dump);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Keel.Chaos.Checkers;
+using Keel.Chaos.History;
+
+namespace Keel.Chaos.Workloads;
+
+/// <summary>
+/// Requests with a side effect outside Keel (the ChaosEffects service): each request has a unique id, sent as
+/// its argument and as its ingress idempotency key; the handler's journaled run appends "request-id
+/// invocation-id" to a ledger file in the endpoint's process. A run may execute again after a crash (same
+/// invocation id: the effect's own idempotency key absorbs it); the same request must never become two
+/// invocations, and an acknowledged request's effect must be there. After the heal every indeterminate request
+/// is retried with its key until acknowledged; then the ledger, deduplicated by effect key, goes to the
+/// exactly-once checker.
+/// </summary>
+public sealed class EffectsWorkload(WorkloadOptions options, string ledgerFile) : IWorkload
+{
+    private readonly string _key = $"effects-{options.Seed}";
+    private readonly ConcurrentDictionary<string, bool> _unresolved = new(StringComparer.Ordinal);
+
+    public string Name => "effects";
+
+    /// <summary>Runs of an effect beyond the first for the same invocation (absorbed by its idempotency key): how often the campaign hit that window.</summary>
+    public int ReExecutions { get; private set; }
+
+    public async Task RunAsync(OpHistory history, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
+        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
+    }
+
+    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
+    {
+        var process = history.NewProcess();
+        for (var i = 0; !stop.IsCancellationRequested; i++)
+        {
+            var outcome = await RequestAsync(caller, history, process, $"r-{options.Seed}-{client}-{i}");
+            if (outcome != OpKind.Ok)
+            {
+                if (outcome == OpKind.Info)
+                {
+                    process = history.NewProcess();
+                }
+
+                await Task.Delay(options.BackOff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task<OpKind> RequestAsync(IngressCaller caller, OpHistory history, int process, string requestId)
+    {
+        var invoke = history.Invoke(process, "request", _key, requestId);
+        var outcome = await caller.CallAsync("/ChaosEffects/request", requestId, idempotencyKey: requestId);
+        history.Complete(invoke, outcome.Kind, error: outcome.Error);
+        if (outcome.Kind == OpKind.Info)
+        {
+            _unresolved[requestId] = true;
+        }
+        else if (outcome.Kind == OpKind.Ok)
+        {
+            _unresolved.TryRemove(requestId, out _);
+        }
+
+        return outcome.Kind;
+    }
+
+    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
+        var clock = Stopwatch.StartNew();
+        var process = history.NewProcess();
+        foreach (var requestId in _unresolved.Keys.Order(StringComparer.Ordinal))
+        {
+            while (clock.Elapsed < patience && await RequestAsync(caller, history, process, requestId) != OpKind.Ok)
+            {
+                process = history.NewProcess();
+                await Task.Delay(options.BackOff);
+            }
+        }
+    }
+
+    public IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations)
+    {
+        var mine = operations.Where(o => o.Key == _key).ToList();
+        // Each line is one execution of an effect; the same (request, invocation) twice is one effect run again.
+        var attempts = File.Exists(ledgerFile)
+            ? File.ReadAllLines(ledgerFile).Where(l => l.Length > 0).Select(l => l.Split(' ')).Select(p => (Request: p[0], Effect: p[1])).Where(a => a.Request.StartsWith($"r-{options.Seed}-", StringComparison.Ordinal)).ToList()
+            : [];
+        var effects = attempts.Distinct().ToList();
+        ReExecutions = attempts.Count - effects.Count;
+        var unresolved = _unresolved.Keys.Order(StringComparer.Ordinal).Select(id => $"request {id} still indeterminate after the heal").ToList();
+        return
+        [
+            ExactlyOnceChecker.Check(mine, [.. effects.Select(e => e.Request)]),
+            CheckResult.From("effects: every request settled after the heal", unresolved),
+        ];
+    }
+}

@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Keel.Chaos.Checkers;
+using Keel.Chaos.History;
+
+namespace Keel.Chaos.Workloads;
+
+/// <summary>A send batch as recorded in the history: the sender's name and how many messages it sends.</summary>
+public sealed record SendArgs(string Sender, int Count);
+
+/// <summary>
+/// Ordered one-way sends (the ChaosSender service, the ChaosInbox virtual object): each client request is one
+/// sender that sends a few numbered messages to one inbox key from one handler; senders to the same key
+/// interleave. Requests carry an idempotency key (the sender's name), so after the heal every indeterminate one
+/// is retried until acknowledged; then each inbox is read until every acknowledged sender's messages are there
+/// (one-way sends arrive after the sender's answer), and the per-key-order checker judges the final lists: each
+/// sender's messages in send order, once each, none lost, none from a request that certainly failed.
+/// </summary>
+public sealed class SendWorkload(WorkloadOptions options) : IWorkload
+{
+    private const int MaxMessages = 5;
+    private readonly string[] _keys = [.. Enumerable.Range(0, options.Keys).Select(i => $"inbox-{options.Seed}-{i}")];
+    private readonly ConcurrentDictionary<string, (string Key, int Count)> _unresolved = new(StringComparer.Ordinal);
+
+    public string Name => "send";
+
+    public async Task RunAsync(OpHistory history, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
+        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
+    }
+
+    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
+    {
+        var random = new Random(HashCode.Combine(options.Seed, client, "send"));
+        var process = history.NewProcess();
+        for (var i = 0; !stop.IsCancellationRequested; i++)
+        {
+            var outcome = await SendAsync(caller, history, process, _keys[random.Next(_keys.Length)], $"s-{options.Seed}-{client}-{i}", random.Next(2, MaxMessages + 1));
+            if (outcome != OpKind.Ok)
+            {
+                if (outcome == OpKind.Info)
+                {
+                    process = history.NewProcess();
+                }
+
+                await Task.Delay(options.BackOff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task<OpKind> SendAsync(IngressCaller caller, OpHistory history, int process, string key, string sender, int count)
+    {
+        var invoke = history.Invoke(process, "send", key, new SendArgs(sender, count));
+        var outcome = await caller.CallAsync("/ChaosSender/send", new { sender, key, count }, idempotencyKey: sender);
+        history.Complete(invoke, outcome.Kind, error: outcome.Error);
+        if (outcome.Kind == OpKind.Info)
+        {
+            _unresolved[sender] = (key, count);
+        }
+        else if (outcome.Kind == OpKind.Ok)
+        {
+            _unresolved.TryRemove(sender, out _);
+        }
+
+        return outcome.Kind;
+    }
+
+    private static async Task<(OpKind Kind, List<ReceivedMessage>? Messages)> ReadAsync(IngressCaller caller, OpHistory history, int process, string key)
+    {
+        var invoke = history.Invoke(process, "read", key, null);
+        var outcome = await caller.CallAsync($"/ChaosInbox/{key}/get", null);
+        var messages = outcome is { Kind: OpKind.Ok, Body: { } body }
+            ? body.EnumerateArray().Select(m => new ReceivedMessage(m.GetProperty("sender").GetString()!, m.GetProperty("seq").GetInt64())).ToList()
+            : null;
+        history.Complete(invoke, outcome.Kind, messages?.Select(m => $"{m.Sender}#{m.Seq}").ToList(), outcome.Error);
+        return (outcome.Kind, messages);
+    }
+
+    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
+        var clock = Stopwatch.StartNew();
+        var process = history.NewProcess();
+        foreach (var (sender, (key, count)) in _unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).ToList())
+        {
+            while (clock.Elapsed < patience && await SendAsync(caller, history, process, key, sender, count) != OpKind.Ok)
+            {
+                process = history.NewProcess();
+                await Task.Delay(options.BackOff);
+            }
+        }
+
+        // The sends are one-way: acknowledged senders' messages may still be on their way. Read until they are all there.
+        var expected = Sent(Operations.Pair(history.Ops)).Where(s => s.Acknowledged).ToList();
+        foreach (var key in _keys)
+        {
+            var want = expected.Where(s => s.Key == key).Select(s => new ReceivedMessage(s.Sender, s.Seq)).ToHashSet();
+            while (clock.Elapsed < patience)
+            {
+                var (kind, messages) = await ReadAsync(caller, history, process, key);
+                if (kind == OpKind.Info)
+                {
+                    process = history.NewProcess();
+                }
+
+                if (messages is not null && want.IsSubsetOf(messages))
+                {
+                    break;
+                }
+
+                await Task.Delay(options.BackOff);
+            }
+        }
+    }
+
+    /// <summary>Every message a send request may have sent, acknowledged when any attempt of the request was; certainly failed requests sent nothing.</summary>
+    private IEnumerable<SentMessage> Sent(IReadOnlyList<Operation> operations) =>
+        operations.Where(o => o.F == "send" && o.Key is not null && _keys.Contains(o.Key))
+            .GroupBy(o => (SendArgs)o.Argument!)
+            .Where(g => g.Any(o => o.Outcome != OpKind.Fail))
+            .SelectMany(g => Enumerable.Range(1, g.Key.Count).Select(seq => new SentMessage(g.Key.Sender, g.First().Key!, seq, g.Any(o => o.IsOk))));
+
+    public IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations)
+    {
+        var finalReads = new Dictionary<string, IReadOnlyList<ReceivedMessage>>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var key in _keys)
+        {
+            // The last successful read of each key is the final state (reads after the heal, until everything arrived).
+            if (operations.LastOrDefault(o => o.Key == key && o.F == "read" && o.IsOk) is { Result: List<string> messages })
+            {
+                finalReads[key] = [.. messages.Select(m => m.Split('#')).Select(p => new ReceivedMessage(p[0], long.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture)))];
+            }
+            else
+            {
+                problems.Add($"no read of {key} succeeded");
+            }
+        }
+
+        problems.AddRange(_unresolved.Keys.Order(StringComparer.Ordinal).Select(s => $"send request {s} still indeterminate after the heal"));
+        return
+        [
+            PerKeyOrderChecker.Check(Sent(operations), finalReads),
+            CheckResult.From("send: every request settled and every inbox read after the heal", problems),
+        ];
+    }
+}

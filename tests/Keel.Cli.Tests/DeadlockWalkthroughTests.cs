@@ -35,9 +35,19 @@ public sealed class DeadlockWalkthroughTests(CliServers servers) : CliTestBase(s
 
         if (kind == ServerKind.Keel)
         {
-            // Keel found the cycle itself as it formed: GET /deadlocks lists the three.
+            // Keel found the cycle itself as it formed: GET /deadlocks lists the three, and so does --deadlocked.
             await Eventually.UntilAsync(async () => (await DeadlockedIdsAsync(side)).IsSupersetOf(waits.Keys), TimeSpan.FromSeconds(10),
                 "the cycle on GET /deadlocks");
+            var cycle = Assert.Single(Items(await side.Cli.JsonAsync("invocations", "list", "--deadlocked", "--key", key)));
+            Assert.Equal(waits.Keys.Order(), Items(cycle.GetProperty("invocations")).Select(i => Str(i, "id")).Order());
+            var table = await side.Cli.RunAsync("invocations", "list", "--deadlocked", "--key", key);
+            Assert.Contains($"lock held by {root}", table.Stdout, StringComparison.Ordinal);
+        }
+        else
+        {
+            var refused = await side.Cli.RunAsync("invocations", "list", "--deadlocked");
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("does not report deadlocks", Assert.Single(refused.ErrorLines), StringComparison.Ordinal);
         }
 
         var described = await side.Cli.JsonAsync("invocations", "describe", root);

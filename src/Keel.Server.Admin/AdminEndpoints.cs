@@ -76,6 +76,7 @@ public static class AdminEndpoints
                 : Error(404, $"The requested handler '{handler}' on service '{name}' does not exist"));
 
             InvocationEndpoints.Map(group, runtime);
+            DeadlockEndpoints.Map(group, runtime);
             StateEndpoints.Map(group, schema, runtime);
         }
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Keel.Protocol.Ids;
 using Keel.Server.Contracts;
+using Keel.Server.Deadlocks;
 using Keel.Server.Partitions;
 using Keel.Server.Storage;
 using Microsoft.Extensions.Logging;
@@ -40,7 +41,17 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
         _time = time;
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _map = new PartitionMap(Math.Max(1, options.Partitions));
+        Waits = new WaitForGraph(time);
+        DeadlockReporter.Attach(Waits, _loggers.CreateLogger("Keel.Deadlocks"));
     }
+
+    /// <summary>
+    /// Who waits for whom among this server's invocations (calls, keys' locks): finds deadlocks as they form. Fed
+    /// on a single server only; a cluster node leaves it empty.
+    /// </summary>
+    public WaitForGraph Waits { get; }
+
+    public IReadOnlyList<DeadlockCycle> Deadlocks => Waits.Cycles;
 
     /// <summary>Raised when a partition stops on a storage failure (the host logs it and exits non-zero).</summary>
     public event Action<Exception>? Failed;
@@ -128,7 +139,10 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
             }
 
             var processor = new PartitionProcessor(partition, partitionStore, new StateMachine(_schema, _options, partition), _schema, _invoker, _time,
-                Route, _loggers.CreateLogger("Keel.Partition"), _options.Processor, Activity);
+                Route, _loggers.CreateLogger("Keel.Partition"), _options.Processor, Activity,
+                // A cluster node sees only the partitions it leases, and loses them with the waits it learnt:
+                // deadlocks are found on a single server only, for now.
+                _servesLeases ? null : Waits);
             processor.Failed += OnPartitionFailed;
             Volatile.Write(ref processors[partition], processor);
             _local = [.. Enumerable.Range(0, processors.Length).Where(p => processors[p] is not null)];

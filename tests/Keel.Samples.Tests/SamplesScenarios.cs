@@ -108,6 +108,14 @@ public abstract class SamplesScenarios(SamplesEnvironment env)
         var stuck = await env.Ingress.GetAsync($"/restate/invocation/{pay.InvocationId}/output");
         Assert.Equal((HttpStatusCode)470, stuck.Status);
 
+        // Keel found the cycle itself: GET /deadlocks (Keel's own) lists it, with pay in it.
+        using var admin = new AdminClient(env.Server.AdminUrl);
+        var keel = env is KeelSamplesEnvironment;
+        if (keel)
+        {
+            await Eventually.UntilAsync(async () => (await DeadlockedIdsAsync(admin)).Contains(pay.InvocationId!), Patience, "the cycle on GET /deadlocks");
+        }
+
         var cli = new ProcessStartInfo(RepoPaths.RestateCliBinary, ["invocations", "cancel", pay.InvocationId!, "--yes"])
         {
             RedirectStandardOutput = true,
@@ -123,11 +131,24 @@ public abstract class SamplesScenarios(SamplesEnvironment env)
         }, Patience, "the CLI to cancel the deadlocked payment");
 
         Assert.Equal("cancelled: nothing was paid", (await env.Ingress.GetAsync($"/restate/invocation/{pay.InvocationId}/output")).Json.GetString());
+        if (keel)
+        {
+            await Eventually.UntilAsync(async () => !(await DeadlockedIdsAsync(admin)).Contains(pay.InvocationId!), Patience, "the broken cycle to leave GET /deadlocks");
+        }
         Assert.Equal(0, (await env.Ingress.CallAsync($"/Bank/{a}/getBalance")).Json.GetInt64());
         Assert.Equal(0, (await env.Ingress.CallAsync($"/Bank/{b}/getBalance")).Json.GetInt64());
 
         // Both keys serve exclusive handlers again (their locks are free).
         Assert.Equal($"confirmed 5 to {b}", (await env.Ingress.CallAsync($"/Bank/{a}/confirm", new { to = b, amount = 5 })).Json.GetString());
         Assert.Equal($"confirmed 5 to {a}", (await env.Ingress.CallAsync($"/Bank/{b}/confirm", new { to = a, amount = 5 })).Json.GetString());
+    }
+
+    /// <summary>The ids of every invocation on a cycle the server lists on <c>GET /deadlocks</c>.</summary>
+    private static async Task<HashSet<string>> DeadlockedIdsAsync(AdminClient admin)
+    {
+        var (status, body) = await admin.GetJsonAsync("/deadlocks");
+        Assert.Equal(HttpStatusCode.OK, status);
+        return [.. body!.Value.GetProperty("deadlocks").EnumerateArray()
+            .SelectMany(c => c.GetProperty("invocations").EnumerateArray().Select(i => i.GetProperty("id").GetString()!))];
     }
 }

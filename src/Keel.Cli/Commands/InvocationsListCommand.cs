@@ -19,8 +19,9 @@ internal static class InvocationsListCommand
         var all = new Option<bool>("--all") { Description = "Include completed invocations" };
         var stuck = new Option<bool>("--stuck") { Description = "Only unfinished invocations waiting on a call or a key's lock for longer than --stuck-for" };
         var stuckFor = new Option<string>("--stuck-for") { Description = "How long counts as stuck (default 10s)", DefaultValueFactory = _ => "10s" };
+        var deadlocked = new Option<bool>("--deadlocked") { Description = "Only the deadlocks the server found (Keel's GET /deadlocks): each cycle's invocations" };
         var limit = new Option<int>("--limit") { Description = "At most this many (default 100)", DefaultValueFactory = _ => 100 };
-        var command = new Command("list", "List invocations (unfinished ones unless --all or --status)") { service, handler, key, status, all, stuck, stuckFor, limit };
+        var command = new Command("list", "List invocations (unfinished ones unless --all or --status)") { service, handler, key, status, all, stuck, stuckFor, deadlocked, limit };
         command.Aliases.Add("ls");
         CommandAction.Set(command, async c =>
         {
@@ -28,6 +29,12 @@ internal static class InvocationsListCommand
             if (n <= 0)
             {
                 throw CliException.Usage("--limit must be a positive number");
+            }
+
+            if (c.Get(deadlocked))
+            {
+                await ListDeadlockedAsync(c, c.Get(service), c.Get(handler), c.Get(key), n);
+                return;
             }
 
             var filters = new List<string>();
@@ -117,6 +124,54 @@ internal static class InvocationsListCommand
             string.Join("\n", x.Waits.Select(w => w.Reason == "call" ? $"call to {w.Target} ({w.Id})" : $"lock of {KeyOf(w.Target)} held by {w.Id}")),
             Ago(x.Waits[0].Since, suffix: string.Empty),
         ]));
+    }
+
+    /// <summary>
+    /// The cycles the server detected and still stand (Keel's <c>GET /deadlocks</c>; restate-server has none), those with
+    /// an invocation matching the filters, oldest first; each invocation with what it waits on: the next one's call
+    /// result or key lock (the last waits on the first).
+    /// </summary>
+    private static async Task ListDeadlockedAsync(CliContext c, string? service, string? handler, string? key, int limit)
+    {
+        var response = await c.Admin.SendAsync(HttpMethod.Get, "/deadlocks", ct: c.Cancellation);
+        if (response.Status == 404)
+        {
+            throw new CliException("this server does not report deadlocks (GET /deadlocks is Keel's own); --stuck finds cycles from SQL");
+        }
+
+        if (!response.IsSuccess || response.Body is not { } body)
+        {
+            throw new CliException(response.Message);
+        }
+
+        bool Matches(string target)
+        {
+            var parts = target.Split('/');
+            var (svc, hdl) = (parts[0], parts[^1]);
+            var k = parts.Length > 2 ? string.Join('/', parts[1..^1]) : null;
+            return (service is null || svc == service) && (handler is null || hdl == handler) && (key is null || k == key);
+        }
+
+        var cycles = body.Array("deadlocks")
+            .Where(d => d.Array("invocations").Any(i => Matches(i.Str("target") ?? string.Empty)))
+            .Take(limit)
+            .ToList();
+        if (c.Json)
+        {
+            JsonOut.Write(new JsonArray([.. cycles.Select(d => JsonNode.Parse(d.GetRawText()))]));
+            return;
+        }
+
+        Tables.Print(c.Out, ["CYCLE", "ID", "TARGET", "WAITS ON", "DETECTED"], cycles.SelectMany((d, n) =>
+        {
+            var members = d.Array("invocations").ToList();
+            return members.Select((m, i) => (IReadOnlyList<string?>)
+            [
+                (n + 1).ToString(CultureInfo.InvariantCulture), m.Str("id"), m.Str("target"),
+                $"{(m.Str("waits_on") == "lock" ? "lock held by" : "call to")} {members[(i + 1) % members.Count].Str("id")}",
+                i == 0 ? Ago(d.Time("detected_at")) : string.Empty,
+            ]);
+        }));
     }
 
     private static string KeyOf(string target) => target.LastIndexOf('/') is > 0 and var i ? target[..i] : target;

@@ -1,4 +1,5 @@
 using Keel.Protocol.Ids;
+using Keel.Server.Deadlocks;
 
 namespace Keel.Server.Contracts;
 
@@ -11,6 +12,9 @@ public interface IRuntimeApi
 {
     /// <summary>Null while every partition serves; else why one stopped (health answers 503).</summary>
     Exception? Failure { get; }
+
+    /// <summary>The deadlocks standing now (cycles of invocations waiting for each other), oldest first; a broken one is gone.</summary>
+    IReadOnlyList<DeadlockCycle> Deadlocks { get; }
 
     /// <summary>Submit an invocation (call or send). For a send this returns once it is durable.</summary>
     Task<SubmitResult> SubmitAsync(InvocationRequest request, CancellationToken cancellationToken);

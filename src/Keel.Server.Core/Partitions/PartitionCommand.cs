@@ -144,6 +144,20 @@ public abstract record PartitionAction
     /// <paramref name="Next"/>. The shell keeps it (in memory) as the bound of its next periodic pass.
     /// </summary>
     public sealed record OutboxMark(ulong Next) : PartitionAction;
+
+    // Waits, for the server's wait-for graph (Deadlocks/WaitForGraph): in memory, told after commit.
+
+    /// <summary><paramref name="Caller"/> made a request-response call to <paramref name="Callee"/>; its result comes as <paramref name="CompletionId"/>.</summary>
+    public sealed record CallAwaited(InvocationId Caller, string CallerTarget, uint CompletionId, string Callee, string CalleeTarget) : PartitionAction;
+
+    /// <summary>The result of <paramref name="Caller"/>'s call <paramref name="CompletionId"/> reached its journal.</summary>
+    public sealed record CallAnswered(InvocationId Caller, uint CompletionId) : PartitionAction;
+
+    /// <summary>An exclusive invocation was queued in its key's inbox (behind the key's holder).</summary>
+    public sealed record Inboxed(InvocationId Id, string Target, string Service, string Key) : PartitionAction;
+
+    /// <summary>An exclusive invocation took its key's lock.</summary>
+    public sealed record KeyTaken(InvocationId Id, string Target, string Service, string Key) : PartitionAction;
 }
 
 /// <summary>The answer to a <see cref="PartitionCommand.LoadAttempt"/> whose attempt is no longer current.</summary>

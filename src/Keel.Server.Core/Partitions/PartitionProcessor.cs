@@ -1,5 +1,6 @@
 using Keel.Protocol.Ids;
 using Keel.Server.Contracts;
+using Keel.Server.Deadlocks;
 using Keel.Server.Storage;
 using Keel.Server.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -32,6 +33,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private readonly FailureLog _failureLog;
     private readonly TimerWindow _timers;
     private readonly RuntimeActivity _activity;
+    // The server's wait-for graph (deadlock detection), told of waits after commit; null when nobody listens.
+    private readonly WaitForGraph? _waits;
     private readonly HandOff<AppliedBatch> _toCommit = new(MaxInFlight);
     private readonly Lock _inFlightGate = new();
     private List<Overlay> _inFlight = [];
@@ -51,7 +54,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private IDisposable? _queueGauge;
 
     public PartitionProcessor(int partition, IKeyValueStore store, StateMachine stateMachine, ISchemaView schema, IInvoker invoker, TimeProvider time,
-        Action<int, PartitionCommand> route, ILogger? logger = null, ProcessorOptions? options = null, RuntimeActivity? activity = null)
+        Action<int, PartitionCommand> route, ILogger? logger = null, ProcessorOptions? options = null, RuntimeActivity? activity = null,
+        WaitForGraph? waits = null)
     {
         ArgumentNullException.ThrowIfNull(stateMachine);
         options ??= new ProcessorOptions();
@@ -64,6 +68,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _route = route;
         _activity = activity ?? new RuntimeActivity();
         _logger = logger ?? NullLogger.Instance;
+        _waits = waits;
         _queue = new CommandQueue(options.QueueCapacity, options.InternalRoom);
         _failureLog = new FailureLog(_logger, time);
         CleanupInterval = options.CleanupInterval;
@@ -416,6 +421,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
             case PartitionAction.Completed completed:
                 _waiters.Complete(completed.Id, completed.Result);
                 _failureLog.Forget(completed.Id);
+                _waits?.Observe(completed);
                 ServerTelemetry.InvocationEnded(completed, _time.GetUtcNow());
                 break;
             case PartitionAction.Reply reply:
@@ -446,6 +452,9 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 break;
             case PartitionAction.OutboxMark mark:
                 Volatile.Write(ref _outboxMark, mark.Next);
+                break;
+            case PartitionAction.CallAwaited or PartitionAction.CallAnswered or PartitionAction.Inboxed or PartitionAction.KeyTaken:
+                _waits?.Observe(action);
                 break;
             case PartitionAction.CleanupMore more:
                 // More has expired: continue in small steps, leaving room for live work in between.

@@ -83,6 +83,7 @@ public sealed partial class StateMachine
             case CallCommandMessage call:
                 var callee = CreateChild(c, record, commandIndex, call.ServiceName, call.HandlerName, call.Key, call.Parameter, call.Headers, call.HasIdempotencyKey ? call.IdempotencyKey : null, call.ResultCompletionId, null,
                     command.Trace ?? record.Trace);
+                c.Actions.Add(new PartitionAction.CallAwaited(record.Id, Target(record), call.ResultCompletionId, callee, CallTarget(c, call)));
                 Notify(c, record, MessageType.CallInvocationIdCompletion, new NotificationTemplate { CompletionId = call.InvocationIdNotificationIdx, InvocationId = callee });
                 break;
             case OneWayCallCommandMessage send:
@@ -127,6 +128,12 @@ public sealed partial class StateMachine
 
         c.Tables.PutInvocation(record);
     }
+
+    /// <summary>A call's target as operators read it: <c>Service/key/handler</c>, or <c>Service/handler</c> for a service.</summary>
+    private static string CallTarget(ApplyContext c, CallCommandMessage call) =>
+        c.Schema.TryGetService(call.ServiceName, out var service) && service.Type != ServiceType.Service
+            ? $"{call.ServiceName}/{call.Key}/{call.HandlerName}"
+            : $"{call.ServiceName}/{call.HandlerName}";
 
     /// <summary>
     /// Names the child by the caller and the command's index (a re-applied command names the same

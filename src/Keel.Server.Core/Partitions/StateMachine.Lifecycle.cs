@@ -21,6 +21,11 @@ public sealed partial class StateMachine
 
         c.Tables.AppendJournal(record, type, notification.ToByteArray());
         c.Tables.PutInvocation(record);
+        if (type == MessageType.CallCompletion)
+        {
+            c.Actions.Add(new PartitionAction.CallAnswered(record.Id, notification.CompletionId));
+        }
+
         switch (record.Phase)
         {
             case InvocationPhase.Invoked:

@@ -163,10 +163,12 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
                 record.InboxedAt = c.Now;
                 record.InboxSequence = c.Tables.Enqueue(record.Service, record.Key!, record.Id);
                 c.Tables.PutInvocation(record);
+                c.Actions.Add(new PartitionAction.Inboxed(record.Id, Target(record), record.Service, record.Key!));
                 return;
             }
 
             c.Tables.Lock(record.Service, record.Key!, record.Id);
+            c.Actions.Add(new PartitionAction.KeyTaken(record.Id, Target(record), record.Service, record.Key!));
             if (record.Phase != InvocationPhase.Inboxed)
             {
                 // A free lock means an empty inbox: whatever queues behind this holder comes later.

@@ -27,6 +27,9 @@ public static class ServerTelemetry
     /// <summary>Failed attempts that will be retried (a retry timer was set).</summary>
     public static readonly Counter<long> Retries = Meter.CreateCounter<long>("keel.attempt.retries", "{retry}", "Attempts scheduled for retry after a failure.");
 
+    /// <summary>Deadlocks found: cycles of invocations each waiting for the next (a call's result or a key's lock).</summary>
+    public static readonly Counter<long> DeadlocksDetected = Meter.CreateCounter<long>("keel.deadlocks.detected", "{cycle}", "Deadlock cycles detected among invocations.");
+
     /// <summary>Commands applied per committed batch (group commit: one fsync each).</summary>
     public static readonly Histogram<long> BatchSize = Meter.CreateHistogram<long>("keel.partition.batch.size", "{command}", "Commands per committed partition batch.");
 

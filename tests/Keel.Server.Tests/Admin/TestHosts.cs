@@ -229,6 +229,8 @@ internal sealed class FakeRuntime : IRuntimeApi
 
     public Exception? Failure => null;
 
+    public IReadOnlyList<Keel.Server.Deadlocks.DeadlockCycle> Deadlocks => [];
+
     public Task<SubmitResult> SubmitAsync(InvocationRequest request, CancellationToken cancellationToken)
     {
         Submitted.Add(request);

@@ -1,0 +1,76 @@
+using Keel.Protocol.Messages;
+using Keel.Server.Contracts;
+using Keel.Server.Core.Tests.Partitions;
+using Keel.Server.Deadlocks;
+using Keel.Server.Partitions;
+
+namespace Keel.Server.Core.Tests.Deadlocks;
+
+/// <summary>
+/// The waits a partition tells after commit, fed into a <see cref="WaitForGraph"/> as the processor does: an
+/// object calling its own key deadlocks, a call to a shared handler or to a service never queues for a lock, and a
+/// kill breaks the cycle.
+/// </summary>
+public sealed class PartitionWaitsTests
+{
+    private readonly PartitionHarness _h = new(new RuntimeOptions { DataDirectory = "unused", Partitions = 1 });
+    private readonly WaitForGraph _graph = new(TimeProvider.System);
+
+    [Fact]
+    public void An_exclusive_handler_calling_its_own_key_is_a_deadlock_until_killed()
+    {
+        var root = Submit("Counter", "add", "k");
+        var actions = Effect(root, new CallCommandMessage { ServiceName = "Counter", HandlerName = "add", Key = "k", InvocationIdNotificationIdx = 1, ResultCompletionId = 2 });
+        Assert.Empty(actions.OfType<PartitionAction.Invoke>());
+        var queued = Assert.Single(actions.OfType<PartitionAction.Inboxed>());
+
+        var cycle = Assert.Single(_graph.Cycles);
+        // The child is created (and queued) in the same batch, before the call's wait is told: the call closes the cycle.
+        Assert.Equal([(root.Id.ToString(), "Counter/k/add", WaitReason.Call), (queued.Id.ToString(), "Counter/k/add", WaitReason.Lock)],
+            cycle.Members.Select(m => (m.Id, m.Target, m.WaitsBy)));
+
+        Feed(_h.Actions(new PartitionCommand.Kill(root.Id, new object())));
+
+        Assert.Empty(_graph.Cycles);
+    }
+
+    [Fact]
+    public void Calls_to_a_shared_handler_of_the_own_key_and_to_a_service_take_no_lock()
+    {
+        var root = Submit("Counter", "add", "k");
+        var shared = Effect(root, new CallCommandMessage { ServiceName = "Counter", HandlerName = "get", Key = "k", InvocationIdNotificationIdx = 1, ResultCompletionId = 2 });
+        var service = Effect(root, new CallCommandMessage { ServiceName = "Greeter", HandlerName = "greet", InvocationIdNotificationIdx = 3, ResultCompletionId = 4 });
+
+        foreach (var started in new[] { shared, service })
+        {
+            Assert.Single(started.OfType<PartitionAction.Invoke>());
+            Assert.Empty(started.OfType<PartitionAction.Inboxed>());
+            Assert.Empty(started.OfType<PartitionAction.KeyTaken>());
+        }
+
+        Assert.Equal(["Counter/k/get", "Greeter/greet"], shared.Concat(service).OfType<PartitionAction.CallAwaited>().Select(c => c.CalleeTarget));
+        Assert.Empty(_graph.Cycles);
+    }
+
+    private InvokeRequest Submit(string service, string handler, string key)
+    {
+        var actions = _h.Actions(Commands.Submit(new InvocationRequest(service, handler, key, "1"u8.ToArray(), [], null, true)));
+        Feed(actions);
+        return actions.OfType<PartitionAction.Invoke>().Single().Request;
+    }
+
+    private List<PartitionAction> Effect(InvokeRequest attempt, CallCommandMessage call)
+    {
+        var actions = _h.Effect(attempt, call).Actions;
+        Feed(actions);
+        return actions;
+    }
+
+    private void Feed(IEnumerable<PartitionAction> actions)
+    {
+        foreach (var action in actions)
+        {
+            _graph.Observe(action);
+        }
+    }
+}

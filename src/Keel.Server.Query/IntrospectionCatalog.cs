@@ -140,9 +140,23 @@ internal static class IntrospectionCatalog
         UInt32<DeploymentRow>("max_service_protocol_version", r => r.MaxServiceProtocolVersion),
         TextList<DeploymentRow>("services", r => [.. r.Services])));
 
+    /// <summary>Keel's own (not Restate's): the invocations of the deadlocks standing now, from the server's wait-for graph.</summary>
+    public static readonly RowSource<DeadlockRow> Deadlock = new(s => s.Deadlocks(), new TableDefinition<DeadlockRow>(
+        "keel_deadlocks",
+        include: null,
+        UInt32<DeadlockRow>("cycle", r => r.Cycle),
+        Timestamp<DeadlockRow>("detected_at", r => r.DetectedAt),
+        UInt32<DeadlockRow>("position", r => r.Position),
+        Text<DeadlockRow>("id", r => r.Id),
+        Text<DeadlockRow>("target", r => r.Target),
+        Text<DeadlockRow>("target_service_name", r => r.ServiceName),
+        Text<DeadlockRow>("target_service_key", r => r.ServiceKey),
+        Text<DeadlockRow>("target_handler_name", r => r.HandlerName),
+        Text<DeadlockRow>("waits_on", r => r.WaitsOn)));
+
     /// <summary>All sources, in creation order.</summary>
     public static readonly IReadOnlyList<IRowSource> Sources =
-        [InvocationTables.Source, Journal, State, Inbox, Promise, Idempotency, Service, Deployment];
+        [InvocationTables.Source, Journal, State, Inbox, Promise, Idempotency, Service, Deployment, Deadlock];
 
     /// <summary>The DDL of every table and view, as one script.</summary>
     public static readonly string CreateScript = string.Join(";\n",

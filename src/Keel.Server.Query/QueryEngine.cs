@@ -24,6 +24,7 @@ public sealed class QueryEngine : IDisposable
     private readonly Func<IIntrospectionSnapshot> _snapshot;
     private readonly Func<IReadOnlyList<ServiceRow>> _services;
     private readonly Func<IReadOnlyList<DeploymentRow>> _deployments;
+    private readonly Func<IReadOnlyList<DeadlockRow>> _deadlocks;
     private readonly SemaphoreSlim _slots;
     private readonly string _connectionString;
     private readonly int _niceness;
@@ -33,7 +34,8 @@ public sealed class QueryEngine : IDisposable
         Func<IIntrospectionSnapshot> snapshot,
         Func<IReadOnlyList<ServiceRow>> services,
         Func<IReadOnlyList<DeploymentRow>> deployments,
-        QueryEngineOptions? options = null)
+        QueryEngineOptions? options = null,
+        Func<IReadOnlyList<DeadlockRow>>? deadlocks = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(services);
@@ -44,6 +46,7 @@ public sealed class QueryEngine : IDisposable
         _snapshot = snapshot;
         _services = services;
         _deployments = deployments;
+        _deadlocks = deadlocks ?? (() => []);
         _slots = new SemaphoreSlim(options.MaxConcurrentQueries, options.MaxConcurrentQueries);
         _niceness = Math.Clamp(options.Niceness, 0, 19);
         _pushDown = options.PushDown;
@@ -159,7 +162,7 @@ public sealed class QueryEngine : IDisposable
             return;
         }
 
-        using var sources = new QuerySources(_snapshot, _services, _deployments);
+        using var sources = new QuerySources(_snapshot, _services, _deployments, _deadlocks);
         // In catalog order: the invocation tables before the journal, whose filter may take its ids from them.
         foreach (var source in IntrospectionCatalog.Sources)
         {

@@ -19,7 +19,8 @@ public sealed class QueryRole : ServerRole
         _engine = new QueryEngine(
             runtime.OpenIntrospection,
             () => [.. schema.Services.Select(ServiceRow.From)],
-            () => [.. schema.Deployments.Select(d => DeploymentRow.From(d, schema.ServicesOf(d.Id)))]);
+            () => [.. schema.Deployments.Select(d => DeploymentRow.From(d, schema.ServicesOf(d.Id)))],
+            deadlocks: () => DeadlockRow.From(runtime.Deadlocks));
         QueryEndpoints.Map(context.AdminRoutes, _engine);
     }
 

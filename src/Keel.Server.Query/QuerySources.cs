@@ -9,7 +9,8 @@ namespace Keel.Server.Query;
 internal sealed class QuerySources(
     Func<IIntrospectionSnapshot> openSnapshot,
     Func<IReadOnlyList<ServiceRow>> services,
-    Func<IReadOnlyList<DeploymentRow>> deployments) : IDisposable
+    Func<IReadOnlyList<DeploymentRow>> deployments,
+    Func<IReadOnlyList<DeadlockRow>> deadlocks) : IDisposable
 {
     private IIntrospectionSnapshot? _snapshot;
 
@@ -18,6 +19,8 @@ internal sealed class QuerySources(
     public IReadOnlyList<ServiceRow> Services() => services();
 
     public IReadOnlyList<DeploymentRow> Deployments() => deployments();
+
+    public IReadOnlyList<DeadlockRow> Deadlocks() => deadlocks();
 
     /// <summary>The ids loaded into a table whose ids another table's filter needs (<see cref="LoadFilter.IdsLoadedInto"/>), by table.</summary>
     public Dictionary<string, IReadOnlySet<string>> LoadedIds { get; } = new(StringComparer.Ordinal);

@@ -6,14 +6,15 @@ using Microsoft.Playwright;
 namespace Keel.Console.Tests;
 
 /// <summary>
-/// A Keel server with the cli.mjs services registered, two deadlocks (A/k → B/k → A/k on two keys: one to look at,
-/// one to cancel), a sleeping invocation and some object state; and headless Chromium (Debian's package, not a
+/// A Keel server with the cli.mjs services registered, three deadlocks (A/k → B/k → A/k on three keys: one to look at,
+/// one to cancel from its invocation's page, one to cancel from the invocations page's banner), a sleeping invocation and some object state; and headless Chromium (Debian's package, not a
 /// Playwright download) to drive the console at /ui.
 /// </summary>
 public sealed class ConsoleFixture : IAsyncLifetime
 {
     public const string ViewKey = "view-dl";
     public const string CancelKey = "cancel-dl";
+    public const string BannerKey = "banner-dl";
     public const string SleepKey = "console";
 
     private KeelServerProcess? _server;
@@ -27,6 +28,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public string ViewRoot { get; private set; } = string.Empty;
 
     public string CancelRoot { get; private set; } = string.Empty;
+
+    public string BannerRoot { get; private set; } = string.Empty;
 
     public string Sleeper { get; private set; } = string.Empty;
 
@@ -46,14 +49,15 @@ public sealed class ConsoleFixture : IAsyncLifetime
         using var ingress = new IngressClient(_server.IngressUrl);
         ViewRoot = await SendAsync(ingress, $"/A/{ViewKey}/hop", new[] { "B", "A" });
         CancelRoot = await SendAsync(ingress, $"/A/{CancelKey}/hop", new[] { "B", "A" });
+        BannerRoot = await SendAsync(ingress, $"/A/{BannerKey}/hop", new[] { "B", "A" });
         Sleeper = await SendAsync(ingress, $"/Sleeper/{SleepKey}/sleep", 3_600_000);
         var put = await ingress.CallAsync("/Profile/alice/put", new Dictionary<string, object> { ["name"] = "alice", ["visits"] = 3 });
         Assert.True(put.IsSuccess, $"Profile/alice/put: {(int)put.Status} {put.Body}");
 
-        // Both deadlocks are complete once A/k's second hop waits in A/k's queue.
+        // The deadlocks are complete once A/k's second hop waits in A/k's queue.
         await Eventually.UntilAsync(async () => await CountAsync(
-            $"SELECT id FROM sys_invocation WHERE target_service_name = 'A' AND status = 'pending' AND target_service_key IN ('{ViewKey}', '{CancelKey}')") == 2,
-            TimeSpan.FromSeconds(30), "both deadlocks to form");
+            $"SELECT id FROM sys_invocation WHERE target_service_name = 'A' AND status = 'pending' AND target_service_key IN ('{ViewKey}', '{CancelKey}', '{BannerKey}')") == 3,
+            TimeSpan.FromSeconds(30), "the deadlocks to form");
         _chromium = await launching;
     }
 

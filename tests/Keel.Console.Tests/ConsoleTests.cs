@@ -124,6 +124,41 @@ public sealed class ConsoleTests(ConsoleFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Invocations_page_names_each_deadlocks_invocations_and_cancels_one_from_the_banner()
+    {
+        await GotoAsync();
+        var k = ConsoleFixture.BannerKey;
+        var banner = BannerOf(fixture.BannerRoot);
+        await Expect(banner).ToContainTextAsync("Deadlock: 3 invocations wait for each other in a cycle", Slow);
+        await Expect(banner.Locator("li")).ToHaveCountAsync(3);
+        await Expect(banner.Locator("li", new() { HasText = $"B/{k}/hop" })).ToContainTextAsync("waits on the next one's call result");
+        await Expect(banner.Locator("li", new() { HasText = "key lock" })).ToContainTextAsync($"A/{k}/hop");
+        await Expect(banner.GetByRole(AriaRole.Button)).ToHaveCountAsync(3);
+        await Expect(BannerOf(fixture.ViewRoot)).ToBeVisibleAsync();
+        await ScreenshotAsync("invocations-deadlocks");
+
+        // Back first: nothing is cancelled.
+        var dialog = _page.GetByRole(AriaRole.Dialog);
+        await banner.GetByRole(AriaRole.Button, new() { Name = $"Cancel {fixture.BannerRoot}" }).ClickAsync();
+        await Expect(dialog).ToContainTextAsync(fixture.BannerRoot);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Back" }).ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        Assert.Single(await fixture.QueryAsync($"SELECT id FROM keel_deadlocks WHERE id = '{fixture.BannerRoot}'"));
+
+        // Then the cancel: the cycle breaks and leaves the banner; the other deadlock stays.
+        await banner.GetByRole(AriaRole.Button, new() { Name = $"Cancel {fixture.BannerRoot}" }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel invocation" }).ClickAsync();
+        await Expect(_page.Locator(".notice.ok")).ToContainTextAsync("cancel: 202");
+        await Expect(banner).ToHaveCountAsync(0, new() { Timeout = 20_000 });
+        await Expect(BannerOf(fixture.ViewRoot)).ToBeVisibleAsync();
+        await Keel.TestSupport.Eventually.UntilAsync(
+            async () => (await fixture.QueryAsync($"SELECT id FROM sys_invocation WHERE target_service_key = '{k}' AND status <> 'completed'")).Count == 0,
+            TimeSpan.FromSeconds(30), "the cancelled chain to end");
+    }
+
+    private ILocator BannerOf(string root) => _page.Locator("[data-deadlock]", new() { Has = _page.Locator($"li[data-id='{root}']") });
+
+    [Fact]
     public async Task Services_page_edits_a_workflows_retention()
     {
         await GotoAsync("#/services");

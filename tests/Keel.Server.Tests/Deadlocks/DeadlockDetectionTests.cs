@@ -94,6 +94,33 @@ public sealed class DeadlockDetectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Keel_deadlocks_lists_the_cycles_members_over_sql_until_it_is_broken()
+    {
+        var root = await SendAsync("/HopA/sql/hop/send", """["HopB","HopA"]""");
+        var cycle = await UntilAsync(async () => (await DeadlocksAsync()).SingleOrDefault(), "the deadlock listed on GET /deadlocks");
+        var listed = cycle!["invocations"]!.AsArray().Select(m => (Id: (string)m!["id"]!, Target: (string)m["target"]!, WaitsOn: (string)m["waits_on"]!)).ToList();
+
+        var rows = await RowsAsync("SELECT * FROM keel_deadlocks ORDER BY position");
+        Assert.Equal(listed, rows.Select(r => ((string)r["id"]!, (string)r["target"]!, (string)r["waits_on"]!)));
+        Assert.Equal([0, 1, 2], rows.Select(r => (int)r["position"]!));
+        Assert.All(rows, r => Assert.Equal(1, (int)r["cycle"]!));
+        Assert.All(rows, r => Assert.Equal(DateTimeOffset.Parse((string)cycle["detected_at"]!, CultureInfo.InvariantCulture), DateTimeOffset.Parse((string)r["detected_at"]!, CultureInfo.InvariantCulture)));
+        Assert.All(rows, r => Assert.Equal(("sql", "hop"), ((string)r["target_service_key"]!, (string)r["target_handler_name"]!)));
+        Assert.Equal(["HopA", "HopA", "HopB"], rows.Select(r => (string)r["target_service_name"]!).Order());
+
+        // Joinable with the store's tables: every member is a running (or queued) invocation.
+        var statuses = await RowsAsync("SELECT i.status FROM keel_deadlocks d JOIN sys_invocation i ON i.id = d.id");
+        Assert.Equal(3, statuses.Count);
+
+        using (var cancelled = await _admin.PatchAsync($"/invocations/{root}/cancel", null))
+        {
+            Assert.True(cancelled.IsSuccessStatusCode, await cancelled.Content.ReadAsStringAsync());
+        }
+
+        await UntilAsync(async () => (await RowsAsync("SELECT id FROM keel_deadlocks")).Count == 0, "keel_deadlocks empty once the cycle is broken");
+    }
+
+    [Fact]
     public async Task A_long_acyclic_chain_of_keys_is_no_deadlock()
     {
         // HopA/c1 → HopB/c1 → HopA/c2 → … → HopB/c3 answers: a chain of calls over keys, none queued behind a waiting holder.
@@ -157,6 +184,16 @@ public sealed class DeadlockDetectionTests : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);
         return [.. JsonNode.Parse(body)!["rows"]!.AsArray().Select(r => DateTimeOffset.Parse(r!.AsObject().Single().Value!.ToString(), CultureInfo.InvariantCulture))];
+    }
+
+    private async Task<List<JsonObject>> RowsAsync(string sql)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/query") { Content = JsonContent.Create(new { query = sql }) };
+        request.Headers.Accept.ParseAdd("application/json");
+        using var response = await _admin.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return [.. JsonNode.Parse(body)!["rows"]!.AsArray().Select(r => r!.AsObject())];
     }
 
     public async Task DisposeAsync()

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using Keel.Server.Deadlocks;
 using Keel.Server.Query;
 using static Keel.Server.Tests.Query.TestData;
 
@@ -90,7 +91,7 @@ public sealed class QueryEngineTests : IDisposable
     {
         var rows = await _fixture.JsonRows("SELECT DISTINCT table_name FROM information_schema.columns ORDER BY table_name");
         Assert.Equal(
-            ["state", "sys_deployment", "sys_idempotency", "sys_inbox", "sys_invocation", "sys_invocation_state", "sys_invocation_status", "sys_journal", "sys_promise", "sys_service"],
+            ["keel_deadlocks", "state", "sys_deployment", "sys_idempotency", "sys_inbox", "sys_invocation", "sys_invocation_state", "sys_invocation_status", "sys_journal", "sys_promise", "sys_service"],
             rows.Select(r => r.GetProperty("table_name").GetString()));
 
         var columns = (await _fixture.JsonRows("SELECT column_name FROM information_schema.columns WHERE table_name = 'sys_invocation'"))
@@ -198,6 +199,34 @@ public sealed class QueryEngineTests : IDisposable
         Assert.Equal(1, row.GetProperty("threads").GetInt64());
         Assert.False(row.GetProperty("files").GetBoolean());
         Assert.Equal("488.2 MiB", row.GetProperty("memory").GetString());
+    }
+
+    [Fact]
+    public async Task Keel_deadlocks_has_a_row_per_member_of_each_standing_cycle_with_its_target_split()
+    {
+        var at = new DateTimeOffset(2026, 3, 1, 12, 0, 0, 123, TimeSpan.Zero);
+        IReadOnlyList<DeadlockCycle> cycles =
+        [
+            new([new("inv_a", "A/k/1/hop", WaitReason.Call), new("inv_b", "B/hop", WaitReason.Call), new("inv_c", "A/k/1/hop", WaitReason.Lock)], at),
+            new([new("inv_d", "C/x/run", WaitReason.Lock), new("inv_e", "C/x/run", WaitReason.Call)], at.AddSeconds(1)),
+        ];
+        using var withCycles = new QueryFixture(deadlocks: () => DeadlockRow.From(cycles));
+        var rows = (await withCycles.JsonRows(
+            "SELECT cycle, position, id, target, target_service_name, COALESCE(target_service_key, 'null') AS k, target_handler_name, waits_on, CAST(detected_at AS VARCHAR) AS at FROM keel_deadlocks ORDER BY cycle, position"))
+            .Select(r => string.Join('|', r.EnumerateObject().Select(p => p.Value.ToString())))
+            .ToList();
+
+        Assert.Equal(
+        [
+            "1|0|inv_a|A/k/1/hop|A|k/1|hop|call|2026-03-01 12:00:00.123",
+            "1|1|inv_b|B/hop|B|null|hop|call|2026-03-01 12:00:00.123",
+            "1|2|inv_c|A/k/1/hop|A|k/1|hop|lock|2026-03-01 12:00:00.123",
+            "2|0|inv_d|C/x/run|C|x|run|lock|2026-03-01 12:00:01.123",
+            "2|1|inv_e|C/x/run|C|x|run|call|2026-03-01 12:00:01.123",
+        ], rows);
+
+        // Without a graph (the default), the table is there and empty.
+        Assert.Equal(0, await _fixture.Count("SELECT COUNT(*) FROM keel_deadlocks"));
     }
 
     [Fact]

@@ -10,10 +10,10 @@ namespace Keel.Server.Tests.Query;
 /// <summary>An engine over <see cref="TestData"/>, with helpers that run SQL and read back both output formats.</summary>
 internal sealed class QueryFixture : IDisposable
 {
-    public QueryFixture(TestData? data = null, QueryEngineOptions? options = null)
+    public QueryFixture(TestData? data = null, QueryEngineOptions? options = null, Func<IReadOnlyList<DeadlockRow>>? deadlocks = null)
     {
         Data = data ?? new TestData();
-        Engine = new QueryEngine(OpenSnapshot, () => Data.Services, () => Data.Deployments, options);
+        Engine = new QueryEngine(OpenSnapshot, () => Data.Services, () => Data.Deployments, options, deadlocks);
     }
 
     public TestData Data { get; }

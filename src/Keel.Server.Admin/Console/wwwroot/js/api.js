@@ -64,6 +64,8 @@ export async function query(sql) {
 
 export const services = async () => (await request("GET", "/services")).json?.services ?? [];
 export const service = async (name) => (await request("GET", `/services/${encodeURIComponent(name)}`)).json;
+/** GET /deadlocks (Keel's own): the cycles of invocations waiting for each other that stand now, oldest first. */
+export const deadlocks = async () => (await request("GET", "/deadlocks")).json?.deadlocks ?? [];
 export const deployments = async () => (await request("GET", "/deployments")).json?.deployments ?? [];
 export const patchService = async (name, changes) => (await request("PATCH", `/services/${encodeURIComponent(name)}`, changes)).json;
 

@@ -1,6 +1,7 @@
-// Invocations: a filtered list (service, key, status, text) refreshed every 2 seconds unless paused.
+// Invocations: a filtered list (service, key, status, text) refreshed every 2 seconds unless paused, under a
+// banner naming the deadlocks the server detected (GET /deadlocks), with a cancel button per invocation.
 import * as api from "./api.js";
-import { h, replace, badge, invocationLink, time, ago, table, STATUSES } from "./dom.js";
+import { h, replace, badge, invocationLink, time, ago, table, notice, confirmAction, STATUSES } from "./dom.js";
 import { poller } from "./poller.js";
 
 const LIMIT = 500;
@@ -39,6 +40,8 @@ export function mount(view, query) {
   const live = h("input", { id: "f-live", type: "checkbox", checked: true });
   const summary = h("span", { role: "status", "aria-live": "polite" });
   const error = h("div", {});
+  const deadlocks = h("div", {});
+  const actionResult = h("div", {});
   const body = h("div", {});
 
   const form = h("form", { class: "filters", role: "search", "aria-label": "Filter invocations" },
@@ -49,14 +52,38 @@ export function mount(view, query) {
     h("button", { type: "submit", class: "primary" }, "Apply"),
     h("label", { class: "inline", for: "f-live" }, live, "Live refresh (2 s)"));
 
-  replace(view, h("h1", {}, "Invocations"), form, h("div", { class: "toolbar" }, summary), error, body);
+  replace(view, h("h1", {}, "Invocations"), deadlocks, actionResult, form, h("div", { class: "toolbar" }, summary), error, body);
 
   api.services().then((list) => {
     for (const s of list.map((x) => x.name).sort()) serviceSelect.appendChild(h("option", { value: s }, s));
     serviceSelect.value = filters.service;
   }).catch(() => { /* the list itself shows the error */ });
 
+  async function cancel(member) {
+    const ok = await confirmAction("Cancel invocation?",
+      `Cancel ${member.id} (${member.target})? The handler sees a cancellation at its next await, which passes on to the calls it waits for: the cycle breaks.`,
+      "Cancel invocation");
+    if (!ok) return;
+    try {
+      replace(actionResult, notice("ok", await api.invocationAction(member.id, "cancel")));
+    } catch (e) {
+      replace(actionResult, notice("error", e.message));
+    }
+    refresh.now();
+  }
+
+  async function loadDeadlocks() {
+    let cycles;
+    try {
+      cycles = await api.deadlocks();
+    } catch {
+      cycles = []; // a server without GET /deadlocks (or one refusing it): no banner; the list shows real errors
+    }
+    replace(deadlocks, cycles.map((cycle) => deadlockBanner(cycle, cancel)));
+  }
+
   async function load() {
+    loadDeadlocks();
     try {
       const rows = await api.query(buildQuery(filters));
       replace(error);
@@ -84,6 +111,17 @@ export function mount(view, query) {
   live.addEventListener("change", () => refresh.setEnabled(live.checked));
   refresh.start();
   return () => refresh.stop();
+}
+
+/** One standing cycle: its invocations in order, each waiting on the next (the last on the first), each with a cancel button. */
+function deadlockBanner(cycle, cancel) {
+  const members = cycle.invocations ?? [];
+  return h("div", { class: "notice cycle", role: "alert", "data-deadlock": "" },
+    `Deadlock: ${members.length} invocations wait for each other in a cycle (detected `, time(cycle.detected_at),
+    "). None can finish until one is cancelled or killed.",
+    h("ol", { class: "deadlock" }, members.map((m) => h("li", { "data-id": m.id },
+      invocationLink(m.id, m.target), ` ${m.id} waits on the next one's ${m.waits_on === "lock" ? "key lock" : "call result"} `,
+      h("button", { type: "button", "aria-label": `Cancel ${m.id}`, onclick: () => cancel(m) }, "Cancel")))));
 }
 
 function row(r) {

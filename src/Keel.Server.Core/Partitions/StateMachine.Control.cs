@@ -96,14 +96,10 @@ public sealed partial class StateMachine
     /// </summary>
     private ControlStatus FailDeadlocked(ApplyContext c, InvocationId id, string message)
     {
-        if (c.Tables.GetInvocation(id) is not { } record)
+        if (c.Tables.GetInvocation(id) is not { Phase: InvocationPhase.Inboxed } record)
         {
+            // Unknown, or not queued any more (running, completed): nothing to fail.
             return ControlStatus.NotFound;
-        }
-
-        if (record.Phase != InvocationPhase.Inboxed)
-        {
-            return ControlStatus.AlreadyCompleted;
         }
 
         c.Tables.RemoveFromInbox(record.Service, record.Key!, record.InboxSequence);

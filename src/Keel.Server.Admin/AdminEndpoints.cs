@@ -208,12 +208,13 @@ public static class AdminEndpoints
             || !TryDuration(body!, "workflow_completion_retention", out var workflow, ref error)
             || !TryDuration(body!, "journal_retention", out var journal, ref error)
             || !TryDuration(body!, "inactivity_timeout", out var inactivity, ref error)
-            || !TryDuration(body!, "abort_timeout", out var abort, ref error))
+            || !TryDuration(body!, "abort_timeout", out var abort, ref error)
+            || !TryDeadlockPolicy(body!, out var deadlock, ref error))
         {
             return Error(400, error!);
         }
 
-        var changes = new ServiceChanges(isPublic, idempotency, workflow, journal, inactivity, abort);
+        var changes = new ServiceChanges(isPublic, idempotency, workflow, journal, inactivity, abort, deadlock);
         return schema.Modify(name, changes, out var updated) switch
         {
             ModifyOutcome.NotFound => ServiceNotFound(name),
@@ -269,6 +270,23 @@ public static class AdminEndpoints
                 return true;
             default:
                 error = $"The request field '{field}' is invalid: expected true, false or null.";
+                return false;
+        }
+    }
+
+    /// <summary><c>deadlock</c> (Keel's own): <c>"report"</c> or <c>"fail"</c>, see docs/server.md "Deadlocks".</summary>
+    private static bool TryDeadlockPolicy(JsonObject body, out DeadlockPolicy? value, ref string? error)
+    {
+        value = null;
+        switch (body["deadlock"])
+        {
+            case null:
+                return true;
+            case JsonValue v when v.TryGetValue<string>(out var text) && text is "report" or "fail":
+                value = text == "fail" ? DeadlockPolicy.Fail : DeadlockPolicy.Report;
+                return true;
+            default:
+                error = "The request field 'deadlock' is invalid: expected \"report\", \"fail\" or null.";
                 return false;
         }
     }

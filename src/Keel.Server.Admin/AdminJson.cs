@@ -136,6 +136,8 @@ internal static class AdminJson
             json["info"] = RequestResponseInfo(inactivity, "service");
         }
 
+        // Keel's own, after Restate's members: what a deadlock involving the service does (docs/server.md "Deadlocks").
+        json["deadlock"] = s.Deadlock == DeadlockPolicy.Fail ? "fail" : "report";
         return json;
     }
 

@@ -43,6 +43,19 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
         _map = new PartitionMap(Math.Max(1, options.Partitions));
         Waits = new WaitForGraph(time);
         DeadlockReporter.Attach(Waits, _loggers.CreateLogger("Keel.Deadlocks"));
+        DeadlockBreaker.Attach(Waits, schema, FailDeadlocked, _loggers.CreateLogger("Keel.Deadlocks"));
+    }
+
+    /// <summary>
+    /// Hands a deadlock's failure to the partition of the queued member (internal work: never refused for a full
+    /// queue). Raised on a partition's thread after its commit, so this only queues; nobody waits for the answer.
+    /// </summary>
+    private void FailDeadlocked(InvocationId id, string message)
+    {
+        if (_processors is not null && Volatile.Read(ref _processors[_map.PartitionOf(id.PartitionKey)]) is { } owner)
+        {
+            owner.Enqueue(new PartitionCommand.FailDeadlocked(id, message, new PendingRequest(waitForResult: false)));
+        }
     }
 
     /// <summary>

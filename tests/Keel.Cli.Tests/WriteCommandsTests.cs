@@ -31,12 +31,20 @@ public sealed class WriteCommandsTests(CliServers servers) : CliTestBase(servers
     }
 
     [Fact]
-    public async Task Services_config_patches_retention_and_deployments_register_and_remove()
+    public async Task Services_config_patches_retention_and_the_deadlock_policy_and_deployments_register_and_remove()
     {
         var side = await SideAsync(ServerKind.Keel);
         var patched = await side.Cli.JsonAsync("services", "config", "Signup", "--workflow-completion-retention", "2d", "--journal-retention", "1h");
         Assert.Equal(("2d", "1h"), (Str(patched, "workflow_completion_retention"), Str(patched, "journal_retention")));
         Assert.Equal("2d", Str((await side.Cli.JsonAsync("services", "describe", "Signup")).GetProperty("settings"), "workflow_completion_retention"));
+
+        // Keel's own deadlock policy: shown (report by default), set, refused when neither report nor fail.
+        Assert.Equal("report", Str(await side.Cli.JsonAsync("services", "config", "Signup"), "deadlock"));
+        Assert.Equal("fail", Str(await side.Cli.JsonAsync("services", "config", "Signup", "--deadlock", "fail"), "deadlock"));
+        var shown = await side.Cli.RunAsync("services", "config", "Signup");
+        Assert.Contains(shown.Stdout.Split('\n'), l => l.StartsWith("deadlock:", StringComparison.Ordinal) && l.TrimEnd().EndsWith("fail", StringComparison.Ordinal));
+        Assert.Equal(2, (await side.Cli.RunAsync("services", "config", "Signup", "--deadlock", "abort")).ExitCode);
+        Assert.Equal("report", Str(await side.Cli.JsonAsync("services", "config", "Signup", "--deadlock", "report"), "deadlock"));
 
         // The same endpoint again is the same deployment; removing the only one serving services needs --force.
         var again = await side.Cli.JsonAsync("deployments", "register", side.Services.Url.ToString(), "--http1");

@@ -103,6 +103,11 @@ internal static class ServicesCommand
             command.Options.Add(option);
         }
 
+        // Keel's own (docs/server.md "Deadlocks"); a restate-server answers 400 for it.
+        var deadlock = new Option<string>("--deadlock") { Description = "Set the deadlock policy: report (default) or fail (a new cycle through this service is failed at once)" };
+        deadlock.AcceptOnlyFromAmong("report", "fail");
+        command.Options.Add(deadlock);
+
         CommandAction.Set(command, async c =>
         {
             var path = $"/services/{Uri.EscapeDataString(c.Get(name)!)}";
@@ -113,6 +118,11 @@ internal static class ServicesCommand
                 {
                     patch[field] = Durations.Validate(value, option.Name);
                 }
+            }
+
+            if (c.Get(deadlock) is { } policy)
+            {
+                patch["deadlock"] = policy;
             }
 
             var s = patch.Count == 0
@@ -152,6 +162,7 @@ internal static class ServicesCommand
         }
 
         json["enable_lazy_state"] = s.Bool("enable_lazy_state");
+        json["deadlock"] = s.Str("deadlock");
         json["retry_policy"] = JsonOut.Node(s.Prop("retry_policy"));
         return json;
     }
@@ -163,6 +174,7 @@ internal static class ServicesCommand
         [
             .. Settings.Select(x => (x.Field, s.Str(x.Field) ?? (x.Field == "workflow_completion_retention" ? null : "-"))),
             ("enable_lazy_state", s.Bool("enable_lazy_state")?.ToString()),
+            ("deadlock", s.Str("deadlock")),
             ("retry_policy", retry is { } r ? string.Join(", ", r.EnumerateObject().Where(p => p.Value.ValueKind != JsonValueKind.Null).Select(p => $"{p.Name} {p.Value}")) : null),
         ]);
     }

@@ -35,7 +35,22 @@ public sealed record ServiceInfo(
     RetryPolicySettings? RetryPolicy = null,
     TimeSpan? JournalRetention = null,
     string? Documentation = null,
-    IReadOnlyDictionary<string, string>? Metadata = null);
+    IReadOnlyDictionary<string, string>? Metadata = null,
+    DeadlockPolicy? Deadlock = null);
+
+/// <summary>
+/// What the server does when a deadlock it detects involves the service (set by <c>PATCH /services/{name}</c>;
+/// null means <see cref="Report"/>).
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DeadlockPolicy>))]
+public enum DeadlockPolicy
+{
+    /// <summary>List the cycle on <c>GET /deadlocks</c>, log it and count it; an operator breaks it.</summary>
+    Report,
+
+    /// <summary>Also break it at once: the queued call that closed it fails with a terminal 409 "deadlock: …".</summary>
+    Fail,
+}
 
 /// <summary>A handler; <see cref="Kind"/> is already normalised (object default = exclusive, workflow default = shared).</summary>
 public sealed record HandlerInfo(

@@ -26,6 +26,12 @@ public abstract record PartitionCommand
 
     public sealed record Kill(InvocationId Id, object Reply) : PartitionCommand;
 
+    /// <summary>
+    /// A deadlock's policy is <c>fail</c>: the invocation <paramref name="Id"/>, queued on its key behind the cycle,
+    /// ends with a terminal 409 <paramref name="Message"/> if it is still queued (see StateMachine.Control).
+    /// </summary>
+    public sealed record FailDeadlocked(InvocationId Id, string Message, object Reply) : PartitionCommand;
+
     public sealed record PurgeJournal(InvocationId Id, object Reply) : PartitionCommand;
 
     public sealed record Pause(InvocationId Id, object Reply) : PartitionCommand;

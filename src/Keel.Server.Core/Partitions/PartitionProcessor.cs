@@ -505,6 +505,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         PartitionCommand.GetOutput g => g.Reply,
         PartitionCommand.Cancel c => c.Reply,
         PartitionCommand.Kill k => k.Reply,
+        PartitionCommand.FailDeadlocked d => d.Reply,
         PartitionCommand.Purge p => p.Reply,
         PartitionCommand.PurgeJournal p => p.Reply,
         PartitionCommand.Pause p => p.Reply,

@@ -84,6 +84,29 @@ public sealed partial class StateMachine
         return ControlStatus.Done;
     }
 
+    private void OnFailDeadlocked(ApplyContext c, PartitionCommand.FailDeadlocked deadlocked) =>
+        c.Actions.Add(new PartitionAction.Reply(deadlocked.Reply, new ControlResult(FailDeadlocked(c, deadlocked.Id, deadlocked.Message))));
+
+    /// <summary>
+    /// Breaks a deadlock under the <c>fail</c> policy: the member queued on its key's lock ends with a terminal 409,
+    /// and its caller receives that failure through the ordinary completion path, as from a callee that failed. Only
+    /// a queued invocation is failed: it has run no user code, so nothing of it is lost, and its key's queue keeps no
+    /// ghost. If it is no longer queued when this is applied (the cycle was broken meanwhile, e.g. cancelled, and the
+    /// key passed to it), nothing happens: this never aborts a running handler.
+    /// </summary>
+    private ControlStatus FailDeadlocked(ApplyContext c, InvocationId id, string message)
+    {
+        if (c.Tables.GetInvocation(id) is not { Phase: InvocationPhase.Inboxed } record)
+        {
+            // Unknown, or not queued any more (running, completed): nothing to fail.
+            return ControlStatus.NotFound;
+        }
+
+        c.Tables.RemoveFromInbox(record.Service, record.Key!, record.InboxSequence);
+        Fail(c, record, 409, message);
+        return ControlStatus.Done;
+    }
+
     /// <summary>Child calls whose invocation id is known but whose result is not yet in the journal.</summary>
     private static List<InvocationId> PendingChildCalls(ApplyContext c, InvocationId id)
     {

@@ -50,6 +50,7 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             case PartitionCommand.CompleteAwakeable awakeable: OnCompleteAwakeable(c, awakeable); break;
             case PartitionCommand.Cancel cancel: OnCancel(c, cancel); break;
             case PartitionCommand.Kill kill: OnKill(c, kill); break;
+            case PartitionCommand.FailDeadlocked deadlocked: OnFailDeadlocked(c, deadlocked); break;
             case PartitionCommand.Purge purge: OnPurge(c, purge); break;
             case PartitionCommand.PurgeJournal purge: OnPurgeJournal(c, purge); break;
             case PartitionCommand.Pause pause: OnPause(c, pause); break;

@@ -29,7 +29,8 @@ public sealed record ServiceChanges(
     TimeSpan? WorkflowCompletionRetention = null,
     TimeSpan? JournalRetention = null,
     TimeSpan? InactivityTimeout = null,
-    TimeSpan? AbortTimeout = null)
+    TimeSpan? AbortTimeout = null,
+    DeadlockPolicy? Deadlock = null)
 {
     public bool IsEmpty => this == new ServiceChanges();
 }
@@ -309,6 +310,7 @@ public sealed partial class SchemaRegistry : ISchemaView, IDisposable
                 JournalRetention = changes.JournalRetention ?? found.JournalRetention,
                 InactivityTimeout = changes.InactivityTimeout ?? found.InactivityTimeout,
                 AbortTimeout = changes.AbortTimeout ?? found.AbortTimeout,
+                Deadlock = changes.Deadlock ?? found.Deadlock,
             };
             var revisions = new Dictionary<string, Dictionary<string, ServiceInfo>>(current.Revisions!);
             if (revisions.TryGetValue(changed.DeploymentId, out var own))

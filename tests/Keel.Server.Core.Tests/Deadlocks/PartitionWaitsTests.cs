@@ -1,8 +1,11 @@
+using Keel.Protocol.Framing;
 using Keel.Protocol.Messages;
 using Keel.Server.Contracts;
 using Keel.Server.Core.Tests.Partitions;
 using Keel.Server.Deadlocks;
+using Keel.Server.Model;
 using Keel.Server.Partitions;
+using Keel.Server.Storage;
 
 namespace Keel.Server.Core.Tests.Deadlocks;
 
@@ -32,6 +35,35 @@ public sealed class PartitionWaitsTests
         Feed(_h.Actions(new PartitionCommand.Kill(root.Id, new object())));
 
         Assert.Empty(_graph.Cycles);
+    }
+
+    [Fact]
+    public void The_fail_policy_fails_the_queued_member_whose_caller_gets_the_409_and_never_a_running_one()
+    {
+        var root = Submit("Counter", "add", "k");
+        var queued = Assert.Single(Effect(root, new CallCommandMessage { ServiceName = "Counter", HandlerName = "add", Key = "k", InvocationIdNotificationIdx = 1, ResultCompletionId = 2 })
+            .OfType<PartitionAction.Inboxed>());
+        var message = DeadlockBreaker.Message(Assert.Single(_graph.Cycles));
+        Assert.StartsWith("deadlock: Counter/k/add (" + root.Id, message, StringComparison.Ordinal);
+
+        // The running member (the root) is never failed by it: nothing changes.
+        var running = _h.Actions(new PartitionCommand.FailDeadlocked(root.Id, message, new object()));
+        Assert.Equal(ControlStatus.NotFound, ((ControlResult)Assert.Single(running.OfType<PartitionAction.Reply>()).Value).Status);
+        Assert.Empty(running.OfType<PartitionAction.Completed>());
+        Assert.Equal(InvocationPhase.Invoked, _h.Record(root.Id)!.Phase);
+
+        // The queued one ends with 409 and leaves the key's queue; the root's call is answered with that failure.
+        var failed = _h.Apply(new PartitionCommand.FailDeadlocked(queued.Id, message, new object()));
+        Feed(failed.Actions);
+        var completed = Assert.Single(failed.Actions.OfType<PartitionAction.Completed>());
+        Assert.Equal((queued.Id, new InvocationResult.Failure(409, message)), (completed.Id, completed.Result));
+        var answer = PartitionHarness.Pushed(failed, MessageType.CallCompletion);
+        Assert.Equal((2u, 409u, message), (answer.CompletionId, answer.Failure.Code, answer.Failure.Message));
+        Assert.Equal(0, _h.Count(Table.Inbox));
+        Assert.Empty(_graph.Cycles);
+
+        // Applied again (the member completed meanwhile): nothing.
+        Assert.Empty(_h.Actions(new PartitionCommand.FailDeadlocked(queued.Id, message, new object())).OfType<PartitionAction.Completed>());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Keel.Server.Admin;
+using Keel.Server.Contracts;
 
 namespace Keel.Server.Tests.Admin;
 
@@ -99,6 +100,9 @@ public class ModifyServiceTests
         { "Counter", Body(inactivity: "-5s"), HttpStatusCode.BadRequest, "cannot be negative" },
         { "Counter", """{"idempotency_retention":5}""", HttpStatusCode.BadRequest, "expected a duration string" },
         { "Counter", """{"public":"yes"}""", HttpStatusCode.BadRequest, "'public' is invalid" },
+        { "Counter", """{"deadlock":"abort"}""", HttpStatusCode.BadRequest, "'deadlock' is invalid: expected \"report\", \"fail\"" },
+        { "Counter", """{"deadlock":"FAIL"}""", HttpStatusCode.BadRequest, "'deadlock' is invalid" },
+        { "Counter", """{"deadlock":true}""", HttpStatusCode.BadRequest, "'deadlock' is invalid" },
         { "Counter", "not json", HttpStatusCode.BadRequest, "not valid JSON" },
         { "Counter", "[]", HttpStatusCode.BadRequest, "must be a JSON object" },
     };
@@ -119,6 +123,32 @@ public class ModifyServiceTests
         Assert.True(answer.AsObject().ContainsKey("restate_code"));
         Assert.Equal(before, (await host.GetAsync("/services/Counter")).Text());
         Assert.True(new SchemaRegistry(host.DataDirectory).TryGetService("Counter", out var stored));
-        Assert.Equal((true, null, null), (stored.Public, stored.IdempotencyRetention, stored.AbortTimeout));
+        Assert.Equal((true, null, null, null), (stored.Public, stored.IdempotencyRetention, stored.AbortTimeout, stored.Deadlock));
+    }
+
+    [Fact]
+    public async Task The_deadlock_policy_is_report_by_default_set_by_patch_read_by_the_runtime_and_kept()
+    {
+        var (host, endpoint) = await StartAsync();
+        await using var _ = host;
+        await using var __ = endpoint;
+        Assert.Equal("report", (string)(await host.GetAsync("/services/Counter"))["deadlock"]!);
+
+        var (status, body, _) = await host.SendAsync(HttpMethod.Patch, "/services/Counter", """{"deadlock":"fail","idempotency_retention":null}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("fail", (string)body!["deadlock"]!);
+        Assert.Equal("fail", (string)(await host.GetAsync("/services/Counter"))["deadlock"]!);
+        Assert.Equal("report", (string)(await host.GetAsync("/services/Signup"))["deadlock"]!);
+        Assert.True(host.Schema.TryGetService("Counter", out var live));
+        Assert.Equal(DeadlockPolicy.Fail, live.Deadlock);
+        Assert.True(new SchemaRegistry(host.DataDirectory).TryGetService("Counter", out var reloaded));
+        Assert.Equal(DeadlockPolicy.Fail, reloaded.Deadlock);
+
+        // Other changes keep it; "report" sets it back.
+        var (_, other, _) = await host.SendAsync(HttpMethod.Patch, "/services/Counter", Body(idempotency: "2d"));
+        Assert.Equal("fail", (string)other!["deadlock"]!);
+        var (_, back, _) = await host.SendAsync(HttpMethod.Patch, "/services/Counter", """{"deadlock":"report"}""");
+        Assert.Equal("report", (string)back!["deadlock"]!);
     }
 }

@@ -46,7 +46,7 @@ public class ServiceMetadataTests
 
         var service = await host.GetAsync("/services/Fresh");
 
-        // What Restate 1.7.12 answers for this manifest, member by member and in its order.
+        // What Restate 1.7.12 answers for this manifest, member by member and in its order; then Keel's own "deadlock".
         var expected = $$$"""
             {"name":"Fresh","ty":"Workflow","handlers":[
             {"name":"run","ty":"Workflow","documentation":"runs","journal_retention":"1m","abort_timeout":"1s","enable_lazy_state":true,"public":true,
@@ -55,7 +55,8 @@ public class ServiceMetadataTests
             {"name":"nothing","ty":"Shared","public":true,"input_description":"none","output_description":"none","retry_policy":{"max_attempts":null}}],
             "documentation":"doc of Fresh","metadata":{"k":"v"},"deployment_id":"{{{id}}}","revision":1,"public":true,"idempotency_retention":"2h",
             "workflow_completion_retention":"3d","journal_retention":"1d","inactivity_timeout":"1m 30s","abort_timeout":"10m","enable_lazy_state":false,
-            "retry_policy":{"initial_interval":"500ms","exponentiation_factor":2.0,"max_attempts":3,"max_interval":"1m","on_max_attempts":"Kill"}}
+            "retry_policy":{"initial_interval":"500ms","exponentiation_factor":2.0,"max_attempts":3,"max_interval":"1m","on_max_attempts":"Kill"},
+            "deadlock":"report"}
             """;
         Assert.Equal(JsonNode.Parse(expected)!.Text(), service.Text());
     }

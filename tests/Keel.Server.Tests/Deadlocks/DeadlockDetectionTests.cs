@@ -55,6 +55,8 @@ public sealed class DeadlockDetectionTests : IAsyncLifetime
         var key = Enumerable.Range(0, 100).Select(i => $"dl-{i}")
             .First(k => map.PartitionOf(PartitionMap.KeyOf("HopA", k)) != map.PartitionOf(PartitionMap.KeyOf("HopB", k)));
 
+        // The default policy: report only; the cycle stands until an operator breaks it.
+        Assert.Equal("report", (string)JsonNode.Parse(await _admin.GetStringAsync("/services/HopB"))!["deadlock"]!);
         var root = await SendAsync($"/HopA/{key}/hop/send", """["HopB","HopA"]""");
         var cycle = await UntilAsync(async () => (await DeadlocksAsync()).SingleOrDefault(), "the deadlock listed on GET /deadlocks");
 
@@ -118,6 +120,32 @@ public sealed class DeadlockDetectionTests : IAsyncLifetime
         }
 
         await UntilAsync(async () => (await RowsAsync("SELECT id FROM keel_deadlocks")).Count == 0, "keel_deadlocks empty once the cycle is broken");
+    }
+
+    [Fact]
+    public async Task Under_the_fail_policy_the_queued_call_fails_at_once_and_the_ingress_caller_hears_of_the_deadlock()
+    {
+        using (var patched = await _admin.PatchAsync("/services/HopB", JsonContent.Create(new { deadlock = "fail" })))
+        {
+            Assert.True(patched.IsSuccessStatusCode, await patched.Content.ReadAsStringAsync());
+        }
+
+        // HopA/f → HopB/f → HopA/f (queued behind the first): HopB's policy applies to the whole cycle. The queued
+        // HopA/f fails with 409, HopB's call throws it (uncaught), so does HopA's: the ingress call fails with it.
+        using var response = await _ingress.PostAsync("/HopA/f/hop", new StringContent("""["HopB","HopA"]""", System.Text.Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.False(response.IsSuccessStatusCode, body);
+        var message = (string)JsonNode.Parse(body)!["message"]!;
+        Assert.StartsWith("deadlock: ", message, StringComparison.Ordinal);
+        Assert.Contains("HopA/f/hop", message, StringComparison.Ordinal);
+        Assert.Contains("HopB/f/hop", message, StringComparison.Ordinal);
+        Assert.Contains(Warnings(), w => w.StartsWith("Deadlock policy fail: failing the queued call", StringComparison.Ordinal));
+
+        // Broken, not just answered: no cycle is left and both keys serve again.
+        await UntilAsync(async () => (await DeadlocksAsync()).Count == 0, "the broken cycle leaves GET /deadlocks");
+        Assert.Equal("\"HopA pong\"", await CallAsync("/HopA/f/ping"));
+        Assert.Equal("\"HopB pong\"", await CallAsync("/HopB/f/ping"));
     }
 
     [Fact]

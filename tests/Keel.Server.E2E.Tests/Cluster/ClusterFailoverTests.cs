@@ -115,10 +115,14 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifet
             Assert.Equal(1, (await ingress.CallAsync($"/Counter/{_workload.Run}-late-{i}/get")).Json.GetInt32());
         }
 
-        // The thawed node either had a batch refused by the fence or noticed the lost leases first; both are in its log.
-        var log = ProcessLogs.Tail(_cluster.Nodes[1].LogFile, int.MaxValue);
-        Assert.True(frozenOwned.All(p => log.Contains($"stopped serving partition {p}", StringComparison.Ordinal) || log.Contains($"Partition {p} stopped here", StringComparison.Ordinal)),
-            "the thawed node stopped serving every partition it lost");
+        // The thawed node either had a batch refused by the fence or noticed the lost leases first; both end up in its
+        // log. Its console logger writes from a queue of its own, and a loaded machine can hold that queue back for a
+        // while after the node has acted, so the log is read until the lines are there rather than once.
+        await Eventually.UntilAsync(() =>
+        {
+            var log = ProcessLogs.Tail(_cluster.Nodes[1].LogFile, int.MaxValue);
+            return Task.FromResult(frozenOwned.All(p => log.Contains($"stopped serving partition {p}", StringComparison.Ordinal) || log.Contains($"Partition {p} stopped here", StringComparison.Ordinal)));
+        }, TimeSpan.FromSeconds(30), "the thawed node to log that it stopped serving every partition it lost");
     }
 
     [Fact]

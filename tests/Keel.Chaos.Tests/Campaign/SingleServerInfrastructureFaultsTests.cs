@@ -62,7 +62,7 @@ public sealed class SingleServerInfrastructureFaultsTests(ITestOutputHelper outp
 
         INemesis[] kinds =
         [
-            new NetworkNemesis(link, "server→endpoint"),
+            new NetworkNemesis("server→endpoint", link),
             new StoreFaultNemesis(server, storeFaults),
             new ClockJumpNemesis(server),
             .. disk is null ? Array.Empty<INemesis>() : [new FullDiskNemesis(server, disk)],

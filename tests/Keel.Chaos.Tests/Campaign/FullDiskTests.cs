@@ -14,6 +14,7 @@ namespace Keel.Chaos.Tests.Campaign;
 /// (5xx or a refused connection once it stopped, never a hang), and after the ballast is deleted and it restarts,
 /// hold everything it acknowledged.
 /// </summary>
+[Collection(CampaignCollection.Name)]
 public sealed class FullDiskTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);

@@ -10,7 +10,8 @@ namespace Keel.Chaos.Campaign;
 /// node 1's ingress, the register and effects clients through node 2's, so most requests are forwarded to the
 /// partition's owner and most sends cross nodes. The nemesis, seeded: kill -9 of a node (restart
 /// on its data directory and ports; its partitions fail over to the other node when the lease runs out meanwhile)
-/// or of PostgreSQL (restart, crash recovery), sometimes two at once. Too long for CI: run by
+/// or of PostgreSQL (restart, crash recovery), a restart of node 1 with its wall clock moved, or a network fault (<see cref="ClusterLinks"/>) between a node and
+/// PostgreSQL or between the nodes, sometimes two at once. Too long for CI: run by
 /// tests/Keel.Chaos.Runner.
 /// </summary>
 public static class ClusterCampaign
@@ -19,7 +20,9 @@ public static class ClusterCampaign
     public static async Task<(CampaignReport Report, string? Dump)> RunAsync(int seed, TimeSpan duration)
     {
         var random = new Random(seed);
-        await using var cluster = await KeelCluster.StartAsync(2);
+        await using var links = new ClusterLinks();
+        await using var cluster = await KeelCluster.StartAsync(2, nodeArguments: links.NodeArguments);
+        links.ForwardIngressAndAdmin(cluster);
         await using var endpoint = await ChaosEndpointProcess.StartAsync();
         using (var admin = new AdminClient(cluster.Nodes[0].AdminUrl))
         {
@@ -29,15 +32,24 @@ public static class ClusterCampaign
         // A node that restarts gets a new lease after the old one runs out: calls may wait for that, so a longer deadline.
         var options = new WorkloadOptions { IngressUrl = cluster.Nodes[0].IngressUrl, Seed = random.Next(), Clients = 3, Keys = 3, OperationTimeout = TimeSpan.FromSeconds(8) };
         var nemesis = new CompositeNemesis(
-            // PostgreSQL first: a heal then restarts the database before the nodes, which need it to become healthy.
+        [
+            // The links first, then PostgreSQL: a heal then reconnects and restarts the database before the nodes,
+            // which need it to become healthy.
+            .. links.Nemeses(),
             new KillPostgresNemesis(cluster.Postgres),
             new KillServerNemesis(cluster.Nodes[0], "node-1"),
-            new KillServerNemesis(cluster.Nodes[1], "node-2"));
+            new KillServerNemesis(cluster.Nodes[1], "node-2"),
+            // A node restarted with its clock moved: the timers of the partitions it takes over run on a clock
+            // that disagrees with the one that set them (skew between nodes).
+            new ClockJumpNemesis(cluster.Nodes[0], "node-1"),
+        ]);
         var schedule = new NemesisSchedule(nemesis, new Random(random.Next())) { MaxFaulty = TimeSpan.FromSeconds(5) };
         IWorkload[] workloads =
         [
             new SetWorkload(options),
-            new RegisterWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next() }),
+            // More keys than the others: network faults leave many register operations indeterminate, and fewer per key
+            // keep the linearizability search within its budget.
+            new RegisterWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next(), Keys = 6 }),
             new EffectsWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile),
             new SendWorkload(options with { Seed = random.Next(), Clients = 2 }),
         ];

@@ -88,6 +88,12 @@ public sealed partial class Vm
     public (string AwakeableId, NotificationHandle Handle) SysAwakeable()
     {
         EnsureCanIssueCommand();
+        if (Start.Id.Length != Protocol.Ids.InvocationId.ByteLength)
+        {
+            // The awakeable id embeds the invocation id; a runtime that sent no proper one broke the protocol.
+            throw Fail(571, $"StartMessage.id has {Start.Id.Length} bytes, not an invocation id ({Protocol.Ids.InvocationId.ByteLength} bytes): no awakeable id can be made from it.");
+        }
+
         var signal = _nextSignalId++;
         var id = new AwakeableId(Protocol.Ids.InvocationId.FromBytes(Start.Id.Span), signal);
         return (id.ToString(), NewHandle(NotificationId.Signal(signal)));

@@ -145,6 +145,13 @@ public static class AdminEndpoints
             return Error(400, $"The request field 'additional_headers' is invalid: '{badHeader}' is not a valid header name.");
         }
 
+        if (headers?.FirstOrDefault(h => !IsHeaderValue(h.Value)) is { Key: { } badValue })
+        {
+            // HTTP carries header values as visible ASCII, spaces and tabs: anything else could not be sent to the
+            // endpoint at all (discovery would fail, misleadingly, as if the endpoint were at fault).
+            return Error(400, $"The request field 'additional_headers' is invalid: the value of '{badValue}' must be printable ASCII (no line breaks or other control characters, no non-ASCII text).");
+        }
+
         if (headers?.Keys.FirstOrDefault(Invoker.InvokerHeaders.IsReserved) is { } reserved)
         {
             return Error(400, $"The request field 'additional_headers' is invalid: '{reserved}' is set by the server itself on every request to the deployment (request identity, invocation, framing) and cannot be replaced.");
@@ -342,6 +349,8 @@ public static class AdminEndpoints
 
     private static bool IsHeaderName(string name) =>
         name.Length > 0 && name.All(c => c < 0x7f && (char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)));
+
+    private static bool IsHeaderValue(string value) => value.All(c => c is '\t' or (>= ' ' and < (char)0x7f));
 
     // Non-ASCII text (service names, messages) as is, the way the ingress writes its errors too.
     private static readonly JsonSerializerOptions ReadableJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

@@ -270,6 +270,16 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
     private bool Handle(Frame frame, ref uint commandIndex)
     {
         var type = frame.Type;
+        if (!TryDecode(frame, out var message, out var violation))
+        {
+            // The partition journals commands as they come: one it could not read would fail there, as a
+            // server error, at every retry. A frame of no known type, or one that is not its message, ends
+            // the attempt here as what it is: the deployment broke the protocol.
+            LogAttemptFailed(logger, request.Id.ToString(), request.Attempt, violation);
+            Report(new InvokerEffect.Failed(request.Id, request.Attempt, new AttemptFailure(571, violation)));
+            return true;
+        }
+
         if (type.IsCommand())
         {
             var payload = frame.Payload.ToArray();
@@ -294,10 +304,10 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
                 Report(new InvokerEffect.Ended(request.Id, request.Attempt));
                 return true;
             case MessageType.Error:
-                var error = ErrorMessage.Parser.ParseFrom(frame.Payload.Span);
+                var error = (ErrorMessage)message;
                 Report(new InvokerEffect.Failed(request.Id, request.Attempt, new AttemptFailure(
                     error.Code, error.Message, error.Stacktrace,
-                    error.HasNextRetryDelay ? TimeSpan.FromMilliseconds(error.NextRetryDelay) : null,
+                    error.HasNextRetryDelay ? RetryDelay(error.NextRetryDelay) : null,
                     error.Behavior switch { ErrorBehavior.Pause => FailureBehavior.Pause, ErrorBehavior.Fail => FailureBehavior.Fail, _ => FailureBehavior.Retry },
                     error.HasRelatedCommandIndex ? error.RelatedCommandIndex : null,
                     error.HasRelatedCommandName ? error.RelatedCommandName : null,
@@ -308,6 +318,32 @@ internal sealed partial class AttemptRunner(InvokeRequest request, HttpClient cl
                 return true;
         }
     }
+
+    /// <summary>The frame's message; false, with why, when the frame breaks the protocol (an undefined type, a payload that is not its message).</summary>
+    private bool TryDecode(Frame frame, out IMessage message, out string violation)
+    {
+        try
+        {
+            message = MessageCodec.Decode(frame, request.Version);
+            violation = string.Empty;
+            return true;
+        }
+        catch (ProtocolException e)
+        {
+            message = null!;
+            violation = $"Protocol violation by the deployment: {e.Message}";
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The SDK's next retry delay; any u64 is valid on the wire, so one beyond what a clock can add is capped at
+    /// a century (the invocation waits as good as forever, and an operator can still resume or kill it).
+    /// </summary>
+    private static TimeSpan RetryDelay(ulong milliseconds) =>
+        TimeSpan.FromMilliseconds(Math.Min(milliseconds, (ulong)MaxRetryDelay.TotalMilliseconds));
+
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromDays(36525);
 
     /// <summary>
     /// The trace a call's or send's target continues: a span for the call under the handler span the

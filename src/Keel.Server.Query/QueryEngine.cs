@@ -19,6 +19,8 @@ public sealed class QueryEngine : IDisposable
     [
         "Parser Error", "Syntax Error", "Binder Error", "Catalog Error", "Not implemented Error",
         "Permission Error", "Invalid Input Error", "Parameter Not Resolved Error", "Parameter Not Allowed Error",
+        // Values the query itself computes wrongly (a cast that cannot be, a number out of its type's range).
+        "Conversion Error", "Out of Range Error", "Mismatch Type Error", "Decimal Error", "Invalid type Error",
     ];
 
     private readonly Func<IIntrospectionSnapshot> _snapshot;

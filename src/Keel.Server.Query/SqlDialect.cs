@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Keel.Server.Query;
 
 /// <summary>
@@ -46,7 +48,7 @@ internal static class SqlDialect
         ["tinyint"] = "UTINYINT",
     };
 
-    /// <exception cref="QueryException">400: the text is empty or holds more than one statement.</exception>
+    /// <exception cref="QueryException">400: the text is empty, holds more than one statement or does not begin with a keyword DuckDB can read.</exception>
     public static PreparedSql Prepare(string sql)
     {
         ArgumentNullException.ThrowIfNull(sql);
@@ -54,6 +56,20 @@ internal static class SqlDialect
         if (tokens.All(t => t.IsSymbol(sql, ';')))
         {
             throw new QueryException(400, "The query is empty.");
+        }
+
+        // DuckDB takes the text as a C string: a NUL would end it early (and DuckDB then fails to say why).
+        if (sql.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new QueryException(400, "The query contains a NUL character (\\u0000); SQL text cannot hold one.");
+        }
+
+        // A statement begins with a keyword. DuckDB fails to report its syntax error for one that begins with
+        // text beyond ASCII (its error is "External component has thrown an exception."): say it here.
+        var first = tokens.First(t => !t.IsSymbol(sql, ';'));
+        if (first.Kind is SqlTokenKind.Word or SqlTokenKind.Symbol && !Ascii.IsValid(first.Text(sql)))
+        {
+            throw new QueryException(400, $"Parser Error: syntax error at or near \"{first.Text(sql)}\": a statement begins with a keyword such as SELECT.");
         }
 
         var lastStatementEnd = tokens.FindIndex(t => t.IsSymbol(sql, ';'));

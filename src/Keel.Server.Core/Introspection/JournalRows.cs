@@ -128,7 +128,7 @@ public static class JournalRows
     private static JournalRow Sleep(JournalRow row, SleepCommandMessage sleep, HashSet<uint> completions) => row with
     {
         Completed = completions.Contains(sleep.ResultCompletionId),
-        SleepWakeupAt = DateTimeOffset.FromUnixTimeMilliseconds((long)sleep.WakeUpTime).UtcDateTime,
+        SleepWakeupAt = ProtocolTime.FromUnixMilliseconds(sleep.WakeUpTime).UtcDateTime,
     };
 
     private static JournalRow GetPromise(JournalRow row, GetPromiseCommandMessage get, HashSet<uint> completions) =>

@@ -78,7 +78,7 @@ public sealed partial class StateMachine
                 c.Tables.ClearAllState(record.Service, record.Key!);
                 break;
             case SleepCommandMessage sleep:
-                Schedule(c, DateTimeOffset.FromUnixTimeMilliseconds((long)sleep.WakeUpTime), record.Id, Storage.TimerKind.Sleep, sleep.ResultCompletionId);
+                Schedule(c, ProtocolTime.FromUnixMilliseconds(sleep.WakeUpTime), record.Id, Storage.TimerKind.Sleep, sleep.ResultCompletionId);
                 break;
             case CallCommandMessage call:
                 var callee = CreateChild(c, record, commandIndex, call.ServiceName, call.HandlerName, call.Key, call.Parameter, call.Headers, call.HasIdempotencyKey ? call.IdempotencyKey : null, call.ResultCompletionId, null,
@@ -87,7 +87,7 @@ public sealed partial class StateMachine
                 Notify(c, record, MessageType.CallInvocationIdCompletion, new NotificationTemplate { CompletionId = call.InvocationIdNotificationIdx, InvocationId = callee });
                 break;
             case OneWayCallCommandMessage send:
-                DateTimeOffset? at = send.InvokeTime == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)send.InvokeTime);
+                DateTimeOffset? at = send.InvokeTime == 0 ? null : ProtocolTime.FromUnixMilliseconds(send.InvokeTime);
                 var sent = CreateChild(c, record, commandIndex, send.ServiceName, send.HandlerName, send.Key, send.Parameter, send.Headers, send.HasIdempotencyKey ? send.IdempotencyKey : null, null, at,
                     command.Trace ?? record.Trace);
                 Notify(c, record, MessageType.CallInvocationIdCompletion, new NotificationTemplate { CompletionId = send.InvocationIdNotificationIdx, InvocationId = sent });

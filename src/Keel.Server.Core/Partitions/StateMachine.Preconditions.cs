@@ -37,6 +37,8 @@ public sealed partial class StateMachine
                 return $"'{awakeable.AwakeableId}' is not an awakeable id.";
             case AttachInvocationCommandMessage { TargetCase: AttachInvocationCommandMessage.TargetOneofCase.InvocationId } attach when !InvocationId.TryParse(attach.InvocationId, out _):
                 return $"'{attach.InvocationId}' is not an invocation id.";
+            case GetInvocationOutputCommandMessage { TargetCase: GetInvocationOutputCommandMessage.TargetOneofCase.InvocationId } output when !InvocationId.TryParse(output.InvocationId, out _):
+                return $"'{output.InvocationId}' is not an invocation id.";
             default:
                 return null;
         }

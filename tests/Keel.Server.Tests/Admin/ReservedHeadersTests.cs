@@ -30,6 +30,23 @@ public class ReservedHeadersTests
         Assert.Empty((await host.GetAsync("/deployments"))["deployments"]!.AsArray());
     }
 
+    [Theory]
+    [InlineData("Bearer \u00e9t\u00e9")]
+    [InlineData("a\r\nx-injected: 1")]
+    [InlineData("nul\u0000")]
+    public async Task A_header_value_http_cannot_carry_is_a_400_naming_the_header_and_asks_nothing(string value)
+    {
+        await using var host = await AdminHost.StartAsync();
+        await using var endpoint = await ManifestEndpoint.StartAsync(Manifests.Of(Manifests.Greeter()));
+
+        var (status, body, _) = await host.SendAsync(HttpMethod.Post, "/deployments",
+            new JsonObject { ["uri"] = endpoint.Uri.ToString(), ["additional_headers"] = new JsonObject { ["authorization"] = value } }.Text());
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("the value of 'authorization' must be printable ASCII", (string)body!["message"]!, StringComparison.Ordinal);
+        Assert.Equal(0, endpoint.Requests);
+    }
+
     [Fact]
     public async Task Other_headers_are_taken_and_sent_with_discovery()
     {

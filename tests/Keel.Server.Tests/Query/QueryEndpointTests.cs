@@ -124,6 +124,11 @@ public sealed class QueryEndpointTests : IAsyncLifetime
     [InlineData("SELECT nothing FROM sys_invocation", "Binder Error")]
     [InlineData("   ", "The query is empty.")]
     [InlineData("SELECT 1; SELECT 2", "Only one SQL statement")]
+    [InlineData("SELECT 2147483647::INTEGER + 1", "Out of Range Error")]
+    [InlineData("\u00e9\U0001F642", "Parser Error")]
+    [InlineData("SELECT 1\u0000", "The query contains a NUL character")]
+    [InlineData("\u0000", "The query contains a NUL character")]
+    [InlineData("SELECT x\u00e9\U0001F642", "Binder Error")]
     public async Task Bad_SQL_is_a_400_with_a_json_message(string sql, string message)
     {
         foreach (var accept in (string?[])["application/json", null])
@@ -151,13 +156,23 @@ public sealed class QueryEndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_engine_failure_is_a_500_with_a_json_message_never_a_partial_200()
+    public async Task A_value_the_query_cannot_convert_is_a_400_with_a_json_message_never_a_partial_200()
     {
+        // The conversion fails while rows are read: still an error status, and the caller's (found by Fuzz/QueryFuzzTests).
         using var response = await Post("/v4/query", Body("SELECT CAST(target AS INTEGER) FROM sys_invocation"), null);
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(new MediaTypeHeaderValue("application/json"), response.Content.Headers.ContentType);
         using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.StartsWith("Conversion Error", error.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Text_beyond_ascii_in_a_query_reads_as_it_is()
+    {
+        using var response = await Post("/v4/query", Body("SELECT '\u00e9\U0001F642' AS s -- caf\u00e9 \U0001F642"), "application/json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("\u00e9\U0001F642", document.RootElement.GetProperty("rows")[0].GetProperty("s").GetString());
     }
 
     [Fact]

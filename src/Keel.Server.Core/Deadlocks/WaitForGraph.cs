@@ -16,7 +16,9 @@ namespace Keel.Server.Deadlocks;
 /// handed to another invocation.
 /// </para>
 /// <para>
-/// Not durable: a restart starts from an empty graph and learns the waits that appear from then on.
+/// Not durable: a restart starts from an empty graph, and each partition tells again, as it starts, the waits
+/// still standing in its store (Partitions/StateMachine.Waits). A cluster node forgets the waits of a partition
+/// it stops serving (<see cref="Forget"/>); whoever serves it next rebuilds them.
 /// </para>
 /// </summary>
 public sealed class WaitForGraph(TimeProvider time)
@@ -123,30 +125,53 @@ public sealed class WaitForGraph(TimeProvider time)
 
     /// <summary>
     /// <paramref name="id"/> (an exclusive handler) holds its key's lock now; whatever is queued on the key waits for
-    /// it. This closes no cycle: an invocation takes its key before it runs, so it waits for nothing yet (its
-    /// partition tells its calls after this).
+    /// it. Live, this closes no cycle (an invocation takes its key before it runs, so it waits for nothing yet), but
+    /// when the waits are rebuilt after a restart the holder may be told last, after its calls and the queue.
     /// </summary>
-    public void KeyTaken(string id, string target, string service, string key) => Change(() =>
+    public void KeyTaken(string id, string target, string service, string key)
     {
-        var node = NodeOf(id, target);
-        if (node.Inbox is { } inbox)
+        var broken = new List<DeadlockCycle>();
+        var found = new List<DeadlockCycle>();
+        lock (_gate)
         {
-            LeaveInbox(id, inbox);
-            node.Inbox = null;
+            var node = NodeOf(id, target);
+            if (node.Inbox is { } inbox)
+            {
+                LeaveInbox(id, inbox);
+                node.Inbox = null;
+            }
+
+            node.Holds = (service, key);
+            _holders[(service, key)] = id;
+            Revalidate(broken);
+            if (node.Calls.Count > 0 && _queued.TryGetValue((service, key), out var queue))
+            {
+                foreach (var queued in queue.ToList())
+                {
+                    if (FindCycle(id, queued) is { } cycle)
+                    {
+                        found.Add(cycle);
+                    }
+                }
+            }
         }
 
-        node.Holds = (service, key);
-        _holders[(service, key)] = id;
-    });
+        ReportBroken(broken);
+        found.ForEach(Report);
+    }
 
     /// <summary><paramref name="id"/> completed (ended, failed, cancelled, killed): it waits for nothing and holds no key any more.</summary>
     public void Ended(string id) => Change(() =>
     {
-        if (!_nodes.Remove(id, out var node))
+        if (_nodes.TryGetValue(id, out var node))
         {
-            return;
+            Ended(id, node);
         }
+    });
 
+    private void Ended(string id, Node node)
+    {
+        _nodes.Remove(id);
         if (node.Inbox is { } inbox)
         {
             LeaveInbox(id, inbox);
@@ -156,7 +181,24 @@ public sealed class WaitForGraph(TimeProvider time)
         {
             _holders.Remove(held);
         }
-    });
+    }
+
+    /// <summary>
+    /// Forgets the waits of the invocations <paramref name="owned"/> picks (a partition this node stops serving):
+    /// their calls, queue places and keys held. Cycles through them are dropped (reported broken here: the node
+    /// that serves the partition next finds them again).
+    /// </summary>
+    public void Forget(Func<string, bool> owned)
+    {
+        ArgumentNullException.ThrowIfNull(owned);
+        Change(() =>
+        {
+            foreach (var id in _nodes.Keys.Where(owned).ToList())
+            {
+                Ended(id, _nodes[id]);
+            }
+        });
+    }
 
     /// <summary>Applies a removal, then drops (and reports) the cycles it broke.</summary>
     private void Change(Action change)

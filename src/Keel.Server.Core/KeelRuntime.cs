@@ -50,13 +50,20 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     /// Hands a deadlock's failure to the partition of the queued member (internal work: never refused for a full
     /// queue). Raised on a partition's thread after its commit, so this only queues; nobody waits for the answer.
     /// </summary>
-    private void FailDeadlocked(InvocationId id, string message)
+    public void FailDeadlocked(InvocationId id, string message)
     {
         if (_processors is not null && Volatile.Read(ref _processors[_map.PartitionOf(id.PartitionKey)]) is { } owner)
         {
             owner.Enqueue(new PartitionCommand.FailDeadlocked(id, message, new PendingRequest(waitForResult: false)));
         }
+        else
+        {
+            RemoteFailDeadlocked?.Invoke(id, message);
+        }
     }
+
+    /// <summary>Where the <c>fail</c> policy's failure goes when the queued member's partition is served by another node (cluster mode).</summary>
+    public Action<InvocationId, string>? RemoteFailDeadlocked { get; set; }
 
     /// <summary>
     /// Who waits for whom among the invocations of the partitions this server serves (calls, keys' locks): finds
@@ -130,6 +137,8 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     {
         Open(store);
         _servesLeases = true;
+        // Waits of invocations in partitions served elsewhere are that node's: the cluster's detector merges them.
+        Waits.IsRemote = id => InvocationId.TryParse(id, out var parsed) && Volatile.Read(ref Processors[_map.PartitionOf(parsed.PartitionKey)]) is null;
     }
 
     private void Open(IKeyValueStore store)

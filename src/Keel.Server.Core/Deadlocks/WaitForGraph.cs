@@ -21,7 +21,7 @@ namespace Keel.Server.Deadlocks;
 /// it stops serving (<see cref="Forget"/>); whoever serves it next rebuilds them.
 /// </para>
 /// </summary>
-public sealed class WaitForGraph(TimeProvider time)
+public sealed partial class WaitForGraph(TimeProvider time)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Node> _nodes = [];
@@ -86,14 +86,16 @@ public sealed class WaitForGraph(TimeProvider time)
     public void CallAwaited(string caller, string callerTarget, uint completionId, string callee, string calleeTarget)
     {
         DeadlockCycle? found;
+        List<string> escaped;
         lock (_gate)
         {
             var node = NodeOf(caller, callerTarget);
             node.Calls[completionId] = (callee, calleeTarget);
             found = FindCycle(callee, caller);
+            escaped = TakeEscaped();
         }
 
-        Report(found);
+        Report(found, escaped);
     }
 
     /// <summary>The result of <paramref name="caller"/>'s call <paramref name="completionId"/> reached it.</summary>
@@ -109,6 +111,7 @@ public sealed class WaitForGraph(TimeProvider time)
     public void Inboxed(string id, string target, string service, string key)
     {
         DeadlockCycle? found = null;
+        List<string> escaped;
         lock (_gate)
         {
             var node = NodeOf(id, target);
@@ -118,9 +121,11 @@ public sealed class WaitForGraph(TimeProvider time)
             {
                 found = FindCycle(holder, id);
             }
+
+            escaped = TakeEscaped();
         }
 
-        Report(found);
+        Report(found, escaped);
     }
 
     /// <summary>
@@ -131,7 +136,8 @@ public sealed class WaitForGraph(TimeProvider time)
     public void KeyTaken(string id, string target, string service, string key)
     {
         var broken = new List<DeadlockCycle>();
-        var found = new List<DeadlockCycle>();
+        var found = new List<DeadlockCycle?>();
+        List<string> escaped;
         lock (_gate)
         {
             var node = NodeOf(id, target);
@@ -148,16 +154,16 @@ public sealed class WaitForGraph(TimeProvider time)
             {
                 foreach (var queued in queue.ToList())
                 {
-                    if (FindCycle(id, queued) is { } cycle)
-                    {
-                        found.Add(cycle);
-                    }
+                    found.Add(FindCycle(id, queued));
                 }
             }
+
+            escaped = TakeEscaped();
         }
 
         ReportBroken(broken);
-        found.ForEach(Report);
+        found.ForEach(f => Report(f, []));
+        Report(null, escaped);
     }
 
     /// <summary><paramref name="id"/> completed (ended, failed, cancelled, killed): it waits for nothing and holds no key any more.</summary>
@@ -277,6 +283,7 @@ public sealed class WaitForGraph(TimeProvider time)
         var cameFrom = new Dictionary<string, (string Id, WaitReason Reason)>();
         var visited = new HashSet<string> { from };
         var stack = new Stack<string>();
+        var escaped = false;
         stack.Push(from);
         while (stack.TryPop(out var current))
         {
@@ -293,8 +300,19 @@ public sealed class WaitForGraph(TimeProvider time)
                     return Record(PathTo(next, from, cameFrom));
                 }
 
+                if (!_nodes.ContainsKey(next) && IsRemote?.Invoke(next) == true)
+                {
+                    escaped = true;
+                }
+
                 stack.Push(next);
             }
+        }
+
+        if (escaped || (!_nodes.ContainsKey(from) && IsRemote?.Invoke(from) == true))
+        {
+            // The path went on to another node's invocations: only the cluster's detector can tell.
+            _escapedFrom.Add(source);
         }
 
         return null;
@@ -319,7 +337,7 @@ public sealed class WaitForGraph(TimeProvider time)
 
     private DeadlockCycle? Record(List<CycleMember> members)
     {
-        var name = string.Join(' ', members.Select(m => m.Id).Order(StringComparer.Ordinal));
+        var name = NameOf(members);
         if (_cycles.ContainsKey(name))
         {
             return null;
@@ -341,22 +359,28 @@ public sealed class WaitForGraph(TimeProvider time)
         foreach (var (name, cycle) in _cycles.ToList())
         {
             var members = cycle.Members;
+            // A wait of another node's invocation (a cycle across nodes) is checked by the cluster's detector.
             var stands = members.Select((m, i) => (m, next: members[(i + 1) % members.Count]))
+                .Where(e => !_acrossNodes.Contains(name) || _nodes.ContainsKey(e.m.Id) || IsRemote?.Invoke(e.m.Id) != true)
                 .All(e => WaitsOf(e.m.Id).Any(w => w.Id == e.next.Id && w.Reason == e.m.WaitsBy));
             if (!stands)
             {
                 _cycles.Remove(name);
+                _acrossNodes.Remove(name);
                 broken.Add(cycle);
             }
         }
     }
 
-    private void Report(DeadlockCycle? found)
+    /// <summary>Raised outside the lock: the cycle found, and <see cref="Escaped"/> for each new wait whose walk left this node.</summary>
+    private void Report(DeadlockCycle? found, List<string> escaped)
     {
         if (found is not null)
         {
             Detected?.Invoke(found);
         }
+
+        escaped.ForEach(e => Escaped?.Invoke(e));
     }
 
     private void ReportBroken(List<DeadlockCycle> broken)

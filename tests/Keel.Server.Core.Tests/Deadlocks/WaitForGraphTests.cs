@@ -219,4 +219,19 @@ public sealed class WaitForGraphTests
         _graph.Inboxed("p1-a2", "A/k/other", "A", "k");
         Assert.Single(_graph.Cycles);
     }
+
+    [Fact]
+    public void A_cycle_broken_by_a_cancel_before_its_last_wait_arrives_is_never_reported()
+    {
+        // a holds A/k and calls b; a is cancelled (it completes) before b's call to A/k queues behind the key.
+        _graph.KeyTaken("a", "A/k/run", "A", "k");
+        _graph.CallAwaited("a", "A/k/run", 2, "b", "B/run");
+        _graph.CallAwaited("b", "B/run", 2, "a2", "A/k/other");
+        _graph.Ended("a");
+
+        _graph.Inboxed("a2", "A/k/other", "A", "k");
+
+        Assert.Empty(_detected);
+        Assert.Empty(_graph.Cycles);
+    }
 }

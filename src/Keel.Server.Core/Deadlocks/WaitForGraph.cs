@@ -280,6 +280,18 @@ public sealed partial class WaitForGraph(TimeProvider time)
     /// </summary>
     private DeadlockCycle? FindCycle(string from, string source)
     {
+        if (!_nodes.ContainsKey(from))
+        {
+            // What is waited for waits for nothing here (the common case: a call to an invocation just created, a
+            // key's holder that has made no call): no walk, nothing allocated.
+            if (IsRemote?.Invoke(from) == true)
+            {
+                _escapedFrom.Add(source);
+            }
+
+            return null;
+        }
+
         var cameFrom = new Dictionary<string, (string Id, WaitReason Reason)>();
         var visited = new HashSet<string> { from };
         var stack = new Stack<string>();
@@ -309,7 +321,7 @@ public sealed partial class WaitForGraph(TimeProvider time)
             }
         }
 
-        if (escaped || (!_nodes.ContainsKey(from) && IsRemote?.Invoke(from) == true))
+        if (escaped)
         {
             // The path went on to another node's invocations: only the cluster's detector can tell.
             _escapedFrom.Add(source);

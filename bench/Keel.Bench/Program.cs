@@ -27,6 +27,9 @@ using Keel.TestSupport;
 //   soak [minutes] [--concurrency 64] [--window 5] [--out DIR] [--servers keel,restate]
 //                        closed-loop sends + calls at saturation per server, per-window CSV and PNG
 //                        (bench/plot-soak.sh, gnuplot); 30 minutes per server by default.
+//   deadlocks [seconds] [--rounds 4] [--endpoint cs|ts]
+//                        deadlock detection's cost: two Keel servers, detection on and off, the no-op and
+//                        service-to-service rows (c64) on each in turn, the order swapped every round. 5 s per row.
 //   cluster [seconds]    the TS endpoint behind one Keel node on RocksDB and behind 1, 2 and 3 Keel nodes on
 //                        one PostgreSQL (requests spread over the nodes), then failover time under load.
 var options = new BenchArgs(args);
@@ -53,10 +56,13 @@ switch (options.Mode)
     case "cluster":
         await ClusterBenchmark.RunAsync(options);
         return;
+    case "deadlocks":
+        await DeadlockOverheadBenchmark.RunAsync(options);
+        return;
     case "sdk":
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{options.Mode}': sdk, server, scale, query, lookup, overdue, soak or cluster.");
+        Console.Error.WriteLine($"Unknown mode '{options.Mode}': sdk, server, scale, query, lookup, overdue, soak, deadlocks or cluster.");
         Environment.Exit(2);
         break;
 }

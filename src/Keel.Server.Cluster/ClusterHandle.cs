@@ -49,7 +49,11 @@ internal sealed class ClusterHandle : IAsyncDisposable
         app.UseClusterForwarding(this, _forwarding);
         app.UseInternalAuthentication(this);
         ClusterEndpoints.Map(context, this);
+        Cluster.Deadlocks.ClusterDeadlockEndpoints.Map(context, this);
     }
+
+    /// <summary>Deadlocks across nodes (null on the embedded storage, before the node joined, or with detection off).</summary>
+    public Cluster.Deadlocks.ClusterDeadlocks? Deadlocks { get; private set; }
 
     /// <summary>Starts the runtime on the opened store: every partition on the embedded storage, the leased ones in a cluster.</summary>
     public async Task StartAsync(IKeyValueStore store, KeelRuntime runtime, ServerSettings settings, ILogger logger)
@@ -72,6 +76,7 @@ internal sealed class ClusterHandle : IAsyncDisposable
             new Uri($"http://{HostOf(settings, settings.InternalAddress)}:{settings.InternalPort}/"), settings.LeaseTime, logger);
         _sender = new HandOverSender(node, secret, TimeProvider.System, logger);
         runtime.RemoteRoute = _sender.Send;
+        Deadlocks = settings.DeadlockDetection ? new Cluster.Deadlocks.ClusterDeadlocks(runtime, node, secret, logger) : null;
         Node = node;
         await node.StartAsync().ConfigureAwait(false);
     }
@@ -89,6 +94,7 @@ internal sealed class ClusterHandle : IAsyncDisposable
         }
 
         _sender?.Dispose();
+        Deadlocks?.Dispose();
         _forwarding.Dispose();
     }
 }

@@ -50,17 +50,24 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     /// Hands a deadlock's failure to the partition of the queued member (internal work: never refused for a full
     /// queue). Raised on a partition's thread after its commit, so this only queues; nobody waits for the answer.
     /// </summary>
-    private void FailDeadlocked(InvocationId id, string message)
+    public void FailDeadlocked(InvocationId id, string message)
     {
         if (_processors is not null && Volatile.Read(ref _processors[_map.PartitionOf(id.PartitionKey)]) is { } owner)
         {
             owner.Enqueue(new PartitionCommand.FailDeadlocked(id, message, new PendingRequest(waitForResult: false)));
         }
+        else
+        {
+            RemoteFailDeadlocked?.Invoke(id, message);
+        }
     }
 
+    /// <summary>Where the <c>fail</c> policy's failure goes when the queued member's partition is served by another node (cluster mode).</summary>
+    public Action<InvocationId, string>? RemoteFailDeadlocked { get; set; }
+
     /// <summary>
-    /// Who waits for whom among this server's invocations (calls, keys' locks): finds deadlocks as they form. Fed
-    /// on a single server only; a cluster node leaves it empty.
+    /// Who waits for whom among the invocations of the partitions this server serves (calls, keys' locks): finds
+    /// deadlocks as they form. Empty when <see cref="RuntimeOptions.DeadlockDetection"/> is off.
     /// </summary>
     public WaitForGraph Waits { get; }
 
@@ -130,6 +137,8 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
     {
         Open(store);
         _servesLeases = true;
+        // Waits of invocations in partitions served elsewhere are that node's: the cluster's detector merges them.
+        Waits.IsRemote = id => InvocationId.TryParse(id, out var parsed) && Volatile.Read(ref Processors[_map.PartitionOf(parsed.PartitionKey)]) is null;
     }
 
     private void Open(IKeyValueStore store)
@@ -153,9 +162,9 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
 
             var processor = new PartitionProcessor(partition, partitionStore, new StateMachine(_schema, _options, partition), _schema, _invoker, _time,
                 Route, _loggers.CreateLogger("Keel.Partition"), _options.Processor, Activity,
-                // A cluster node sees only the partitions it leases, and loses them with the waits it learnt:
-                // deadlocks are found on a single server only, for now.
-                _servesLeases ? null : Waits);
+                // A cluster node's graph holds the waits of the partitions it serves (Deadlocks/ClusterWaits in the
+                // cluster role merges the nodes' graphs); off, nothing is told.
+                _options.DeadlockDetection ? Waits : null);
             processor.Failed += OnPartitionFailed;
             Volatile.Write(ref processors[partition], processor);
             _local = [.. Enumerable.Range(0, processors.Length).Where(p => processors[p] is not null)];
@@ -179,6 +188,8 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
         {
             processor.Failed -= OnPartitionFailed;
             await processor.DisposeAsync().ConfigureAwait(false);
+            // Whoever serves it next rebuilds its waits from the store.
+            Waits.Forget(id => InvocationId.TryParse(id, out var parsed) && _map.PartitionOf(parsed.PartitionKey) == partition);
         }
     }
 
@@ -209,10 +220,13 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
         {
             local.Enqueue(command);
         }
-        else
+        else if (command is not PartitionCommand.RebuildWaits)
         {
             RemoteRoute?.Invoke(partition, command);
         }
+
+        // A rebuild does not travel between nodes: the other node's graph learnt its own partitions' waits live,
+        // or rebuilds them itself when it (re)starts serving them.
     }
 
     /// <summary>A hand-over from another node for a partition served here; false when it is not served here (any more).</summary>

@@ -65,6 +65,12 @@ public sealed record RuntimeOptions
         RetryMaxAttempts = 4,
     };
 
+    /// <summary>
+    /// Deadlock detection (docs/server.md "Deadlocks"): the partitions tell their waits to the in-memory wait-for
+    /// graph and rebuild them at start. Off (<c>--deadlock-detection off</c>) nothing is told, kept or rebuilt.
+    /// </summary>
+    public bool DeadlockDetection { get; init; } = true;
+
     /// <summary>Queue bound, cleanup interval and timer window of each partition processor.</summary>
     public Partitions.ProcessorOptions Processor { get; init; } = new();
 }

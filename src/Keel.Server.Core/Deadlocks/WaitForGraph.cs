@@ -16,10 +16,12 @@ namespace Keel.Server.Deadlocks;
 /// handed to another invocation.
 /// </para>
 /// <para>
-/// Not durable: a restart starts from an empty graph and learns the waits that appear from then on.
+/// Not durable: a restart starts from an empty graph, and each partition tells again, as it starts, the waits
+/// still standing in its store (Partitions/StateMachine.Waits). A cluster node forgets the waits of a partition
+/// it stops serving (<see cref="Forget"/>); whoever serves it next rebuilds them.
 /// </para>
 /// </summary>
-public sealed class WaitForGraph(TimeProvider time)
+public sealed partial class WaitForGraph(TimeProvider time)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Node> _nodes = [];
@@ -84,14 +86,16 @@ public sealed class WaitForGraph(TimeProvider time)
     public void CallAwaited(string caller, string callerTarget, uint completionId, string callee, string calleeTarget)
     {
         DeadlockCycle? found;
+        List<string> escaped;
         lock (_gate)
         {
             var node = NodeOf(caller, callerTarget);
             node.Calls[completionId] = (callee, calleeTarget);
             found = FindCycle(callee, caller);
+            escaped = TakeEscaped();
         }
 
-        Report(found);
+        Report(found, escaped);
     }
 
     /// <summary>The result of <paramref name="caller"/>'s call <paramref name="completionId"/> reached it.</summary>
@@ -107,6 +111,7 @@ public sealed class WaitForGraph(TimeProvider time)
     public void Inboxed(string id, string target, string service, string key)
     {
         DeadlockCycle? found = null;
+        List<string> escaped;
         lock (_gate)
         {
             var node = NodeOf(id, target);
@@ -116,37 +121,63 @@ public sealed class WaitForGraph(TimeProvider time)
             {
                 found = FindCycle(holder, id);
             }
+
+            escaped = TakeEscaped();
         }
 
-        Report(found);
+        Report(found, escaped);
     }
 
     /// <summary>
     /// <paramref name="id"/> (an exclusive handler) holds its key's lock now; whatever is queued on the key waits for
-    /// it. This closes no cycle: an invocation takes its key before it runs, so it waits for nothing yet (its
-    /// partition tells its calls after this).
+    /// it. Live, this closes no cycle (an invocation takes its key before it runs, so it waits for nothing yet), but
+    /// when the waits are rebuilt after a restart the holder may be told last, after its calls and the queue.
     /// </summary>
-    public void KeyTaken(string id, string target, string service, string key) => Change(() =>
+    public void KeyTaken(string id, string target, string service, string key)
     {
-        var node = NodeOf(id, target);
-        if (node.Inbox is { } inbox)
+        var broken = new List<DeadlockCycle>();
+        var found = new List<DeadlockCycle?>();
+        List<string> escaped;
+        lock (_gate)
         {
-            LeaveInbox(id, inbox);
-            node.Inbox = null;
+            var node = NodeOf(id, target);
+            if (node.Inbox is { } inbox)
+            {
+                LeaveInbox(id, inbox);
+                node.Inbox = null;
+            }
+
+            node.Holds = (service, key);
+            _holders[(service, key)] = id;
+            Revalidate(broken);
+            if (node.Calls.Count > 0 && _queued.TryGetValue((service, key), out var queue))
+            {
+                foreach (var queued in queue.ToList())
+                {
+                    found.Add(FindCycle(id, queued));
+                }
+            }
+
+            escaped = TakeEscaped();
         }
 
-        node.Holds = (service, key);
-        _holders[(service, key)] = id;
-    });
+        ReportBroken(broken);
+        found.ForEach(f => Report(f, []));
+        Report(null, escaped);
+    }
 
     /// <summary><paramref name="id"/> completed (ended, failed, cancelled, killed): it waits for nothing and holds no key any more.</summary>
     public void Ended(string id) => Change(() =>
     {
-        if (!_nodes.Remove(id, out var node))
+        if (_nodes.TryGetValue(id, out var node))
         {
-            return;
+            Ended(id, node);
         }
+    });
 
+    private void Ended(string id, Node node)
+    {
+        _nodes.Remove(id);
         if (node.Inbox is { } inbox)
         {
             LeaveInbox(id, inbox);
@@ -156,7 +187,24 @@ public sealed class WaitForGraph(TimeProvider time)
         {
             _holders.Remove(held);
         }
-    });
+    }
+
+    /// <summary>
+    /// Forgets the waits of the invocations <paramref name="owned"/> picks (a partition this node stops serving):
+    /// their calls, queue places and keys held. Cycles through them are dropped (reported broken here: the node
+    /// that serves the partition next finds them again).
+    /// </summary>
+    public void Forget(Func<string, bool> owned)
+    {
+        ArgumentNullException.ThrowIfNull(owned);
+        Change(() =>
+        {
+            foreach (var id in _nodes.Keys.Where(owned).ToList())
+            {
+                Ended(id, _nodes[id]);
+            }
+        });
+    }
 
     /// <summary>Applies a removal, then drops (and reports) the cycles it broke.</summary>
     private void Change(Action change)
@@ -232,9 +280,22 @@ public sealed class WaitForGraph(TimeProvider time)
     /// </summary>
     private DeadlockCycle? FindCycle(string from, string source)
     {
+        if (!_nodes.ContainsKey(from))
+        {
+            // What is waited for waits for nothing here (the common case: a call to an invocation just created, a
+            // key's holder that has made no call): no walk, nothing allocated.
+            if (IsRemote?.Invoke(from) == true)
+            {
+                _escapedFrom.Add(source);
+            }
+
+            return null;
+        }
+
         var cameFrom = new Dictionary<string, (string Id, WaitReason Reason)>();
         var visited = new HashSet<string> { from };
         var stack = new Stack<string>();
+        var escaped = false;
         stack.Push(from);
         while (stack.TryPop(out var current))
         {
@@ -251,8 +312,19 @@ public sealed class WaitForGraph(TimeProvider time)
                     return Record(PathTo(next, from, cameFrom));
                 }
 
+                if (!_nodes.ContainsKey(next) && IsRemote?.Invoke(next) == true)
+                {
+                    escaped = true;
+                }
+
                 stack.Push(next);
             }
+        }
+
+        if (escaped)
+        {
+            // The path went on to another node's invocations: only the cluster's detector can tell.
+            _escapedFrom.Add(source);
         }
 
         return null;
@@ -277,7 +349,7 @@ public sealed class WaitForGraph(TimeProvider time)
 
     private DeadlockCycle? Record(List<CycleMember> members)
     {
-        var name = string.Join(' ', members.Select(m => m.Id).Order(StringComparer.Ordinal));
+        var name = NameOf(members);
         if (_cycles.ContainsKey(name))
         {
             return null;
@@ -299,22 +371,28 @@ public sealed class WaitForGraph(TimeProvider time)
         foreach (var (name, cycle) in _cycles.ToList())
         {
             var members = cycle.Members;
+            // A wait of another node's invocation (a cycle across nodes) is checked by the cluster's detector.
             var stands = members.Select((m, i) => (m, next: members[(i + 1) % members.Count]))
+                .Where(e => !_acrossNodes.Contains(name) || _nodes.ContainsKey(e.m.Id) || IsRemote?.Invoke(e.m.Id) != true)
                 .All(e => WaitsOf(e.m.Id).Any(w => w.Id == e.next.Id && w.Reason == e.m.WaitsBy));
             if (!stands)
             {
                 _cycles.Remove(name);
+                _acrossNodes.Remove(name);
                 broken.Add(cycle);
             }
         }
     }
 
-    private void Report(DeadlockCycle? found)
+    /// <summary>Raised outside the lock: the cycle found, and <see cref="Escaped"/> for each new wait whose walk left this node.</summary>
+    private void Report(DeadlockCycle? found, List<string> escaped)
     {
         if (found is not null)
         {
             Detected?.Invoke(found);
         }
+
+        escaped.ForEach(e => Escaped?.Invoke(e));
     }
 
     private void ReportBroken(List<DeadlockCycle> broken)

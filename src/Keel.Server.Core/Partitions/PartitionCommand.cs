@@ -77,6 +77,21 @@ public abstract record PartitionCommand
     public sealed record RecoverInvocation(InvocationId Id) : PartitionCommand;
 
     /// <summary>
+    /// Sent at start (then once per further page) when deadlocks are detected: reads up to <paramref name="Limit"/>
+    /// entries of the partition's lock table (then its inbox table) after <paramref name="After"/> and queues a
+    /// <see cref="RebuildWaits"/> for each holder and each queued invocation, so the in-memory wait-for graph learns
+    /// again the waits that stood before the restart or take-over.
+    /// </summary>
+    public sealed record RebuildWaitsFrom(Storage.Table Table, byte[]? After = null, int Limit = 100) : PartitionCommand;
+
+    /// <summary>
+    /// Tells the wait-for graph (after commit, writing nothing) what <paramref name="Id"/> waits for: the key it is
+    /// queued on, the key it holds, its calls not answered yet; then the same for each callee that holds no key
+    /// (<paramref name="Hops"/> counts those steps, bounded).
+    /// </summary>
+    public sealed record RebuildWaits(InvocationId Id, int Hops = 0) : PartitionCommand;
+
+    /// <summary>
     /// Recovering <paramref name="Id"/> threw: the invocation is paused with the error as its last
     /// failure (visible in the CLI and console, resumable once fixed) so the rest of the partition goes on.
     /// </summary>

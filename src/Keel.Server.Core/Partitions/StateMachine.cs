@@ -62,6 +62,8 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
             case PartitionCommand.Recover recover: OnRecover(c, recover); break;
             case PartitionCommand.RecoverInvocation recover: OnRecoverInvocation(c, recover); break;
             case PartitionCommand.Quarantine quarantine: OnQuarantine(c, quarantine); break;
+            case PartitionCommand.RebuildWaitsFrom step: OnRebuildWaitsFrom(c, step); break;
+            case PartitionCommand.RebuildWaits rebuild: OnRebuildWaits(c, rebuild); break;
             case PartitionCommand.Expire expire: OnExpire(c, expire); break;
             case PartitionCommand.DropRetentionEntry drop: c.Tables.DeleteIndexEntry(Table.Retention, drop.IndexKey); break;
             case PartitionCommand.Cleanup cleanup: OnCleanup(c, cleanup); break;
@@ -307,6 +309,11 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         {
             // At start everything unacknowledged is resent, whatever its age (its first page here, the rest as follow-ups).
             RedeliverOutbox(c, new PartitionCommand.RedeliverOutbox());
+            if (options.DeadlockDetection)
+            {
+                c.Actions.Add(new PartitionAction.FollowUp(new PartitionCommand.RebuildWaitsFrom(Table.Locks)));
+                c.Actions.Add(new PartitionAction.FollowUp(new PartitionCommand.RebuildWaitsFrom(Table.Inbox)));
+            }
         }
     }
 

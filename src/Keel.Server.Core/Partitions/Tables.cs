@@ -270,6 +270,19 @@ public sealed class Tables
         return InvocationId.FromBytes(head.Value);
     }
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> entries of the partition's lock or inbox table (<paramref name="table"/>) after
+    /// <paramref name="after"/>, each with its key: the invocation ids they hold. Both tables hold only what waits or
+    /// holds a key now (entries go when released or dequeued), so a page costs what is waiting, not the store.
+    /// </summary>
+    public List<(InvocationId Id, byte[] EntryKey)> ObjectEntries(Table table, byte[]? after, int limit)
+    {
+        var from = after is null ? Keys.PartitionPrefix(_rangeStart) : [.. after, 0];
+        var end = _map.RangeEnd(_partition);
+        var to = end == ulong.MaxValue ? null : Keys.PartitionPrefix(end + 1);
+        return [.. _tx.Scan(table, from, to).Take(limit).Select(kv => (InvocationId.FromBytes(kv.Value), kv.Key))];
+    }
+
     public void RemoveFromInbox(string service, string key, ulong sequence) => Write(Table.Inbox, Keys.InboxEntry(service, key, sequence), null);
 
     /// <summary>The last inbox sequence handed out in this partition (0: none yet); every later entry is greater.</summary>

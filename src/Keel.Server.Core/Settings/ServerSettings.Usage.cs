@@ -40,6 +40,7 @@ public sealed partial record ServerSettings
         ["--admin-allowed-hosts"] = ("<names>", "comma-separated host names the admin API answers to besides IP addresses and localhost (a proxy's name)"),
         ["--ingress-max-body"] = ("<size>", "the largest request body the ingress takes, e.g. 32MiB (default 32MiB; larger: 413)"),
         ["--advertised-ingress-url"] = ("<url>", "the ingress URL clients use, e.g. behind a proxy (reported by /version)"),
+        ["--deadlock-detection"] = ("on|off", "find deadlocks as they form (GET /deadlocks, keel_deadlocks_detected_total); off: no wait is tracked (default on)"),
         ["--dev"] = ("", "the development profile: a failing invocation is retried 4 times within a few seconds, then paused (default off)"),
     };
 

@@ -61,6 +61,9 @@ public sealed partial record ServerSettings
     /// </summary>
     public bool Development { get; init; }
 
+    /// <summary>Deadlock detection (docs/server.md "Deadlocks"): on by default; off, no wait is tracked and <c>GET /deadlocks</c> stays empty.</summary>
+    public bool DeadlockDetection { get; init; } = true;
+
     internal static readonly (string Flag, string Env, string Json)[] Names =
     [
         ("--data-dir", "KEEL_DATA_DIR", "dataDir"),
@@ -83,6 +86,7 @@ public sealed partial record ServerSettings
         ("--otlp-protocol", "KEEL_OTLP_PROTOCOL", "otlpProtocol"),
         ("--log-format", "KEEL_LOG_FORMAT", "logFormat"),
         ("--dev", "KEEL_DEV", "dev"),
+        ("--deadlock-detection", "KEEL_DEADLOCK_DETECTION", "deadlockDetection"),
         .. ListenerNames,
     ];
 
@@ -151,6 +155,12 @@ public sealed partial record ServerSettings
             Partitions = Int(values, "partitions", defaults.Partitions),
             EnableProtocolV7 = values.TryGetValue("enableProtocolV7", out var v7) && bool.TryParse(v7, out var on) && on,
             Development = values.TryGetValue("dev", out var dev) && (dev.Trim() == "1" || (bool.TryParse(dev, out var devOn) && devOn)),
+            DeadlockDetection = values.GetValueOrDefault("deadlockDetection", "on").Trim().ToUpperInvariant() switch
+            {
+                "ON" or "TRUE" => true,
+                "OFF" or "FALSE" => false,
+                _ => throw new ArgumentException($"'deadlockDetection' must be on or off, got '{values["deadlockDetection"]}'."),
+            },
             DefaultRetention = Duration(values, "defaultRetention", defaults.DefaultRetention),
             CleanupInterval = Duration(values, "cleanupInterval", defaults.CleanupInterval),
             DefaultJournalRetention = Duration(values, "defaultJournalRetention", defaults.DefaultJournalRetention, allowZero: true),

@@ -221,6 +221,7 @@ public sealed class KeelServerHost : IAsyncDisposable
             CompletionRetention = settings.DefaultRetention,
             DefaultJournalRetention = settings.DefaultJournalRetention,
             FailOnAttemptError = options.FailOnAttemptError,
+            DeadlockDetection = settings.DeadlockDetection,
             Processor = roles.Aggregate(new ProcessorOptions { CleanupInterval = settings.CleanupInterval }, (processor, role) => role.ConfigureProcessor(processor, settings)),
         }), schema, invoker, clock, app.Services.GetRequiredService<ILoggerFactory>());
         invoker.Sink = runtime;

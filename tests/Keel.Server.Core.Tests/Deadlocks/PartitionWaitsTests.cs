@@ -84,6 +84,46 @@ public sealed class PartitionWaitsTests
         Assert.Empty(_graph.Cycles);
     }
 
+    [Fact]
+    public void After_a_restart_the_waits_standing_in_the_store_are_told_again_and_close_the_same_cycle()
+    {
+        // Counter/k → Greeter/greet (a service: no key) → Counter/k, queued behind the first.
+        var root = Submit("Counter", "add", "k");
+        var greeter = Effect(root, new CallCommandMessage { ServiceName = "Greeter", HandlerName = "greet", InvocationIdNotificationIdx = 1, ResultCompletionId = 2 })
+            .OfType<PartitionAction.Invoke>().Single().Request;
+        Effect(greeter, new CallCommandMessage { ServiceName = "Counter", HandlerName = "add", Key = "k", InvocationIdNotificationIdx = 1, ResultCompletionId = 2 });
+        var before = Assert.Single(_graph.Cycles);
+        Assert.Equal(3, before.Members.Count);
+
+        // A new process: an empty graph, and the partition's start (Recover) with the follow-ups it queues.
+        var rebuilt = new WaitForGraph(TimeProvider.System);
+        var told = Start(rebuilt);
+
+        var after = Assert.Single(rebuilt.Cycles);
+        Assert.Equal(before.Members.OrderBy(m => m.Id), after.Members.OrderBy(m => m.Id));
+        // Read from what waits (the lock and inbox tables, then the holder's calls, followed), one command each.
+        Assert.Contains(told, c => c is PartitionCommand.RebuildWaitsFrom { Table: Table.Locks });
+        Assert.Equal(after.Members.Select(m => m.Id).Order(), told.OfType<PartitionCommand.RebuildWaits>().Select(r => r.Id.ToString()).Distinct().Order());
+
+        // Broken before the next start: nothing is told that closes a cycle.
+        Feed(_h.Actions(new PartitionCommand.Kill(root.Id, new object())));
+        var third = new WaitForGraph(TimeProvider.System);
+        Start(third);
+        Assert.Empty(third.Cycles);
+    }
+
+    /// <summary>Applies a start's <see cref="PartitionCommand.Recover"/> (the harness applies the follow-ups it queues), feeding <paramref name="graph"/>; returns the follow-ups.</summary>
+    private List<PartitionCommand> Start(WaitForGraph graph)
+    {
+        var actions = _h.Actions(new PartitionCommand.Recover());
+        foreach (var action in actions)
+        {
+            graph.Observe(action);
+        }
+
+        return [.. actions.OfType<PartitionAction.FollowUp>().Select(f => f.Command)];
+    }
+
     private InvokeRequest Submit(string service, string handler, string key)
     {
         var actions = _h.Actions(Commands.Submit(new InvocationRequest(service, handler, key, "1"u8.ToArray(), [], null, true)));

@@ -182,4 +182,56 @@ public sealed class WaitForGraphTests
         _graph.Inboxed("q4", "A/k/other", "A", "k");
         Assert.Single(_detected);
     }
+
+    [Fact]
+    public void Rebuilt_after_a_restart_the_holder_told_last_closes_the_cycle()
+    {
+        // A restart's rebuild tells the queue first (the inbox table), the holder's calls and key after.
+        _graph.Inboxed("a2", "A/k/other", "A", "k");
+        _graph.CallAwaited("b", "B/run", 2, "a2", "A/k/other");
+        _graph.CallAwaited("a", "A/k/run", 2, "b", "B/run");
+        Assert.Empty(_detected);
+
+        _graph.KeyTaken("a", "A/k/run", "A", "k");
+
+        Assert.Equal(["a2", "a", "b"], Assert.Single(_detected).Members.Select(m => m.Id));
+    }
+
+    [Fact]
+    public void Forgetting_a_partitions_waits_drops_its_cycles_and_keeps_the_others_waits()
+    {
+        _graph.KeyTaken("p1-a", "A/k/run", "A", "k");
+        _graph.CallAwaited("p1-a", "A/k/run", 2, "p1-a2", "A/k/other");
+        _graph.Inboxed("p1-a2", "A/k/other", "A", "k");
+        _graph.KeyTaken("p2-b", "B/k/run", "B", "k");
+        _graph.CallAwaited("p2-b", "B/k/run", 2, "x", "X/run");
+        var cycle = Assert.Single(_graph.Cycles);
+
+        _graph.Forget(id => id.StartsWith("p1-", StringComparison.Ordinal));
+
+        Assert.Empty(_graph.Cycles);
+        Assert.Equal(cycle, Assert.Single(_broken));
+        Assert.Equal(1, _graph.Size);
+
+        // Told again (whoever serves the partition next): the same cycle is found again.
+        _graph.KeyTaken("p1-a", "A/k/run", "A", "k");
+        _graph.CallAwaited("p1-a", "A/k/run", 2, "p1-a2", "A/k/other");
+        _graph.Inboxed("p1-a2", "A/k/other", "A", "k");
+        Assert.Single(_graph.Cycles);
+    }
+
+    [Fact]
+    public void A_cycle_broken_by_a_cancel_before_its_last_wait_arrives_is_never_reported()
+    {
+        // a holds A/k and calls b; a is cancelled (it completes) before b's call to A/k queues behind the key.
+        _graph.KeyTaken("a", "A/k/run", "A", "k");
+        _graph.CallAwaited("a", "A/k/run", 2, "b", "B/run");
+        _graph.CallAwaited("b", "B/run", 2, "a2", "A/k/other");
+        _graph.Ended("a");
+
+        _graph.Inboxed("a2", "A/k/other", "A", "k");
+
+        Assert.Empty(_detected);
+        Assert.Empty(_graph.Cycles);
+    }
 }

@@ -157,6 +157,38 @@ public sealed class DeadlockDetectionTests : IAsyncLifetime
         Assert.Empty(await DeadlocksAsync());
     }
 
+    [Fact]
+    public async Task Chains_standing_behind_a_slow_holder_or_a_retrying_then_paused_one_are_no_deadlock()
+    {
+        // A slow holder (sleeping a minute on HopA/slow) and one failing over and over on HopB/retry, both keeping their key.
+        await SendAsync("/HopA/slow/hold/send", "60000");
+        var failing = await SendAsync("/HopB/retry/fail/send", "\"to keep the key\"");
+
+        // A chain of 20 keys, each holding its own and calling the next, ending queued behind the slow holder; and a
+        // call queued behind the retrying one.
+        var path = string.Join(",", Enumerable.Range(2, 19).Select(i => $"\"{(i % 2 == 0 ? "HopA" : "HopB")}/s{i}\"").Append("\"HopA/slow\""));
+        await SendAsync("/HopB/s1/hop/send", $"[{path}]");
+        await SendAsync("/HopA/r/hop/send", """["HopB/retry"]""");
+
+        // Every wait told: 20 callers, the slow holder and its queued call, the retrying holder, its queued call and its caller.
+        var waits = _server.Runtime.Waits;
+        await UntilAsync(() => Task.FromResult(waits.Size == 25), "the graph to hold the chain and both queues");
+        await UntilAsync(async () => (int)(await RowsAsync($"SELECT retry_count FROM sys_invocation WHERE id = '{failing}'")).Single()["retry_count"]! >= 2,
+            "the failing holder to have been retried");
+        Assert.Empty(waits.Cycles);
+
+        using (var paused = await _admin.PatchAsync($"/invocations/{failing}/pause", null))
+        {
+            Assert.True(paused.IsSuccessStatusCode, await paused.Content.ReadAsStringAsync());
+        }
+
+        await UntilAsync(async () => (await RowsAsync($"SELECT status FROM sys_invocation WHERE id = '{failing}'")).Single()["status"]!.ToString() == "paused",
+            "the failing holder to be paused");
+        Assert.Equal(25, waits.Size);
+        Assert.Empty(await DeadlocksAsync());
+        Assert.DoesNotContain(Warnings(), w => w.StartsWith("Deadlock:", StringComparison.Ordinal));
+    }
+
     private List<string> Warnings()
     {
         lock (_warnings)

@@ -14,6 +14,14 @@ public sealed class HopA
 
     [Handler("ping")]
     public Task<string> Ping(IObjectContext ctx) => Task.FromResult("HopA pong");
+
+    /// <summary>A slow holder: keeps the key while it sleeps (suspended, waiting on nothing but time).</summary>
+    [Handler("hold")]
+    public async Task<string> Hold(IObjectContext ctx, int millis)
+    {
+        await ctx.SleepAsync(TimeSpan.FromMilliseconds(millis));
+        return "held";
+    }
 }
 
 /// <summary>The other half of <see cref="HopA"/>'s deadlock.</summary>
@@ -25,6 +33,10 @@ public sealed class HopB
 
     [Handler("ping")]
     public Task<string> Ping(IObjectContext ctx) => Task.FromResult("HopB pong");
+
+    /// <summary>Fails every attempt (not terminally): retried, then paused, holding the key all along.</summary>
+    [Handler("fail")]
+    public Task<string> Fail(IObjectContext ctx, string reason) => throw new InvalidOperationException($"failing on purpose: {reason}");
 }
 
 internal static class HopServices

@@ -27,8 +27,10 @@ using Keel.TestSupport;
 //   soak [minutes] [--concurrency 64] [--window 5] [--out DIR] [--servers keel,restate]
 //                        closed-loop sends + calls at saturation per server, per-window CSV and PNG
 //                        (bench/plot-soak.sh, gnuplot); 30 minutes per server by default.
-//   cluster [seconds]    the TS endpoint behind one Keel node on RocksDB and behind 1, 2 and 3 Keel nodes on
-//                        one PostgreSQL (requests spread over the nodes), then failover time under load.
+//   cluster [seconds] [--setups rocksdb,pg1,pg2,pg3|none] [--rounds N] [--failovers N] [--lease-time S]
+//                        the TS endpoint behind one Keel node on RocksDB and behind 1, 2 and 3 Keel nodes on
+//                        one PostgreSQL (requests spread over the nodes), rounds interleaved, then N failovers
+//                        under load (kill -9 of one node of three until its partitions answer again, p50).
 var options = new BenchArgs(args);
 switch (options.Mode)
 {

@@ -66,6 +66,7 @@ internal static class ClusterBenchmark
             string[] extra = connection is null
                 ? ["--partitions", Partitions.ToString(CultureInfo.InvariantCulture)]
                 : ["--partitions", Partitions.ToString(CultureInfo.InvariantCulture), "--postgres", connection, "--node-name", $"n{i}",
+                    "--internal-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
                     .. leaseTime is { } lease ? (string[])["--lease-time", $"{lease.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s"] : []];
             nodes.Add(await BenchServer.StartAsync(ServerKind.Keel, keelArgs: extra));
         }

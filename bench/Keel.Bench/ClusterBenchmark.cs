@@ -89,9 +89,17 @@ internal static class ClusterBenchmark
                 HttpRequestMessage Request(int i) => Absolute(nodes[i % nodes.Count].IngressUrl, path(endpoint.Prefix, i), body);
                 await LoadRun.RunAsync(http, Concurrency, TimeSpan.FromSeconds(1), Request, endpoint.Pid);
                 var cpuBefore = ServerCpu(nodes, postgres);
+                var databaseBefore = ServerCpu([], postgres);
                 var result = await LoadRun.RunAsync(http, Concurrency, duration, Request, endpoint.Pid);
                 var cpu = (ServerCpu(nodes, postgres) - cpuBefore) * 1000 / Math.Max(1, result.Requests);
-                Console.WriteLine($"| {setup} | {name} | {result.RequestsPerSecond:F0} | {result.P50Ms:F1}/{result.P99Ms:F1} | {cpu:F0} | {result.Errors} |");
+                var database = (ServerCpu([], postgres) - databaseBefore) * 1000 / Math.Max(1, result.Requests);
+                var split = postgres is null ? string.Empty : $" (database {database:F0})";
+                Console.WriteLine($"| {setup} | {name} | {result.RequestsPerSecond:F0} | {result.P50Ms:F1}/{result.P99Ms:F1} | {cpu:F0}{split} | {result.Errors} |");
+            }
+
+            if (postgres is not null)
+            {
+                Console.WriteLine($"|   | owner-side cache so far (all nodes) | {await CacheCountsAsync(nodes)} | | | |");
             }
         }
         finally
@@ -101,6 +109,31 @@ internal static class ClusterBenchmark
                 await node.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>The owner-side cache's hits and misses summed over the nodes' /metrics (a build without it shows none).</summary>
+    private static async Task<string> CacheCountsAsync(List<BenchServer> nodes)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        double hits = 0, misses = 0;
+        foreach (var node in nodes)
+        {
+            var text = await http.GetStringAsync(new Uri(node.AdminUrl, "/metrics"));
+            foreach (var line in text.Split('\n').Where(l => l.StartsWith("keel_postgres_cache_", StringComparison.Ordinal)))
+            {
+                var value = double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+                if (line.StartsWith("keel_postgres_cache_hits", StringComparison.Ordinal))
+                {
+                    hits += value;
+                }
+                else
+                {
+                    misses += value;
+                }
+            }
+        }
+
+        return hits + misses == 0 ? "none" : $"{hits:F0} hits, {misses:F0} misses ({100 * hits / (hits + misses):F0} %)";
     }
 
     internal static HttpRequestMessage Absolute(Uri node, string path, string body)

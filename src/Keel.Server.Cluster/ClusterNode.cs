@@ -19,6 +19,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     private readonly KeelRuntime _runtime;
     private readonly ILogger _logger;
     private readonly Dictionary<int, long> _epochs = [];
+    private readonly Dictionary<int, LeaseGuard> _guards = [];
     private readonly CancellationTokenSource _stop = new();
     private long _renewedAtMs = Environment.TickCount64;
 
@@ -51,6 +52,15 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     public Uri InternalUrl { get; }
 
     public TimeSpan LeaseTime { get; }
+
+    /// <summary>The owner-side read cache of each partition served here, in bytes (0: none).</summary>
+    public long CacheBytesPerPartition { get; init; }
+
+    /// <summary>
+    /// How long after a renewal was sent the cache may be trusted: the database's expiry is a whole
+    /// lease after it; the watchdog gives up at this same point.
+    /// </summary>
+    private TimeSpan TrustedFor => LeaseTime * 0.75;
 
     /// <summary>The leases and members as last read (refreshed every round).</summary>
     public ClusterView? View => _view;
@@ -173,13 +183,15 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 
         for (var i = 0; i < decision.Acquire; i++)
         {
+            var asked = Environment.TickCount64;
             if (_leases.TryAcquire(Name, LeaseTime) is not { } lease)
             {
                 break;
             }
 
             _epochs[lease.Partition] = lease.Epoch;
-            _runtime.Acquire(lease.Partition, new FencedPartitionStore(_store, new LeaseFence(lease.Partition, Name, lease.Epoch)));
+            var guard = _guards[lease.Partition] = new LeaseGuard(asked + (long)TrustedFor.TotalMilliseconds);
+            _runtime.Acquire(lease.Partition, new FencedPartitionStore(_store, new LeaseFence(lease.Partition, Name, lease.Epoch), guard, CacheBytesPerPartition));
             LogAcquired(_logger, Name, lease.Partition, lease.Epoch);
             changed = true;
         }
@@ -200,6 +212,14 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         var renewing = Environment.TickCount64;
         var held = _leases.Renew(Name, LeaseTime);
         Volatile.Write(ref _renewedAtMs, renewing);
+        foreach (var lease in held)
+        {
+            if (_guards.TryGetValue(lease.Partition, out var guard) && _epochs.GetValueOrDefault(lease.Partition) == lease.Epoch)
+            {
+                guard.Extend(renewing, TrustedFor);
+            }
+        }
+
         return held;
     }
 
@@ -207,6 +227,12 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     {
         foreach (var partition in partitions)
         {
+            // Nothing cached is served from here on; the partition's last reads go to the database.
+            if (_guards.Remove(partition, out var guard))
+            {
+                guard.Revoke();
+            }
+
             await _runtime.ReleaseAsync(partition).ConfigureAwait(false);
             _epochs.Remove(partition);
             LogStopped(_logger, Name, partition);

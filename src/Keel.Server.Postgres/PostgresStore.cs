@@ -91,6 +91,17 @@ public sealed class PostgresStore : IKeyValueStore
             return PostgresReads.ScanChunk(connection, null, table, next, exclusive, to);
         }, from);
 
+    /// <summary>One chunk of a scan (at most <see cref="PostgresReads.ChunkRows"/> rows), read at once.</summary>
+    internal List<KeyValuePair<byte[], byte[]>> ScanChunk(Table table, byte[] from, bool exclusive, byte[]? to)
+    {
+        using var connection = _dataSource.OpenConnection();
+        return PostgresReads.ScanChunk(connection, null, table, from, exclusive, to);
+    }
+
+    /// <summary>A lazy scan of the keys after <paramref name="after"/> (exclusive) and before <paramref name="to"/>.</summary>
+    internal IEnumerable<KeyValuePair<byte[], byte[]>> ScanAfter(Table table, byte[] after, byte[]? to) =>
+        PostgresReads.Scan((next, exclusive) => ScanChunk(table, next, exclusive, to), after, exclusive: true);
+
     public void Commit(IReadOnlyList<WriteOp> writes) => Commit(writes, fence: null);
 
     /// <summary>

@@ -4,7 +4,9 @@ using Keel.Server.Postgres;
 namespace Keel.Server.Cluster;
 
 /// <summary>
-/// This node's part in a cluster on one PostgreSQL database: a loop that, every second, records the
+/// This node's part in a cluster on one PostgreSQL database: a loop that, every round (a second, or a
+/// quarter of the lease time when that is shorter, so a dead node's partitions are taken soon after
+/// its leases expire), records the
 /// node as alive, renews its leases, stops serving partitions whose lease another node took, and
 /// gives back or takes leases so they stay spread evenly (<see cref="LeaseBalance"/>). A partition
 /// is served here only under a lease; its commits are fenced by the lease's epoch. When the database
@@ -13,9 +15,9 @@ namespace Keel.Server.Cluster;
 /// </summary>
 internal sealed partial class ClusterNode : IAsyncDisposable
 {
-    private static readonly TimeSpan Round = TimeSpan.FromSeconds(1);
     private readonly PostgresStore _store;
     private readonly LeaseTable _leases;
+    private readonly Npgsql.NpgsqlDataSource _leaseConnections;
     private readonly KeelRuntime _runtime;
     private readonly ILogger _logger;
     private readonly Dictionary<int, long> _epochs = [];
@@ -33,7 +35,8 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     {
         InternalUrl = internalUrl;
         _store = store;
-        _leases = new LeaseTable(store);
+        _leaseConnections = store.OpenDedicatedDataSource("keel-leases", maxConnections: 2);
+        _leases = new LeaseTable(_leaseConnections);
         _runtime = runtime;
         Name = name;
         IngressUrl = ingressUrl;
@@ -61,6 +64,8 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     /// lease after it; the watchdog gives up at this same point.
     /// </summary>
     private TimeSpan TrustedFor => LeaseTime * 0.75;
+
+    private TimeSpan Round => LeaseTime / 4 < TimeSpan.FromSeconds(1) ? LeaseTime / 4 : TimeSpan.FromSeconds(1);
 
     /// <summary>The leases and members as last read (refreshed every round).</summary>
     public ClusterView? View => _view;
@@ -263,6 +268,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             LogLeaveFailed(_logger, e, Name);
         }
 
+        await _leaseConnections.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 

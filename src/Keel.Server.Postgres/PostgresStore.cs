@@ -17,7 +17,27 @@ public sealed class PostgresStore : IKeyValueStore
 
     private readonly NpgsqlDataSource _dataSource;
 
-    private PostgresStore(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+    /// <summary>The full connection string, options included (the data source's own leaves the password out).</summary>
+    private readonly string _connectionString;
+
+    private PostgresStore(NpgsqlDataSource dataSource, string connectionString)
+    {
+        _dataSource = dataSource;
+        _connectionString = connectionString;
+    }
+
+    /// <summary>
+    /// A small pool of its own on the same database, with the same settings: the lease loop renews on it,
+    /// so a node whose partitions keep every pooled connection busy still renews in time.
+    /// </summary>
+    public NpgsqlDataSource OpenDedicatedDataSource(string applicationName, int maxConnections)
+    {
+        var builder = new NpgsqlDataSourceBuilder(_connectionString);
+        builder.ConnectionStringBuilder.ApplicationName = applicationName;
+        builder.ConnectionStringBuilder.MaxPoolSize = maxConnections;
+        builder.ConnectionStringBuilder.MinPoolSize = 1;
+        return builder.Build();
+    }
 
     /// <summary>Connects, creates or checks the schema, and returns the store.</summary>
     /// <param name="connectionString">An Npgsql connection string.</param>
@@ -69,7 +89,7 @@ public sealed class PostgresStore : IKeyValueStore
         try
         {
             PostgresSchema.Ensure(dataSource);
-            return new PostgresStore(dataSource);
+            return new PostgresStore(dataSource, builder.ConnectionString);
         }
         catch
         {

@@ -28,7 +28,7 @@ public sealed partial record ServerSettings
         ["--rocksdb-block-cache"] = ("<size>", "the embedded RocksDB's block cache, shared by all its tables, e.g. 256MiB (default 64MiB)"),
         ["--node-name"] = ("<name>", "this node's name in a cluster on PostgreSQL (default: advertised host and ingress port)"),
         ["--postgres-cache"] = ("<size>", "the owner-side read cache of the partitions a node serves, on PostgreSQL, e.g. 256MiB, 0 for none (default 128MiB)"),
-        ["--lease-time"] = ("<duration>", "how long a node's partition leases last without renewal, on PostgreSQL (default 8s)"),
+        ["--lease-time"] = ("<duration>", "how long a node's partition leases last without renewal, on PostgreSQL (default 3s)"),
         ["--advertised-host"] = ("<host>", "the host other nodes reach this one at (default: the bind address, or the machine name on 0.0.0.0)"),
         ["--otlp-endpoint"] = ("<url>", "export spans and metrics with OTLP there (also OTEL_EXPORTER_OTLP_ENDPOINT; default: no export)"),
         ["--otlp-protocol"] = ("grpc|http/protobuf", "the OTLP transport (also OTEL_EXPORTER_OTLP_PROTOCOL; default grpc)"),

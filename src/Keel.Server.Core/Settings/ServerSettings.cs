@@ -47,7 +47,7 @@ public sealed partial record ServerSettings
     public string? NodeName { get; init; }
 
     /// <summary>How long a node's partition leases last without renewal (PostgreSQL storage): a dead node's partitions move within it.</summary>
-    public TimeSpan LeaseTime { get; init; } = TimeSpan.FromSeconds(8);
+    public TimeSpan LeaseTime { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>The host other nodes reach this one at (forwarded requests, hand-overs); default: the bind address, or the machine name when binding all interfaces.</summary>
     public string? AdvertisedHost { get; init; }

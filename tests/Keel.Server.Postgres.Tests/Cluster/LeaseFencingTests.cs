@@ -52,6 +52,21 @@ public sealed class LeaseFencingTests(PostgresFixture postgres) : IClassFixture<
         Assert.Null(store.Get(Table.State, [8]));
     }
 
+    [Fact]
+    public async Task Leases_renew_on_connections_of_their_own_while_the_stores_pool_is_exhausted()
+    {
+        // A pool of two that waits at most one second for a free connection.
+        using var store = PostgresStore.Open(postgres.NewDatabase() + ";Maximum Pool Size=2;Timeout=1");
+        new LeaseTable(store).EnsurePartitions(1);
+        Assert.NotNull(new LeaseTable(store).TryAcquire("a", TimeSpan.FromSeconds(30)));
+        await using var busy1 = await store.DataSource.OpenConnectionAsync();
+        await using var busy2 = await store.DataSource.OpenConnectionAsync();
+        Assert.ThrowsAny<Npgsql.NpgsqlException>(() => new LeaseTable(store).Renew("a", TimeSpan.FromSeconds(30)));
+
+        await using var own = store.OpenDedicatedDataSource("keel-leases-test", maxConnections: 2);
+        Assert.Single(new LeaseTable(own).Renew("a", TimeSpan.FromSeconds(30)));
+    }
+
     private static PartitionLease? TakeOver(LeaseTable leases, int partition)
     {
         // The free partition goes first; only the expired one is wanted here.

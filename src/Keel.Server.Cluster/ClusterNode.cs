@@ -99,7 +99,9 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             LogSelfFenced(_logger, Name, silent.TotalSeconds);
             foreach (var partition in _runtime.LocalPartitions)
             {
+                // Logged like the loop's own stops: after a long freeze this is often the first to notice.
                 await _runtime.ReleaseAsync(partition).ConfigureAwait(false);
+                LogStopped(_logger, Name, partition);
             }
         }
     }

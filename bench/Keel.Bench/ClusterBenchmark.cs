@@ -10,7 +10,9 @@ namespace Keel.Bench;
 /// Cluster benchmark: the TypeScript endpoint behind one Keel node on RocksDB, then behind 1, 2 and 3
 /// Keel nodes on one PostgreSQL (the tests' PostgreSQL from npm), closed loop at concurrency 64 with
 /// requests spread over the nodes' ingress ports; CPU per 1000 requests summed over the nodes and
-/// the database. Then failover: 3 nodes under load, one killed, until its partitions are served again.
+/// the database. Then failover (<see cref="ClusterFailover"/>). <c>--setups rocksdb,pg1,pg2,pg3</c> picks the
+/// throughput setups (all by default, <c>none</c> for failover alone), <c>--rounds N</c> repeats them
+/// interleaved, <c>--failovers N</c> how many kills (0: none), <c>--lease-time S</c> the lease (the server's default when absent).
 /// </summary>
 internal static class ClusterBenchmark
 {
@@ -26,22 +28,36 @@ internal static class ClusterBenchmark
     public static async Task RunAsync(BenchArgs args)
     {
         var duration = TimeSpan.FromSeconds(args.Positional(1, 8));
-        Console.WriteLine($"TypeScript endpoint, concurrency {Concurrency}, {duration.TotalSeconds:F0} s per scenario, {Partitions} partitions");
+        var setups = args.String("setups", "rocksdb,pg1,pg2,pg3").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var rounds = args.Int("rounds", 1);
+        TimeSpan? lease = args.String("lease-time") is { } seconds ? TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture)) : null;
+        Console.WriteLine($"TypeScript endpoint, concurrency {Concurrency}, {duration.TotalSeconds:F0} s per scenario, {Partitions} partitions, lease {(lease is { } l ? $"{l.TotalSeconds} s" : "the server's default")}");
         Console.WriteLine("| setup | scenario | req/s | p50/p99 ms | server CPU ms per 1000 (nodes + database) | errors |");
         Console.WriteLine("|---|---|---|---|---|---|");
-        await MeasureAsync("RocksDB, 1 node", null, 1, duration);
-        await using (var postgres = await PostgresServer.StartAsync())
+        await using var postgres = await PostgresServer.StartAsync();
+        for (var round = 0; round < rounds; round++)
         {
-            for (var nodes = 1; nodes <= 3; nodes++)
+            foreach (var setup in setups.Where(s => s != "none"))
             {
-                await MeasureAsync($"PostgreSQL, {nodes} node{(nodes > 1 ? "s" : "")}", postgres, nodes, duration);
+                if (setup == "rocksdb")
+                {
+                    await MeasureAsync("RocksDB, 1 node", null, 1, duration, lease);
+                }
+                else if (setup.StartsWith("pg", StringComparison.Ordinal) && int.TryParse(setup[2..], CultureInfo.InvariantCulture, out var nodes) && nodes > 0)
+                {
+                    await MeasureAsync($"PostgreSQL, {nodes} node{(nodes > 1 ? "s" : "")}", postgres, nodes, duration, lease);
+                }
+                else
+                {
+                    throw new ArgumentException($"Unknown setup '{setup}' (rocksdb, pg1, pg2, pg3, ... or none).");
+                }
             }
-
-            await FailoverAsync(postgres, duration);
         }
+
+        await ClusterFailover.RunAsync(postgres, duration, args.Int("failovers", 1), lease);
     }
 
-    private static async Task<List<BenchServer>> StartNodesAsync(PostgresServer? postgres, int count, string database, TimeSpan leaseTime)
+    internal static async Task<List<BenchServer>> StartNodesAsync(PostgresServer? postgres, int count, string database, TimeSpan? leaseTime)
     {
         var nodes = new List<BenchServer>();
         string? connection = postgres is null ? null : await CreateDatabaseAsync(postgres, database);
@@ -49,7 +65,9 @@ internal static class ClusterBenchmark
         {
             string[] extra = connection is null
                 ? ["--partitions", Partitions.ToString(CultureInfo.InvariantCulture)]
-                : ["--partitions", Partitions.ToString(CultureInfo.InvariantCulture), "--postgres", connection, "--node-name", $"n{i}", "--lease-time", $"{leaseTime.TotalSeconds}s"];
+                : ["--partitions", Partitions.ToString(CultureInfo.InvariantCulture), "--postgres", connection, "--node-name", $"n{i}",
+                    "--internal-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
+                    .. leaseTime is { } lease ? (string[])["--lease-time", $"{lease.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s"] : []];
             nodes.Add(await BenchServer.StartAsync(ServerKind.Keel, keelArgs: extra));
         }
 
@@ -57,9 +75,9 @@ internal static class ClusterBenchmark
         return nodes;
     }
 
-    private static async Task MeasureAsync(string setup, PostgresServer? postgres, int count, TimeSpan duration)
+    private static async Task MeasureAsync(string setup, PostgresServer? postgres, int count, TimeSpan duration, TimeSpan? lease)
     {
-        var nodes = await StartNodesAsync(postgres, count, $"bench_{count}_{Guid.NewGuid():N}", TimeSpan.FromSeconds(8));
+        var nodes = await StartNodesAsync(postgres, count, $"bench_{count}_{Guid.NewGuid():N}", postgres is null ? null : lease);
         try
         {
             using var endpoint = await BenchEndpoint.StartAsync("ts", nodes[0].AdminUrl);
@@ -71,9 +89,17 @@ internal static class ClusterBenchmark
                 HttpRequestMessage Request(int i) => Absolute(nodes[i % nodes.Count].IngressUrl, path(endpoint.Prefix, i), body);
                 await LoadRun.RunAsync(http, Concurrency, TimeSpan.FromSeconds(1), Request, endpoint.Pid);
                 var cpuBefore = ServerCpu(nodes, postgres);
+                var databaseBefore = ServerCpu([], postgres);
                 var result = await LoadRun.RunAsync(http, Concurrency, duration, Request, endpoint.Pid);
                 var cpu = (ServerCpu(nodes, postgres) - cpuBefore) * 1000 / Math.Max(1, result.Requests);
-                Console.WriteLine($"| {setup} | {name} | {result.RequestsPerSecond:F0} | {result.P50Ms:F1}/{result.P99Ms:F1} | {cpu:F0} | {result.Errors} |");
+                var database = (ServerCpu([], postgres) - databaseBefore) * 1000 / Math.Max(1, result.Requests);
+                var split = postgres is null ? string.Empty : $" (database {database:F0})";
+                Console.WriteLine($"| {setup} | {name} | {result.RequestsPerSecond:F0} | {result.P50Ms:F1}/{result.P99Ms:F1} | {cpu:F0}{split} | {result.Errors} |");
+            }
+
+            if (postgres is not null)
+            {
+                Console.WriteLine($"|   | owner-side cache so far (all nodes) | {await CacheCountsAsync(nodes)} | | | |");
             }
         }
         finally
@@ -85,47 +111,32 @@ internal static class ClusterBenchmark
         }
     }
 
-    /// <summary>Three nodes under no-op calls with idempotency keys; node 2 is killed a third of the way in.</summary>
-    private static async Task FailoverAsync(PostgresServer postgres, TimeSpan duration)
+    /// <summary>The owner-side cache's hits and misses summed over the nodes' /metrics (a build without it shows none).</summary>
+    private static async Task<string> CacheCountsAsync(List<BenchServer> nodes)
     {
-        var lease = TimeSpan.FromSeconds(8);
-        var nodes = await StartNodesAsync(postgres, 3, $"bench_failover_{Guid.NewGuid():N}", lease);
-        try
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        double hits = 0, misses = 0;
+        foreach (var node in nodes)
         {
-            using var endpoint = await BenchEndpoint.StartAsync("ts", nodes[0].AdminUrl);
-            using var http = LoadRun.Client(nodes[0].IngressUrl);
-            var live = new[] { true, true, true };
-            HttpRequestMessage Request(int i)
+            var text = await http.GetStringAsync(new Uri(node.AdminUrl, "/metrics"));
+            foreach (var line in text.Split('\n').Where(l => l.StartsWith("keel_postgres_cache_", StringComparison.Ordinal)))
             {
-                var node = Enumerable.Range(i, 3).Select(n => n % 3).First(n => Volatile.Read(ref live[n]));
-                return Absolute(nodes[node].IngressUrl, $"/{endpoint.Prefix}Counter/k{i % 1000}/add", "1");
+                var value = double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+                if (line.StartsWith("keel_postgres_cache_hits", StringComparison.Ordinal))
+                {
+                    hits += value;
+                }
+                else
+                {
+                    misses += value;
+                }
             }
+        }
 
-            var window = duration * 3;
-            var load = LoadRun.RunAsync(http, Concurrency, window, Request, endpoint.Pid);
-            await Task.Delay(window / 3);
-            var clock = Stopwatch.StartNew();
-            Volatile.Write(ref live[1], false);
-            await nodes[1].KillAsync();
-            await WaitUntilSpreadAsync([nodes[0], nodes[2]], 2);
-            var takeover = clock.Elapsed;
-            var result = await load;
-            Console.WriteLine();
-            Console.WriteLine($"Failover (3 nodes, lease {lease.TotalSeconds:F0} s, object add over 1000 keys c{Concurrency}, one node killed after {window.TotalSeconds / 3:F0} s of {window.TotalSeconds:F0} s): " +
-                $"its partitions were served again {takeover.TotalSeconds:F1} s after kill -9; over the whole window {result.RequestsPerSecond:F0} req/s, " +
-                $"p50/p99 {result.P50Ms:F1}/{result.P99Ms:F1} ms, {result.Errors} failed requests (cut off by the kill or answered 503 while the partitions moved; " +
-                $"last: {LoadRun.LastError ?? "-"}).");
-        }
-        finally
-        {
-            foreach (var node in nodes)
-            {
-                await node.DisposeAsync();
-            }
-        }
+        return hits + misses == 0 ? "none" : $"{hits:F0} hits, {misses:F0} misses ({100 * hits / (hits + misses):F0} %)";
     }
 
-    private static HttpRequestMessage Absolute(Uri node, string path, string body)
+    internal static HttpRequestMessage Absolute(Uri node, string path, string body)
     {
         var message = LoadRun.Post(path, body);
         message.RequestUri = new Uri(node, path);
@@ -196,7 +207,7 @@ internal static class ClusterBenchmark
     }
 
     /// <summary>Waits until every partition is leased and each of <paramref name="count"/> nodes serves one (RocksDB: at once).</summary>
-    private static async Task WaitUntilSpreadAsync(List<BenchServer> nodes, int count)
+    internal static async Task WaitUntilSpreadAsync(List<BenchServer> nodes, int count)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var clock = Stopwatch.StartNew();

@@ -30,8 +30,10 @@ using Keel.TestSupport;
 //   deadlocks [seconds] [--rounds 4] [--endpoint cs|ts]
 //                        deadlock detection's cost: two Keel servers, detection on and off, the no-op and
 //                        service-to-service rows (c64) on each in turn, the order swapped every round. 5 s per row.
-//   cluster [seconds]    the TS endpoint behind one Keel node on RocksDB and behind 1, 2 and 3 Keel nodes on
-//                        one PostgreSQL (requests spread over the nodes), then failover time under load.
+//   cluster [seconds] [--setups rocksdb,pg1,pg2,pg3|none] [--rounds N] [--failovers N] [--lease-time S]
+//                        the TS endpoint behind one Keel node on RocksDB and behind 1, 2 and 3 Keel nodes on
+//                        one PostgreSQL (requests spread over the nodes), rounds interleaved, then N failovers
+//                        under load (kill -9 of one node of three until its partitions answer again, p50).
 var options = new BenchArgs(args);
 switch (options.Mode)
 {

@@ -73,7 +73,10 @@ internal sealed class ClusterHandle : IAsyncDisposable
         var node = new ClusterNode(postgres, runtime, name,
             new Uri($"http://{HostOf(settings, settings.IngressAddress)}:{settings.IngressPort}/"),
             new Uri($"http://{HostOf(settings, settings.AdminAddress)}:{settings.AdminPort}/"),
-            new Uri($"http://{HostOf(settings, settings.InternalAddress)}:{settings.InternalPort}/"), settings.LeaseTime, logger);
+            new Uri($"http://{HostOf(settings, settings.InternalAddress)}:{settings.InternalPort}/"), settings.LeaseTime, logger)
+        {
+            CacheBytesPerPartition = settings.PostgresCacheBytes / Math.Max(1, runtime.PartitionCount),
+        };
         _sender = new HandOverSender(node, secret, TimeProvider.System, logger);
         runtime.RemoteRoute = _sender.Send;
         Deadlocks = settings.DeadlockDetection ? new Cluster.Deadlocks.ClusterDeadlocks(runtime, node, secret, logger) : null;

@@ -4,7 +4,9 @@ using Keel.Server.Postgres;
 namespace Keel.Server.Cluster;
 
 /// <summary>
-/// This node's part in a cluster on one PostgreSQL database: a loop that, every second, records the
+/// This node's part in a cluster on one PostgreSQL database: a loop that, every round (a second, or a
+/// quarter of the lease time when that is shorter, so a dead node's partitions are taken soon after
+/// its leases expire), records the
 /// node as alive, renews its leases, stops serving partitions whose lease another node took, and
 /// gives back or takes leases so they stay spread evenly (<see cref="LeaseBalance"/>). A partition
 /// is served here only under a lease; its commits are fenced by the lease's epoch. When the database
@@ -13,12 +15,13 @@ namespace Keel.Server.Cluster;
 /// </summary>
 internal sealed partial class ClusterNode : IAsyncDisposable
 {
-    private static readonly TimeSpan Round = TimeSpan.FromSeconds(1);
     private readonly PostgresStore _store;
     private readonly LeaseTable _leases;
+    private readonly Npgsql.NpgsqlDataSource _leaseConnections;
     private readonly KeelRuntime _runtime;
     private readonly ILogger _logger;
     private readonly Dictionary<int, long> _epochs = [];
+    private readonly Dictionary<int, LeaseGuard> _guards = [];
     private readonly CancellationTokenSource _stop = new();
     private long _renewedAtMs = Environment.TickCount64;
 
@@ -32,7 +35,8 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     {
         InternalUrl = internalUrl;
         _store = store;
-        _leases = new LeaseTable(store);
+        _leaseConnections = store.OpenDedicatedDataSource("keel-leases", maxConnections: 2);
+        _leases = new LeaseTable(_leaseConnections);
         _runtime = runtime;
         Name = name;
         IngressUrl = ingressUrl;
@@ -51,6 +55,17 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     public Uri InternalUrl { get; }
 
     public TimeSpan LeaseTime { get; }
+
+    /// <summary>The owner-side read cache of each partition served here, in bytes (0: none).</summary>
+    public long CacheBytesPerPartition { get; init; }
+
+    /// <summary>
+    /// How long after a renewal was sent the cache may be trusted: the database's expiry is a whole
+    /// lease after it; the watchdog gives up at this same point.
+    /// </summary>
+    private TimeSpan TrustedFor => LeaseTime * 0.75;
+
+    private TimeSpan Round => LeaseTime / 4 < TimeSpan.FromSeconds(1) ? LeaseTime / 4 : TimeSpan.FromSeconds(1);
 
     /// <summary>The leases and members as last read (refreshed every round).</summary>
     public ClusterView? View => _view;
@@ -84,7 +99,9 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             LogSelfFenced(_logger, Name, silent.TotalSeconds);
             foreach (var partition in _runtime.LocalPartitions)
             {
+                // Logged like the loop's own stops: after a long freeze this is often the first to notice.
                 await _runtime.ReleaseAsync(partition).ConfigureAwait(false);
+                LogStopped(_logger, Name, partition);
             }
         }
     }
@@ -173,13 +190,15 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 
         for (var i = 0; i < decision.Acquire; i++)
         {
+            var asked = Environment.TickCount64;
             if (_leases.TryAcquire(Name, LeaseTime) is not { } lease)
             {
                 break;
             }
 
             _epochs[lease.Partition] = lease.Epoch;
-            _runtime.Acquire(lease.Partition, new FencedPartitionStore(_store, new LeaseFence(lease.Partition, Name, lease.Epoch)));
+            var guard = _guards[lease.Partition] = new LeaseGuard(asked + (long)TrustedFor.TotalMilliseconds);
+            _runtime.Acquire(lease.Partition, new FencedPartitionStore(_store, new LeaseFence(lease.Partition, Name, lease.Epoch), guard, CacheBytesPerPartition));
             LogAcquired(_logger, Name, lease.Partition, lease.Epoch);
             changed = true;
         }
@@ -200,6 +219,14 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         var renewing = Environment.TickCount64;
         var held = _leases.Renew(Name, LeaseTime);
         Volatile.Write(ref _renewedAtMs, renewing);
+        foreach (var lease in held)
+        {
+            if (_guards.TryGetValue(lease.Partition, out var guard) && _epochs.GetValueOrDefault(lease.Partition) == lease.Epoch)
+            {
+                guard.Extend(renewing, TrustedFor);
+            }
+        }
+
         return held;
     }
 
@@ -207,6 +234,12 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     {
         foreach (var partition in partitions)
         {
+            // Nothing cached is served from here on; the partition's last reads go to the database.
+            if (_guards.Remove(partition, out var guard))
+            {
+                guard.Revoke();
+            }
+
             await _runtime.ReleaseAsync(partition).ConfigureAwait(false);
             _epochs.Remove(partition);
             LogStopped(_logger, Name, partition);
@@ -237,6 +270,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             LogLeaveFailed(_logger, e, Name);
         }
 
+        await _leaseConnections.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 

@@ -18,9 +18,17 @@ public sealed record ClusterView(IReadOnlyList<PartitionLease> Leases, IReadOnly
 /// database's clock (<c>now()</c>), so nodes with skewed clocks still agree on who holds what.
 /// Taking a lease over bumps its epoch; batches commit only under the epoch they were started with.
 /// </summary>
-public sealed class LeaseTable(PostgresStore store)
+public sealed class LeaseTable
 {
-    private readonly NpgsqlDataSource _db = store.DataSource;
+    private readonly NpgsqlDataSource _db;
+
+    public LeaseTable(PostgresStore store)
+        : this((store ?? throw new ArgumentNullException(nameof(store))).DataSource)
+    {
+    }
+
+    /// <summary>On connections of its own (<see cref="PostgresStore.OpenDedicatedDataSource"/>), which the caller disposes.</summary>
+    public LeaseTable(NpgsqlDataSource db) => _db = db;
 
     /// <summary>Makes sure every partition has a lease row (free at first).</summary>
     public void EnsurePartitions(int count)

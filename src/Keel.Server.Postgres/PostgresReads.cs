@@ -48,10 +48,9 @@ internal static class PostgresReads
 
     /// <summary>A whole range scan as a lazy sequence of chunks; <paramref name="read"/> runs one chunk query.</summary>
     public static IEnumerable<KeyValuePair<byte[], byte[]>> Scan(
-        Func<byte[], bool, List<KeyValuePair<byte[], byte[]>>> read, byte[] from)
+        Func<byte[], bool, List<KeyValuePair<byte[], byte[]>>> read, byte[] from, bool exclusive = false)
     {
         var next = from;
-        var exclusive = false;
         while (true)
         {
             var chunk = read(next, exclusive);

@@ -8,11 +8,16 @@ namespace Keel.Server.Postgres;
 /// keys already carry their partition key in front, so a partition's rows are one index range.
 /// <c>keel_nodes</c> and <c>keel_leases</c> are the cluster's membership and partition leases;
 /// <c>keel_cluster_secret</c> the key nodes sign their requests to each other with.
+/// <c>keel_check_lease</c> fails a fenced batch's transaction in the database itself, so the check
+/// travels in the same round trip as the writes (a function added, not a layout change).
 /// The schema registry's document (deployments, services, operator settings) is the one row of
 /// <c>keel_schema_registry</c>, so every node sees the same registrations.
 /// </summary>
 internal static class PostgresSchema
 {
+    /// <summary>SQLSTATE raised by <c>keel_check_lease</c> when the lease is no longer held as the batch expects.</summary>
+    public const string LeaseLost = "KL001";
+
     /// <summary>
     /// The layout this build reads and writes; a database with a newer one is refused. Adding a table
     /// that is created when missing (as <c>keel_schema_registry</c> was) keeps the layout: a database
@@ -53,6 +58,19 @@ internal static class PostgresSchema
             id smallint PRIMARY KEY CHECK (id = 1),
             secret bytea NOT NULL
         );
+        CREATE OR REPLACE FUNCTION keel_check_lease(p integer, n text, e bigint) RETURNS void LANGUAGE plpgsql AS $fn$
+        DECLARE
+            held_by text;
+            held_at bigint;
+        BEGIN
+            SELECT owner, epoch INTO held_by, held_at FROM keel_leases WHERE partition = p FOR SHARE;
+            IF held_by IS DISTINCT FROM n OR held_at IS DISTINCT FROM e THEN
+                RAISE EXCEPTION USING ERRCODE = 'KL001', MESSAGE = format(
+                    'the lease of partition %s is held by %s at epoch %s, not by %s at epoch %s',
+                    p, coalesce(held_by, 'nobody'), coalesce(held_at, -1), n, e);
+            END IF;
+        END
+        $fn$;
         """;
 
     /// <summary>Creates the tables when missing (one transaction, serialised by an advisory lock so that nodes starting together agree) and checks the version.</summary>

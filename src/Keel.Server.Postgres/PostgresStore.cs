@@ -17,7 +17,27 @@ public sealed class PostgresStore : IKeyValueStore
 
     private readonly NpgsqlDataSource _dataSource;
 
-    private PostgresStore(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+    /// <summary>The full connection string, options included (the data source's own leaves the password out).</summary>
+    private readonly string _connectionString;
+
+    private PostgresStore(NpgsqlDataSource dataSource, string connectionString)
+    {
+        _dataSource = dataSource;
+        _connectionString = connectionString;
+    }
+
+    /// <summary>
+    /// A small pool of its own on the same database, with the same settings: the lease loop renews on it,
+    /// so a node whose partitions keep every pooled connection busy still renews in time.
+    /// </summary>
+    public NpgsqlDataSource OpenDedicatedDataSource(string applicationName, int maxConnections)
+    {
+        var builder = new NpgsqlDataSourceBuilder(_connectionString);
+        builder.ConnectionStringBuilder.ApplicationName = applicationName;
+        builder.ConnectionStringBuilder.MaxPoolSize = maxConnections;
+        builder.ConnectionStringBuilder.MinPoolSize = 1;
+        return builder.Build();
+    }
 
     /// <summary>Connects, creates or checks the schema, and returns the store.</summary>
     /// <param name="connectionString">An Npgsql connection string.</param>
@@ -60,11 +80,16 @@ public sealed class PostgresStore : IKeyValueStore
             builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
         }
 
+        // Every read and batch borrows a pooled connection for one statement; resetting the session on each
+        // return (RESET ALL, UNLISTEN, advisory unlocks...) would cost the database a few statements per
+        // read. This store sets no session state; the one session-level lock (AdvisoryLock) is released explicitly.
+        builder.ConnectionStringBuilder.NoResetOnClose = true;
+
         var dataSource = builder.Build();
         try
         {
             PostgresSchema.Ensure(dataSource);
-            return new PostgresStore(dataSource);
+            return new PostgresStore(dataSource, builder.ConnectionString);
         }
         catch
         {
@@ -86,12 +111,25 @@ public sealed class PostgresStore : IKeyValueStore
             return PostgresReads.ScanChunk(connection, null, table, next, exclusive, to);
         }, from);
 
+    /// <summary>One chunk of a scan (at most <see cref="PostgresReads.ChunkRows"/> rows), read at once.</summary>
+    internal List<KeyValuePair<byte[], byte[]>> ScanChunk(Table table, byte[] from, bool exclusive, byte[]? to)
+    {
+        using var connection = _dataSource.OpenConnection();
+        return PostgresReads.ScanChunk(connection, null, table, from, exclusive, to);
+    }
+
+    /// <summary>A lazy scan of the keys after <paramref name="after"/> (exclusive) and before <paramref name="to"/>.</summary>
+    internal IEnumerable<KeyValuePair<byte[], byte[]>> ScanAfter(Table table, byte[] after, byte[]? to) =>
+        PostgresReads.Scan((next, exclusive) => ScanChunk(table, next, exclusive, to), after, exclusive: true);
+
     public void Commit(IReadOnlyList<WriteOp> writes) => Commit(writes, fence: null);
 
     /// <summary>
-    /// Commits a batch; with a <paramref name="fence"/>, only while that lease is still held: the lease
-    /// row is read with a share lock in the same transaction, so no node can take the lease over
-    /// between the check and the commit.
+    /// Commits a batch; with a <paramref name="fence"/>, only while that lease is still held. The lease
+    /// check, the deletes and the upserts go to the database as one pipelined batch, which PostgreSQL
+    /// runs as one implicit transaction: one network round trip per commit. The check
+    /// (<c>keel_check_lease</c>) reads the lease row with a share lock, so no node can take the lease
+    /// over between it and the commit, and a failed check aborts the writes with it.
     /// </summary>
     /// <exception cref="PartitionFencedException">The lease is held by another node now; nothing was written.</exception>
     public void Commit(IReadOnlyList<WriteOp> writes, LeaseFence? fence)
@@ -100,10 +138,14 @@ public sealed class PostgresStore : IKeyValueStore
         {
             CommitBatch(writes, fence);
         }
+        catch (PostgresException e) when (fence is not null && e.SqlState == PostgresSchema.LeaseLost)
+        {
+            throw new PartitionFencedException(e.MessageText, e);
+        }
         catch (PostgresException e) when (fence is not null && e.SqlState == IdleInTransactionSessionTimeout)
         {
-            // This node stalled inside the batch for longer than the lease time; the database ended the
-            // session (and rolled the batch back) so that others can take the partition: treat it as lost.
+            // This node stalled inside a transaction for longer than the lease time; the database ended the
+            // session (and rolled it back) so that others can take the partition: treat it as lost.
             throw new PartitionFencedException($"this node stalled for longer than its lease inside a batch of partition {fence.Partition}; the database ended that transaction", e);
         }
     }
@@ -118,48 +160,52 @@ public sealed class PostgresStore : IKeyValueStore
 
         var (puts, deletes) = FinalWrites(writes);
         using var connection = _dataSource.OpenConnection();
-        using var transaction = connection.BeginTransaction();
+
+        // No explicit transaction: the statements of one batch share one implicit transaction, committed
+        // (synchronously) when the batch ends or rolled back whole at its first error.
+        using var batch = new NpgsqlBatch(connection);
         if (fence is not null)
         {
-            CheckFence(connection, transaction, fence);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT keel_check_lease($1, $2, $3)")
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<int> { TypedValue = fence.Partition },
+                    new NpgsqlParameter<string> { TypedValue = fence.Node },
+                    new NpgsqlParameter<long> { TypedValue = fence.Epoch },
+                },
+            });
         }
 
         if (deletes.Count > 0)
         {
-            using var delete = new NpgsqlCommand(
-                "DELETE FROM keel_kv k USING unnest($1::smallint[], $2::bytea[]) AS d(tbl, key) WHERE k.tbl = d.tbl AND k.key = d.key",
-                connection, transaction);
-            delete.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. deletes.Select(w => (short)w.Table)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint });
-            delete.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. deletes.Select(w => w.Key)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-            delete.ExecuteNonQuery();
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                "DELETE FROM keel_kv k USING unnest($1::smallint[], $2::bytea[]) AS d(tbl, key) WHERE k.tbl = d.tbl AND k.key = d.key")
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<short[]> { TypedValue = [.. deletes.Select(w => (short)w.Table)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint },
+                    new NpgsqlParameter<byte[][]> { TypedValue = [.. deletes.Select(w => w.Key)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+                },
+            });
         }
 
         if (puts.Count > 0)
         {
-            using var upsert = new NpgsqlCommand(
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
                 "INSERT INTO keel_kv (tbl, key, value) SELECT * FROM unnest($1::smallint[], $2::bytea[], $3::bytea[]) " +
-                "ON CONFLICT (tbl, key) DO UPDATE SET value = EXCLUDED.value",
-                connection, transaction);
-            upsert.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. puts.Select(w => (short)w.Table)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint });
-            upsert.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. puts.Select(w => w.Key)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-            upsert.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. puts.Select(w => w.Value!)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-            upsert.ExecuteNonQuery();
+                "ON CONFLICT (tbl, key) DO UPDATE SET value = EXCLUDED.value")
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<short[]> { TypedValue = [.. puts.Select(w => (short)w.Table)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint },
+                    new NpgsqlParameter<byte[][]> { TypedValue = [.. puts.Select(w => w.Key)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+                    new NpgsqlParameter<byte[][]> { TypedValue = [.. puts.Select(w => w.Value!)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+                },
+            });
         }
 
-        transaction.Commit();
-    }
-
-    private static void CheckFence(NpgsqlConnection connection, NpgsqlTransaction transaction, LeaseFence fence)
-    {
-        using var check = new NpgsqlCommand("SELECT owner, epoch FROM keel_leases WHERE partition = $1 FOR SHARE", connection, transaction);
-        check.Parameters.Add(new NpgsqlParameter<int> { TypedValue = fence.Partition });
-        using var reader = check.ExecuteReader();
-        var (owner, epoch) = reader.Read() ? (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1)) : (null, -1L);
-        if (owner != fence.Node || epoch != fence.Epoch)
-        {
-            throw new PartitionFencedException(
-                $"the lease of partition {fence.Partition} is held by {owner ?? "nobody"} at epoch {epoch}, not by {fence.Node} at epoch {fence.Epoch}");
-        }
+        batch.ExecuteNonQuery();
     }
 
     /// <summary>The data source, for the cluster's lease table on the same database.</summary>

@@ -37,11 +37,17 @@ public sealed partial record ServerSettings
     /// <summary>The PostgreSQL connection string (Npgsql format) when <see cref="Storage"/> is PostgreSQL.</summary>
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>
+    /// The owner-side read cache on PostgreSQL storage, for all the partitions a node serves together (each
+    /// gets this divided by the partition count); 0 turns it off.
+    /// </summary>
+    public long PostgresCacheBytes { get; init; } = 128L << 20;
+
     /// <summary>This node's name in a cluster (PostgreSQL storage); default: the advertised host and ingress port.</summary>
     public string? NodeName { get; init; }
 
     /// <summary>How long a node's partition leases last without renewal (PostgreSQL storage): a dead node's partitions move within it.</summary>
-    public TimeSpan LeaseTime { get; init; } = TimeSpan.FromSeconds(8);
+    public TimeSpan LeaseTime { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>The host other nodes reach this one at (forwarded requests, hand-overs); default: the bind address, or the machine name when binding all interfaces.</summary>
     public string? AdvertisedHost { get; init; }
@@ -79,6 +85,7 @@ public sealed partial record ServerSettings
         ("--storage", "KEEL_STORAGE", "storage"),
         ("--postgres", "KEEL_POSTGRES", "postgres"),
         ("--rocksdb-block-cache", "KEEL_ROCKSDB_BLOCK_CACHE", "rocksdbBlockCache"),
+        ("--postgres-cache", "KEEL_POSTGRES_CACHE", "postgresCache"),
         ("--node-name", "KEEL_NODE_NAME", "nodeName"),
         ("--lease-time", "KEEL_LEASE_TIME", "leaseTime"),
         ("--advertised-host", "KEEL_ADVERTISED_HOST", "advertisedHost"),
@@ -145,6 +152,7 @@ public sealed partial record ServerSettings
             Storage = storage,
             PostgresConnectionString = postgres,
             RocksDbBlockCacheBytes = values.TryGetValue("rocksdbBlockCache", out var cache) && !string.IsNullOrWhiteSpace(cache) ? ByteSize(cache.Trim(), "rocksdbBlockCache", "64MiB or 1GiB") : defaults.RocksDbBlockCacheBytes,
+            PostgresCacheBytes = values.TryGetValue("postgresCache", out var pgCache) && !string.IsNullOrWhiteSpace(pgCache) ? (pgCache.Trim() == "0" ? 0 : ByteSize(pgCache.Trim(), "postgresCache", "128MiB, or 0 for none")) : defaults.PostgresCacheBytes,
             NodeName = values.TryGetValue("nodeName", out var nodeName) && !string.IsNullOrWhiteSpace(nodeName) ? nodeName.Trim() : null,
             LeaseTime = Duration(values, "leaseTime", defaults.LeaseTime),
             AdvertisedHost = values.TryGetValue("advertisedHost", out var advertised) && !string.IsNullOrWhiteSpace(advertised) ? advertised.Trim() : null,

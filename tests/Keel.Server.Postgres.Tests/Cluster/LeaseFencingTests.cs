@@ -32,6 +32,41 @@ public sealed class LeaseFencingTests(PostgresFixture postgres) : IClassFixture<
         Assert.Equal([3], store.Get(Table.State, [3]));
     }
 
+    [Fact]
+    public void A_fenced_batch_for_a_partition_without_a_lease_row_writes_nothing_and_a_refused_batch_leaves_the_next_one_working()
+    {
+        using var store = PostgresStore.Open(postgres.NewDatabase());
+        var leases = new LeaseTable(store);
+        leases.EnsurePartitions(1);
+        var held = leases.TryAcquire("a", TimeSpan.FromSeconds(30))!;
+
+        // Check and writes travel as one implicit transaction: the failed check takes the writes with it.
+        var nowhere = new FencedPartitionStore(store, new LeaseFence(7, "a", held.Epoch));
+        var refused = Assert.Throws<PartitionFencedException>(() => nowhere.Commit([new WriteOp(Table.State, [9], [9])]));
+        Assert.Contains("held by nobody", refused.Message, StringComparison.Ordinal);
+        Assert.Null(store.Get(Table.State, [9]));
+
+        // The pooled connection that carried the refused batch is fine for the next one.
+        new FencedPartitionStore(store, new LeaseFence(held.Partition, "a", held.Epoch)).Commit([new WriteOp(Table.State, [9], [1]), new WriteOp(Table.State, [8], [8]), new WriteOp(Table.State, [8], null)]);
+        Assert.Equal([1], store.Get(Table.State, [9]));
+        Assert.Null(store.Get(Table.State, [8]));
+    }
+
+    [Fact]
+    public async Task Leases_renew_on_connections_of_their_own_while_the_stores_pool_is_exhausted()
+    {
+        // A pool of two that waits at most one second for a free connection.
+        using var store = PostgresStore.Open(postgres.NewDatabase() + ";Maximum Pool Size=2;Timeout=1");
+        new LeaseTable(store).EnsurePartitions(1);
+        Assert.NotNull(new LeaseTable(store).TryAcquire("a", TimeSpan.FromSeconds(30)));
+        await using var busy1 = await store.DataSource.OpenConnectionAsync();
+        await using var busy2 = await store.DataSource.OpenConnectionAsync();
+        Assert.ThrowsAny<Npgsql.NpgsqlException>(() => new LeaseTable(store).Renew("a", TimeSpan.FromSeconds(30)));
+
+        await using var own = store.OpenDedicatedDataSource("keel-leases-test", maxConnections: 2);
+        Assert.Single(new LeaseTable(own).Renew("a", TimeSpan.FromSeconds(30)));
+    }
+
     private static PartitionLease? TakeOver(LeaseTable leases, int partition)
     {
         // The free partition goes first; only the expired one is wanted here.

@@ -78,6 +78,18 @@ public class ServerSettingsTests
         }
     }
 
+    [Fact]
+    public void The_postgres_owner_cache_is_128_MiB_by_default_can_be_turned_off_and_leases_last_3_s_by_default()
+    {
+        Assert.Equal(128L << 20, ServerSettings.Load([], Env()).PostgresCacheBytes);
+        Assert.Equal(256L << 20, ServerSettings.Load(["--postgres-cache", "256MiB"], Env()).PostgresCacheBytes);
+        Assert.Equal(1L << 30, ServerSettings.Load([], Env(("KEEL_POSTGRES_CACHE", "1GiB"))).PostgresCacheBytes);
+        Assert.Equal(0, ServerSettings.Load(["--postgres-cache", "0"], Env()).PostgresCacheBytes);
+        var error = Assert.Throws<ArgumentException>(() => ServerSettings.Load(["--postgres-cache", "lots"], Env()));
+        Assert.Contains("'postgresCache'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(3), ServerSettings.Load([], Env()).LeaseTime);
+    }
+
     [Theory]
     [InlineData("lots")]
     [InlineData("0")]

@@ -130,13 +130,10 @@ internal sealed class ClusterWorkload(KeelCluster cluster)
                         return answer;
                     }
 
-                    // A bare 500 (no body: an exception outside Keel's error mapping) has been seen from a node
-                    // in the middle of a clean stop during the rolling upgrade; a client can only retry it with its
-                    // idempotency key, and the checks below still prove nothing was lost or doubled. Any 500 that
-                    // says something is Keel failing a request, and fails the test. (Known gap: a stopping node
-                    // should answer 503.)
-                    var stoppingNode = answer.Status == HttpStatusCode.InternalServerError && string.IsNullOrWhiteSpace(answer.Body);
-                    if (!stoppingNode && answer.Status is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway))
+                    // A node in the middle of a clean stop answers 503 (the outcome is unknown): retried with
+                    // the same idempotency key, and the checks below prove nothing was lost or doubled. Any
+                    // other error fails the test.
+                    if (answer.Status is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway))
                     {
                         throw new InvalidOperationException($"{path} answered {(int)answer.Status}: {answer.Body}");
                     }

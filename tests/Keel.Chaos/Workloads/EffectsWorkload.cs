@@ -82,6 +82,8 @@ public sealed class EffectsWorkload(WorkloadOptions options, string ledgerFile) 
         }
     }
 
+    public bool Owns(string? key) => key == _key;
+
     public IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations)
     {
         var mine = operations.Where(o => o.Key == _key).ToList();

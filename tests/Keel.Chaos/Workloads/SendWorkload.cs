@@ -124,6 +124,8 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
             .Where(g => g.Any(o => o.Outcome != OpKind.Fail))
             .SelectMany(g => Enumerable.Range(1, g.Key.Count).Select(seq => new SentMessage(g.Key.Sender, g.First().Key!, seq, g.Any(o => o.IsOk))));
 
+    public bool Owns(string? key) => key is not null && _keys.Contains(key);
+
     public IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations)
     {
         var finalReads = new Dictionary<string, IReadOnlyList<ReceivedMessage>>(StringComparer.Ordinal);

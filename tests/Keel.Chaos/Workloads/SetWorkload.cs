@@ -102,6 +102,8 @@ public sealed class SetWorkload(WorkloadOptions options) : IWorkload
         }
     }
 
+    public bool Owns(string? key) => key is not null && _keys.Contains(key);
+
     public IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations)
     {
         var mine = operations.Where(o => o.Key is not null && _keys.Contains(o.Key)).ToList();

@@ -1,0 +1,43 @@
+using Keel.Chaos.History;
+using Keel.Chaos.Nemeses;
+
+namespace Keel.Chaos.Reports;
+
+/// <summary>
+/// A nemesis that marks its fault windows in the history: "fault" (its name) before the fault is injected and
+/// "fault-healed" once its heal has finished (a restarted process answering again), and only then: the heals the
+/// schedule asks of every nemesis when none of its faults is in force record nothing. The long runs' plots shade
+/// these windows and their summaries count faults by kind from them, whatever the nemesis.
+/// </summary>
+public sealed class RecordedNemesis(INemesis inner) : INemesis
+{
+    public const string Fault = "fault";
+
+    public const string Healed = "fault-healed";
+
+    private bool _inForce;
+
+    public string Name => inner.Name;
+
+    public async Task FaultAsync(Random random, OpHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        history.Nemesis(Fault, Name);
+        _inForce = true;
+        await inner.FaultAsync(random, history);
+    }
+
+    public async Task HealAsync(OpHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        await inner.HealAsync(history);
+        if (_inForce)
+        {
+            _inForce = false;
+            history.Nemesis(Healed, Name);
+        }
+    }
+
+    /// <summary>Wraps each nemesis, for a composite whose faults are then recorded one by one.</summary>
+    public static INemesis[] Each(params INemesis[] nemeses) => [.. nemeses.Select(n => new RecordedNemesis(n))];
+}

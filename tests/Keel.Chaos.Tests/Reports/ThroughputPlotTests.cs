@@ -7,12 +7,20 @@ namespace Keel.Chaos.Tests.Reports;
 
 public class ThroughputPlotTests
 {
-    /// <summary>A nemesis that only says what it did, for a history with fault windows.</summary>
-    private sealed class Named(string name) : INemesis
+    /// <summary>A nemesis that only says what it did (or declines, as a pause of a server that is down does), for a history with fault windows.</summary>
+    private sealed class Named(string name, bool declines = false) : INemesis
     {
         public string Name => name;
 
-        public Task FaultAsync(Random random, OpHistory history) => Task.CompletedTask;
+        public Task FaultAsync(Random random, OpHistory history)
+        {
+            if (!declines)
+            {
+                history.Nemesis("do", name);
+            }
+
+            return Task.CompletedTask;
+        }
 
         public Task HealAsync(OpHistory history) => Task.CompletedTask;
     }
@@ -23,10 +31,13 @@ public class ThroughputPlotTests
         var history = new OpHistory();
         var kill = new RecordedNemesis(new Named("kill server"));
         var pause = new RecordedNemesis(new Named("pause server"));
+        var declined = new RecordedNemesis(new Named("pause endpoint", declines: true));
         history.Complete(history.Invoke(0, "add", "set-1", 1L), OpKind.Ok);
         await kill.FaultAsync(new Random(1), history);
+        await declined.FaultAsync(new Random(1), history);   // nothing happened: no window
         history.Complete(history.Invoke(0, "add", "set-1", 2L), OpKind.Info, error: "no answer");
         await kill.HealAsync(history);
+        await declined.HealAsync(history);
         await pause.HealAsync(history);   // not in force: records nothing
         await pause.FaultAsync(new Random(1), history);
         history.Complete(history.Invoke(1, "read", "other-1", null), OpKind.Ok);

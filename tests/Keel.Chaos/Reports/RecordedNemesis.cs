@@ -4,8 +4,9 @@ using Keel.Chaos.Nemeses;
 namespace Keel.Chaos.Reports;
 
 /// <summary>
-/// A nemesis that marks its fault windows in the history: "fault" (its name) before the fault is injected and
-/// "fault-healed" once its heal has finished (a restarted process answering again), and only then: the heals the
+/// A nemesis that marks its fault windows in the history: "fault" (its name) once the fault is injected and
+/// "fault-healed" once its heal has finished (a restarted process answering again). Only faults that happened are
+/// marked: one the nemesis declined (a pause of a server that is down records nothing) is not, and the heals the
 /// schedule asks of every nemesis when none of its faults is in force record nothing. The long runs' plots shade
 /// these windows and their summaries count faults by kind from them, whatever the nemesis.
 /// </summary>
@@ -22,9 +23,13 @@ public sealed class RecordedNemesis(INemesis inner) : INemesis
     public async Task FaultAsync(Random random, OpHistory history)
     {
         ArgumentNullException.ThrowIfNull(history);
-        history.Nemesis(Fault, Name);
-        _inForce = true;
+        var before = history.Count;
         await inner.FaultAsync(random, history);
+        if (history.Since(before).Any(o => o.Process == Op.NemesisProcess))
+        {
+            history.Nemesis(Fault, Name);
+            _inForce = true;
+        }
     }
 
     public async Task HealAsync(OpHistory history)

@@ -16,6 +16,8 @@ namespace Keel.Chaos.Runner;
 /// </summary>
 public sealed class LongRun
 {
+    private DateTime _lastProgress = DateTime.UtcNow;
+
     public int Operations { get; init; } = 10_000;
 
     public int Faults { get; init; } = 50;
@@ -91,7 +93,7 @@ public sealed class LongRun
         {
             Duration = Cap,
             Patience = TimeSpan.FromMinutes(3),
-            Enough = history => schedule.Faults >= Faults && EveryWorkloadDid(history, workloads, Operations),
+            Enough = history => Progress(history, workloads, schedule) >= Operations && schedule.Faults >= Faults,
         };
         Console.WriteLine($"{mode}: until {Operations} operations per workload and {Faults} faults (at most {Cap.TotalMinutes:0} min)");
         var report = await runner.RunAsync();
@@ -102,9 +104,17 @@ public sealed class LongRun
         return (summary, dump);
     }
 
-    private static bool EveryWorkloadDid(OpHistory history, IWorkload[] workloads, int operations)
+    /// <summary>The operations of the workload that has done fewest; a progress line every half minute.</summary>
+    private int Progress(OpHistory history, IWorkload[] workloads, NemesisSchedule schedule)
     {
         var invocations = history.Ops.Where(o => o.Kind == OpKind.Invoke && o.Process != Op.NemesisProcess).ToList();
-        return workloads.All(w => invocations.Count(o => w.Owns(o.Key)) >= operations);
+        var counts = workloads.Select(w => (w.Name, Count: invocations.Count(o => w.Owns(o.Key)))).ToList();
+        if (DateTime.UtcNow - _lastProgress > TimeSpan.FromSeconds(30))
+        {
+            _lastProgress = DateTime.UtcNow;
+            Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {schedule.Faults} faults; operations: {string.Join(", ", counts.Select(c => $"{c.Name} {c.Count}"))}");
+        }
+
+        return counts.Min(c => c.Count);
     }
 }

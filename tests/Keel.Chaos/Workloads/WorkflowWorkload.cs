@@ -19,8 +19,8 @@ public sealed record WorkflowArgs(string Input, string PromiseValue, string Awak
 /// handler resolves the promise; again with the same value is no error), <c>awakeable</c> (reads the awakeable's id
 /// that <c>run</c> keeps in state, until it is there), <c>wake</c> (resolves the awakeable through the ingress),
 /// <c>attach</c> (waits for the result) and <c>get</c> (the shared handler reads the result after the end). Every
-/// step is safe to repeat, so a workflow whose step failed or went indeterminate is driven again from its start,
-/// after the heal at the latest, until it completes. The workflow checker then judges the results against the
+/// step is safe to repeat, so a workflow whose step failed or went indeterminate is driven again from its start
+/// by its client (after the heal, if the run stopped meanwhile) until it completes. The workflow checker then judges the results against the
 /// ends <c>run</c> recorded in the effect ledger (one per workflow id and invocation).
 /// </summary>
 public sealed class WorkflowWorkload(WorkloadOptions options, string ledgerFile) : IWorkload
@@ -45,14 +45,23 @@ public sealed class WorkflowWorkload(WorkloadOptions options, string ledgerFile)
     {
         var random = new Random(HashCode.Combine(options.Seed, client, "workflow"));
         var process = history.NewProcess();
-        for (var i = 0; !stop.IsCancellationRequested; i++)
+        // One workflow at a time: one interrupted by a fault is driven again (same id, same values) until it ends,
+        // so at most one per client is left for the heal.
+        for (var i = 0; !stop.IsCancellationRequested;)
         {
             var id = $"{_prefix}{client}-{i}";
-            _workflows[id] = new WorkflowArgs($"in{i}", $"p{random.Next(1000)}", $"a{random.Next(1000)}");
-            _unresolved[id] = true;
+            if (_workflows.TryAdd(id, new WorkflowArgs($"in{i}", $"p{random.Next(1000)}", $"a{random.Next(1000)}")))
+            {
+                _unresolved[id] = true;
+            }
+
             var (done, next) = await DriveAsync(caller, history, process, id);
             process = next;
-            if (!done)
+            if (done)
+            {
+                i++;
+            }
+            else
             {
                 await Task.Delay(options.BackOff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
             }

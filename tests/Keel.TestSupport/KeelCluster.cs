@@ -12,11 +12,13 @@ public sealed class KeelCluster : IAsyncDisposable
     public static readonly TimeSpan LeaseTime = TimeSpan.FromSeconds(3);
 
     private readonly List<KeelServerProcess> _nodes;
+    private readonly Func<PostgresServer, int, IReadOnlyList<string>>? _nodeArguments;
 
-    private KeelCluster(PostgresServer postgres, List<KeelServerProcess> nodes)
+    private KeelCluster(PostgresServer postgres, List<KeelServerProcess> nodes, Func<PostgresServer, int, IReadOnlyList<string>>? nodeArguments)
     {
         Postgres = postgres;
         _nodes = nodes;
+        _nodeArguments = nodeArguments;
     }
 
     public PostgresServer Postgres { get; }
@@ -24,7 +26,11 @@ public sealed class KeelCluster : IAsyncDisposable
     public IReadOnlyList<KeelServerProcess> Nodes => _nodes;
 
     /// <param name="serverDll">Another build for every node (upgrade tests); this build by default.</param>
-    public static async Task<KeelCluster> StartAsync(int nodes, string? serverDll = null)
+    /// <param name="nodeArguments">
+    /// More flags for node N (1-based), after the cluster's own, so they win (the fault campaign points a node's
+    /// <c>--postgres</c> at a TCP proxy); none by default.
+    /// </param>
+    public static async Task<KeelCluster> StartAsync(int nodes, string? serverDll = null, Func<PostgresServer, int, IReadOnlyList<string>>? nodeArguments = null)
     {
         var postgres = await PostgresServer.StartAsync();
         var started = new List<KeelServerProcess>();
@@ -32,10 +38,10 @@ public sealed class KeelCluster : IAsyncDisposable
         {
             for (var i = 1; i <= nodes; i++)
             {
-                started.Add(await StartNodeAsync(postgres, i, serverDll));
+                started.Add(await StartNodeAsync(postgres, i, serverDll, nodeArguments));
             }
 
-            var cluster = new KeelCluster(postgres, started);
+            var cluster = new KeelCluster(postgres, started, nodeArguments);
             await cluster.WaitUntilSpreadAsync(started.Select((_, i) => $"node-{i + 1}").ToList());
             return cluster;
         }
@@ -51,18 +57,18 @@ public sealed class KeelCluster : IAsyncDisposable
         }
     }
 
-    private static Task<KeelServerProcess> StartNodeAsync(PostgresServer postgres, int number, string? serverDll = null) =>
+    private static Task<KeelServerProcess> StartNodeAsync(PostgresServer postgres, int number, string? serverDll = null, Func<PostgresServer, int, IReadOnlyList<string>>? nodeArguments = null) =>
         KeelServerProcess.StartAsync(new KeelServerOptions
         {
             ServerDll = serverDll,
             ExtraArguments = ["--postgres", postgres.ConnectionString(), "--partitions", PartitionCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--node-name", $"node-{number}", "--lease-time", $"{LeaseTime.TotalSeconds}s"],
+                "--node-name", $"node-{number}", "--lease-time", $"{LeaseTime.TotalSeconds}s", .. nodeArguments?.Invoke(postgres, number) ?? []],
         });
 
     /// <summary>Starts one more node (node-N+1); the leases then spread over it.</summary>
     public async Task<KeelServerProcess> AddNodeAsync()
     {
-        var node = await StartNodeAsync(Postgres, _nodes.Count + 1);
+        var node = await StartNodeAsync(Postgres, _nodes.Count + 1, nodeArguments: _nodeArguments);
         _nodes.Add(node);
         return node;
     }

@@ -16,6 +16,9 @@ public sealed record KeelServerOptions
     /// <summary>More server flags, e.g. <c>--cleanup-interval 200ms</c>.</summary>
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
+    /// <summary>More environment variables for the server process (e.g. the testing seams KEEL_TEST_*); none by default.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Another build's keel-server.dll (upgrade tests: <see cref="PreviousRelease"/>); this build's by default.</summary>
     public string? ServerDll { get; init; }
 }
@@ -76,6 +79,12 @@ public sealed class KeelServerProcess : IServerProcess
         {
             start.Environment["KEEL_ADMIN_TOKEN"] = token;
         }
+
+        foreach (var (name, value) in _options.Environment)
+        {
+            start.Environment[name] = value;
+        }
+
         _process = ProcessLogs.Start(start, LogFile);
         await ServerProcesses.WaitUntilHealthyAsync(_process, LogFile, AdminUrl, IngressUrl, "the Keel server");
     }
@@ -101,6 +110,16 @@ public sealed class KeelServerProcess : IServerProcess
 
     /// <summary>Starts again on the same data directory and ports.</summary>
     public Task RestartAsync() => LaunchAsync();
+
+    /// <summary>Starts again on the same data directory and ports with changed options (another environment: a clock jump, say).</summary>
+    public Task RestartAsync(Func<KeelServerOptions, KeelServerOptions> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        _options = change(_options);
+        return LaunchAsync();
+    }
+
+    public KeelServerOptions Options => _options;
 
     /// <summary>SIGTERM, and waits until the process has exited: a clean stop (a cluster node gives its leases back).</summary>
     public async Task StopAsync()

@@ -25,8 +25,9 @@ public sealed class PostgresServer : IAsyncDisposable
     private string DataDirectory => Path.Combine(_directory, "data");
 
     /// <summary>A connection string for a database of this server (the default <c>postgres</c>, or one a test created).</summary>
-    public string ConnectionString(string database = "postgres") =>
-        $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database={database};Pooling=true";
+    /// <param name="port">Another port than the server's (a proxy in front of it); the server's by default.</param>
+    public string ConnectionString(string database = "postgres", int? port = null) =>
+        $"Host=127.0.0.1;Port={(port ?? Port).ToString(CultureInfo.InvariantCulture)};Username=postgres;Database={database};Pooling=true";
 
     public static string BinDirectory
     {

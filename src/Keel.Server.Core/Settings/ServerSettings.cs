@@ -168,7 +168,7 @@ public sealed partial record ServerSettings
                 "json" => "json",
                 var other => throw new ArgumentException($"'logFormat' must be text or json, got '{other}'."),
             },
-        }.WithListenerSettings(values, env);
+        }.WithListenerSettings(values, env).WithTestSeams(env);
     }
 
     /// <summary>A connection string alone means PostgreSQL; naming PostgreSQL without one, or RocksDB with one, is a mistake worth stopping for.</summary>

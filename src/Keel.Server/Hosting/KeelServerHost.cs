@@ -199,12 +199,19 @@ public sealed class KeelServerHost : IAsyncDisposable
             app.Logger.LogInformation("Development profile: a failing invocation is retried 4 times within a few seconds, then paused (services and handlers that set their own retry policy keep it)");
         }
 
+        if (settings.TestStoreFaultsFile is not null || settings.TestClockOffset != TimeSpan.Zero)
+        {
+            app.Logger.LogWarning("Testing seams on (never in production): store faults from {StoreFaults} (KEEL_TEST_STORE_FAULTS), wall clock shifted by {ClockOffset} (KEEL_TEST_CLOCK_OFFSET)",
+                settings.TestStoreFaultsFile ?? "none", settings.TestClockOffset);
+        }
+
         if (signer.PublicKey is { } publicKey)
         {
             app.Logger.LogInformation("Request identity: requests to deployments are signed; configure endpoints with the public key {PublicKey}", publicKey);
         }
 
-        var clock = options.TimeProvider;
+        // The testing seam (never on by default): a wall clock shifted by an offset, a clock jump across a restart.
+        var clock = settings.TestClockOffset == TimeSpan.Zero ? options.TimeProvider : new TestSeams.OffsetTimeProvider(options.TimeProvider, settings.TestClockOffset);
         var invoker = new HttpInvoker(clock, app.Services.GetRequiredService<ILogger<HttpInvoker>>()) { Signer = signer };
         var runtime = new KeelRuntime(settings.ApplyRetryDefaults(new RuntimeOptions
         {

@@ -26,7 +26,10 @@ internal static class StorageOpener
         var watch = Stopwatch.StartNew();
         try
         {
-            return (backend.Open(settings), watch.Elapsed);
+            var store = backend.Open(settings);
+            // The testing seam (never on by default): commits fail or slow down as a control file says. The
+            // embedded store only: a cluster hands each partition a fenced store of its own.
+            return (settings.TestStoreFaultsFile is { } faults && backend.Kind == StorageKind.RocksDb ? new TestSeams.FaultInjectingStore(store, faults) : store, watch.Elapsed);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException
             || backend.IsUnavailable(e))

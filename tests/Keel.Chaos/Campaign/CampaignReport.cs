@@ -20,7 +20,7 @@ public sealed record CampaignReport(int Seed, IReadOnlyList<Op> Ops, IReadOnlyLi
         text.AppendJoin(", ", operations.GroupBy(o => o.Outcome).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
         text.AppendLine();
         // Which faults: the nemeses record "kill", "pause" (and their heals) with what they hit.
-        var faults = Ops.Where(o => o.Process == Op.NemesisProcess && o.F is "kill" or "pause").GroupBy(o => $"{o.F} {o.Value}").OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var faults = Ops.Where(o => o.Process == Op.NemesisProcess && o.F is "kill" or "pause" or "fault").GroupBy(o => $"{o.F} {o.Value}").OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         if (faults.Count > 0)
         {
             text.Append("  faults: ").AppendJoin(", ", faults.Select(g => $"{g.Key} ×{g.Count()}")).AppendLine();

@@ -10,7 +10,8 @@ namespace Keel.Chaos.Campaign;
 /// node 1's ingress (the workflow clients too), the register, effects and delayed-send clients through node 2's, so most requests are forwarded to the
 /// partition's owner and most sends cross nodes. The nemesis, seeded: kill -9 of a node (restart
 /// on its data directory and ports; its partitions fail over to the other node when the lease runs out meanwhile)
-/// or of PostgreSQL (restart, crash recovery), sometimes two at once. Too long for CI: run by
+/// or of PostgreSQL (restart, crash recovery), or a network fault (<see cref="ClusterLinks"/>) between a node and
+/// PostgreSQL or between the nodes, sometimes two at once. Too long for CI: run by
 /// tests/Keel.Chaos.Runner.
 /// </summary>
 public static class ClusterCampaign
@@ -19,7 +20,9 @@ public static class ClusterCampaign
     public static async Task<(CampaignReport Report, string? Dump)> RunAsync(int seed, TimeSpan duration)
     {
         var random = new Random(seed);
-        await using var cluster = await KeelCluster.StartAsync(2);
+        await using var links = new ClusterLinks();
+        await using var cluster = await KeelCluster.StartAsync(2, nodeArguments: links.NodeArguments);
+        links.ForwardIngressAndAdmin(cluster);
         await using var endpoint = await ChaosEndpointProcess.StartAsync();
         using (var admin = new AdminClient(cluster.Nodes[0].AdminUrl))
         {
@@ -29,10 +32,14 @@ public static class ClusterCampaign
         // A node that restarts gets a new lease after the old one runs out: calls may wait for that, so a longer deadline.
         var options = new WorkloadOptions { IngressUrl = cluster.Nodes[0].IngressUrl, Seed = random.Next(), Clients = 3, Keys = 3, OperationTimeout = TimeSpan.FromSeconds(8) };
         var nemesis = new CompositeNemesis(
-            // PostgreSQL first: a heal then restarts the database before the nodes, which need it to become healthy.
+        [
+            // The links first, then PostgreSQL: a heal then reconnects and restarts the database before the nodes,
+            // which need it to become healthy.
+            .. links.Nemeses(),
             new KillPostgresNemesis(cluster.Postgres),
             new KillServerNemesis(cluster.Nodes[0], "node-1"),
-            new KillServerNemesis(cluster.Nodes[1], "node-2"));
+            new KillServerNemesis(cluster.Nodes[1], "node-2"),
+        ]);
         var schedule = new NemesisSchedule(nemesis, new Random(random.Next())) { MaxFaulty = TimeSpan.FromSeconds(5) };
         IWorkload[] workloads =
         [

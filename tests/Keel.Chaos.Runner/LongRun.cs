@@ -1,7 +1,9 @@
 using System.Globalization;
 using Keel.Chaos.Campaign;
+using Keel.Chaos.Disk;
 using Keel.Chaos.History;
 using Keel.Chaos.Nemeses;
+using Keel.Chaos.Network;
 using Keel.Chaos.Reports;
 using Keel.Chaos.Workloads;
 using Keel.TestSupport;
@@ -24,8 +26,9 @@ public sealed class LongRun
 
     public TimeSpan Cap { get; init; } = TimeSpan.FromHours(1);
 
-    public static LongRun FromEnvironment() => new()
+    public static LongRun FromEnvironment(bool processFaultsOnly) => new()
     {
+        ProcessFaultsOnly = processFaultsOnly,
         Operations = Number("KEEL_CHAOS_OPS") ?? 10_000,
         Faults = Number("KEEL_CHAOS_FAULTS") ?? 50,
         Cap = CampaignEnvironment.Duration(TimeSpan.FromHours(1)),
@@ -34,28 +37,87 @@ public sealed class LongRun
     private static int? Number(string variable) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } text ? int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture) : null;
 
-    /// <summary>Runs on one server; the endpoint, the server (kill, pause) and the extra nemeses are the faults.</summary>
+    /// <summary>Only the process faults (kill -9, SIGSTOP), as the first long runs had; by default every nemesis that works here.</summary>
+    public bool ProcessFaultsOnly { get; init; }
+
+    private string Label(string mode) => ProcessFaultsOnly ? $"{mode}-process" : mode;
+
+    /// <summary>
+    /// Runs on one server (RocksDB). Process faults: kill -9 and SIGSTOP of the server, kill -9 of the endpoint. And,
+    /// unless <see cref="ProcessFaultsOnly"/>: the link server → endpoint through a TCP proxy, store faults through the
+    /// server's testing seam, wall-clock jumps across restarts, and a full disk (the database directory on a tmpfs,
+    /// where the machine lets this process mount one), one kind at a time in a shuffled turn.
+    /// </summary>
     public async Task<(LongRunSummary Summary, string? Dump)> ServerAsync(int seed, string outDirectory)
     {
+        var directory = Directory.CreateTempSubdirectory("keel-chaos-long-").FullName;
+        try
+        {
+            return await ServerAsync(seed, outDirectory, directory);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private async Task<(LongRunSummary Summary, string? Dump)> ServerAsync(int seed, string outDirectory, string directory)
+    {
         var random = new Random(seed);
-        await using var server = await KeelServerProcess.StartAsync();
+        var data = Path.Combine(directory, "data");
+        var (disk, refusal) = ProcessFaultsOnly ? (null, null) : await TmpfsMount.TryMountAsync(Path.Combine(data, "db"), megabytes: 1024);
+        await using var unmount = disk;
+        if (refusal is not null)
+        {
+            Console.WriteLine($"full disk left out: {refusal}");
+        }
+
+        var storeFaults = Path.Combine(directory, "store-faults");
+        await using var server = await KeelServerProcess.StartAsync(new KeelServerOptions
+        {
+            DataDirectory = data,
+            Environment = new Dictionary<string, string> { [StoreFaultNemesis.Seam(storeFaults).Key] = storeFaults },
+        });
         await using var endpoint = await ChaosEndpointProcess.StartAsync();
+        // The server reaches the endpoint only through the proxy: the deployment is registered at the proxy's port.
+        await using var link = TcpProxy.ToLoopback(endpoint.Port);
         using (var admin = new AdminClient(server.AdminUrl))
         {
-            await admin.RegisterDeploymentAsync(endpoint.Url);
+            await admin.RegisterDeploymentAsync(new Uri($"http://127.0.0.1:{link.Port}"));
         }
 
         var options = new WorkloadOptions { IngressUrl = server.IngressUrl, Seed = random.Next(), Clients = 3, Keys = 8 };
-        var nemeses = RecordedNemesis.Each(new KillServerNemesis(server), new PauseServerNemesis(server), new KillEndpointNemesis(endpoint));
-        var schedule = new NemesisSchedule(new CompositeNemesis(nemeses), new Random(random.Next())) { MaxQuiet = TimeSpan.FromSeconds(3), MaxFaulty = TimeSpan.FromSeconds(3) };
-        return await RunAsync("server", seed, random, options, options, endpoint, schedule, outDirectory, [server.LogFile, endpoint.LogFile, endpoint.LedgerFile]);
+        INemesis[] process = [new KillServerNemesis(server), new PauseServerNemesis(server), new KillEndpointNemesis(endpoint)];
+        INemesis nemesis = ProcessFaultsOnly
+            ? new CompositeNemesis(RecordedNemesis.Each(process))
+            // One at a time: a paused server cannot refuse the commit a store fault waits for.
+            : new EachInTurnNemesis(RecordedNemesis.Each(
+            [
+                .. process,
+                new NetworkNemesis("server→endpoint", link),
+                new StoreFaultNemesis(server, storeFaults),
+                new ClockJumpNemesis(server),
+                .. disk is null ? Array.Empty<INemesis>() : [new FullDiskNemesis(server, disk)],
+            ]));
+        var schedule = new NemesisSchedule(nemesis, new Random(random.Next())) { MinQuiet = TimeSpan.FromSeconds(2), MaxQuiet = TimeSpan.FromSeconds(6), MaxFaulty = TimeSpan.FromSeconds(3) };
+        return await RunAsync(Label("server"), seed, random, options, options, endpoint, schedule, outDirectory, clockJumps: !ProcessFaultsOnly, [server.LogFile, endpoint.LogFile, endpoint.LedgerFile]);
     }
 
-    /// <summary>Runs on three nodes sharing one PostgreSQL: kill -9 of a node, SIGSTOP of a node, kill -9 of PostgreSQL, of the endpoint.</summary>
+    /// <summary>
+    /// Runs on three nodes sharing one PostgreSQL: kill -9 of a node, SIGSTOP of node 3, kill -9 of PostgreSQL and of
+    /// the endpoint; and, unless <see cref="ProcessFaultsOnly"/>, network faults on each node's link to PostgreSQL and
+    /// on the links between nodes (<see cref="ClusterLinks"/>).
+    /// </summary>
     public async Task<(LongRunSummary Summary, string? Dump)> ClusterAsync(int seed, string outDirectory)
     {
         var random = new Random(seed);
-        await using var cluster = await KeelCluster.StartAsync(3);
+        await using var links = new ClusterLinks();
+        await using var cluster = ProcessFaultsOnly ? await KeelCluster.StartAsync(3) : await KeelCluster.StartAsync(3, nodeArguments: links.NodeArguments);
+        if (!ProcessFaultsOnly)
+        {
+            links.ForwardIngressAndAdmin(cluster);
+        }
+
         await using var endpoint = await ChaosEndpointProcess.StartAsync();
         using (var admin = new AdminClient(cluster.Nodes[0].AdminUrl))
         {
@@ -67,26 +129,31 @@ public sealed class LongRun
         var second = first with { IngressUrl = cluster.Nodes[1].IngressUrl };
         var nemeses = RecordedNemesis.Each(
             [
+                // The links first, then PostgreSQL: a heal then reconnects and restarts the database before the nodes.
+                .. ProcessFaultsOnly ? [] : links.Nemeses(),
                 new KillPostgresNemesis(cluster.Postgres),
                 .. cluster.Nodes.Select((n, i) => (INemesis)new KillServerNemesis(n, $"node-{i + 1}")),
                 new PauseServerNemesis(cluster.Nodes[2], "node-3"),
                 new KillEndpointNemesis(endpoint),
             ]);
-        var schedule = new NemesisSchedule(new CompositeNemesis(nemeses), new Random(random.Next())) { MaxQuiet = TimeSpan.FromSeconds(3), MaxFaulty = TimeSpan.FromSeconds(5) };
-        return await RunAsync("cluster", seed, random, first, second, endpoint, schedule, outDirectory, [.. cluster.Nodes.Select(n => n.LogFile), endpoint.LogFile, endpoint.LedgerFile]);
+        var schedule = new NemesisSchedule(new CompositeNemesis(nemeses), new Random(random.Next())) { MinQuiet = TimeSpan.FromSeconds(2), MaxQuiet = TimeSpan.FromSeconds(6), MaxFaulty = TimeSpan.FromSeconds(5) };
+        // Fewer operations per register key than on one server: a cluster leaves many more calls indeterminate (a 5xx while
+        // partitions move), each open forever in the linearizability search, which gave up on keys of 30-100 operations.
+        return await RunAsync(Label("cluster"), seed, random, first, second, endpoint, schedule, outDirectory, clockJumps: false,
+            [.. cluster.Nodes.Select(n => n.LogFile), endpoint.LogFile, endpoint.LedgerFile], registerOpsPerKey: 30);
     }
 
     /// <summary>Half of the workloads enter through <paramref name="first"/>'s ingress, half through <paramref name="second"/>'s.</summary>
     private async Task<(LongRunSummary Summary, string? Dump)> RunAsync(
-        string mode, int seed, Random random, WorkloadOptions first, WorkloadOptions second, ChaosEndpointProcess endpoint, NemesisSchedule schedule, string outDirectory, string[] logs)
+        string mode, int seed, Random random, WorkloadOptions first, WorkloadOptions second, ChaosEndpointProcess endpoint, NemesisSchedule schedule, string outDirectory, bool clockJumps, string[] logs, int registerOpsPerKey = 150)
     {
         IWorkload[] workloads =
         [
             new SetWorkload(first with { Seed = random.Next() }),
-            new RegisterWorkload(second with { Seed = random.Next(), Keys = 3 }) { OpsPerKey = 150 },
+            new RegisterWorkload(second with { Seed = random.Next(), Keys = 3 }) { OpsPerKey = registerOpsPerKey },
             new EffectsWorkload(second with { Seed = random.Next() }, endpoint.LedgerFile),
             new SendWorkload(first with { Seed = random.Next(), Keys = 32 }),
-            new DelayedSendWorkload(second with { Seed = random.Next(), Keys = 32 }),
+            new DelayedSendWorkload(second with { Seed = random.Next(), Keys = 32 }) { ClockJumps = clockJumps },
             new WorkflowWorkload(first with { Seed = random.Next() }, endpoint.LedgerFile),
         ];
         var runner = new CampaignRunner(seed, workloads, schedule)

@@ -3,8 +3,10 @@ using Keel.Chaos.Runner;
 
 // The campaigns too long for CI (docs/testing.md, docs/reliability.md). Exit code 1 on a violation.
 //   cluster                      the cluster campaign: KEEL_CHAOS_SECONDS of faults (60 s by default)
-//   long server|cluster [dir]    the long mode: KEEL_CHAOS_OPS operations per workload (10,000) and KEEL_CHAOS_FAULTS
-//                                faults (50), at most KEEL_CHAOS_SECONDS (an hour); the JSON summary and the plots in dir
+//   long server|cluster [dir] [--process-faults-only]
+//                                the long mode: KEEL_CHAOS_OPS operations per workload (10,000) and KEEL_CHAOS_FAULTS
+//                                faults (50), at most KEEL_CHAOS_SECONDS (an hour); the JSON summary and the plots in dir;
+//                                every nemesis that works there, or only kill -9 and SIGSTOP of the processes
 // KEEL_CHAOS_SEED replays a run.
 var campaign = args.FirstOrDefault() ?? "cluster";
 var seed = CampaignEnvironment.Seed();
@@ -20,16 +22,18 @@ switch (campaign)
 
     case "long" when args.Length >= 2 && args[1] is "server" or "cluster":
     {
-        var outDirectory = args.Length >= 3 ? args[2] : Path.Combine(Environment.CurrentDirectory, "keel-chaos-long");
+        var processOnly = args.Contains("--process-faults-only");
+        var rest = args.Skip(2).Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
+        var outDirectory = rest.Count > 0 ? rest[0] : Path.Combine(Environment.CurrentDirectory, "keel-chaos-long");
         Console.WriteLine($"long run on the {args[1]}, seed {seed} ({CampaignEnvironment.SeedVariable}={seed} replays it); output in {outDirectory}");
-        var run = LongRun.FromEnvironment();
+        var run = LongRun.FromEnvironment(processOnly);
         var (summary, dump) = args[1] == "server" ? await run.ServerAsync(seed, outDirectory) : await run.ClusterAsync(seed, outDirectory);
         Console.WriteLine(summary.ToJson());
         return Verdict(dump);
     }
 
     default:
-        Console.Error.WriteLine($"unknown campaign '{string.Join(' ', args)}': the runner knows 'cluster' and 'long server|cluster [dir]' (the single-server CI campaign is a test: tests/Keel.Chaos.Tests)");
+        Console.Error.WriteLine($"unknown campaign '{string.Join(' ', args)}': the runner knows 'cluster' and 'long server|cluster [dir] [--process-faults-only]' (the single-server CI campaign is a test: tests/Keel.Chaos.Tests)");
         return 2;
 }
 

@@ -38,6 +38,14 @@ public class DelayedSendCheckerTests
     }
 
     [Fact]
+    public void Under_clock_jumps_an_early_alarm_is_allowed_but_a_double_one_is_not()
+    {
+        var result = DelayedSendChecker.Check([new("a", "k", OpKind.Ok), new("b", "k", OpKind.Ok)], [Ran("a", 600, 1.5), Ran("b", 600, 2), Ran("b", 600, 3)], earlyAllowed: true);
+
+        Assert.StartsWith("alarm b ran 2 times", Assert.Single(result.Problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_acknowledged_alarm_that_never_ran_is_lost()
     {
         var result = DelayedSendChecker.Check([new("a", "k", OpKind.Ok), new("b", "k", OpKind.Info)], []);

@@ -4,17 +4,17 @@ using Keel.Chaos.Nemeses;
 namespace Keel.Chaos.Reports;
 
 /// <summary>
-/// A nemesis that marks its fault windows in the history: "fault" (its name) once the fault is injected and
-/// "fault-healed" once its heal has finished (a restarted process answering again). Only faults that happened are
+/// A nemesis that marks its fault windows in the history: "fault-window" (its name) once the fault is injected
+/// and "fault-window-end" once its heal has finished (a restarted process answering again). Only faults that happened are
 /// marked: one the nemesis declined (a pause of a server that is down records nothing) is not, and the heals the
 /// schedule asks of every nemesis when none of its faults is in force record nothing. The long runs' plots shade
 /// these windows and their summaries count faults by kind from them, whatever the nemesis.
 /// </summary>
 public sealed class RecordedNemesis(INemesis inner) : INemesis
 {
-    public const string Fault = "fault";
+    public const string Fault = "fault-window";
 
-    public const string Healed = "fault-healed";
+    public const string Healed = "fault-window-end";
 
     private bool _inForce;
 

@@ -13,6 +13,7 @@ namespace Keel.Chaos.Tests.Campaign;
 /// restarted with its clock shifted back a little (they fall due late). Every message must then be in its inbox
 /// exactly once: none lost to the jumps, none fired twice by the restarts.
 /// </summary>
+[Collection(CampaignCollection.Name)]
 public sealed class ClockJumpTimerTests
 {
     private const int PerPhase = 10;

@@ -14,6 +14,7 @@ namespace Keel.Chaos.Tests.Campaign;
 /// (5xx or a refused connection once it stopped, never a hang), and after the ballast is deleted and it restarts,
 /// hold everything it acknowledged.
 /// </summary>
+[Collection(CampaignCollection.Name)]
 public sealed class FullDiskTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
@@ -87,7 +88,9 @@ public sealed class FullDiskTests(ITestOutputHelper output)
         // Never a hang: every request was answered (a 5xx, or refused once the server had stopped) within its deadline.
         Assert.DoesNotContain(outcomes, o => o.Error?.StartsWith("no answer within", StringComparison.Ordinal) == true);
         Assert.Contains(outcomes, o => o.Kind != OpKind.Ok);
-        Assert.All(outcomes.Where(o => o.Kind == OpKind.Info), o => Assert.StartsWith("HTTP 503", o.Error, StringComparison.Ordinal));
+        // Indeterminate answers are 503s, or a connection the stopping server closed under a request that raced its stop
+        // (a keep-alive connection cannot tell the client which); never another status.
+        Assert.All(outcomes.Where(o => o.Kind == OpKind.Info), o => Assert.Matches("^(HTTP 503|HttpRequestException|IOException)", o.Error));
         // Loudly: the log says the disk is full.
         await Eventually.UntilAsync(() => Task.FromResult(ProcessLogs.Tail(server.LogFile, int.MaxValue).Contains("No space left on device", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30), "the server's log to name the full disk");

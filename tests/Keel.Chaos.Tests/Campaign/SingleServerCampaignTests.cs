@@ -14,6 +14,7 @@ namespace Keel.Chaos.Tests.Campaign;
 /// must pass and every indeterminate request must complete after the heal. A failure dumps the history, the
 /// ledger and the logs and names the seed to replay it with.
 /// </summary>
+[Collection(CampaignCollection.Name)]
 public sealed class SingleServerCampaignTests(ITestOutputHelper output)
 {
     [Fact]

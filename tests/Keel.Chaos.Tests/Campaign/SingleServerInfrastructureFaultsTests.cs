@@ -9,13 +9,14 @@ using Xunit.Abstractions;
 namespace Keel.Chaos.Tests.Campaign;
 
 /// <summary>
-/// The second CI campaign (about 40 s): the same six workloads on one Keel server, under the faults of what the
+/// The second CI campaign (about 45 s): the same six workloads on one Keel server, under the faults of what the
 /// server stands on rather than of its process: the link to the endpoint through a TCP proxy (dropped
 /// connections, delays, resets mid-stream, a blackhole), the store through its testing seam (commits refused,
 /// after which the server must stop visibly; slow commits), the wall clock jumping forward or back across a
 /// restart, and a real full disk (the database directory is a small tmpfs, filled with a ballast file). One
 /// fault at a time, each kind in turn, so every kind strikes in a short run. Every checker must pass.
 /// </summary>
+[Collection(CampaignCollection.Name)]
 public sealed class SingleServerInfrastructureFaultsTests(ITestOutputHelper output)
 {
     [Fact]
@@ -39,7 +40,7 @@ public sealed class SingleServerInfrastructureFaultsTests(ITestOutputHelper outp
     {
         var data = Path.Combine(directory, "data");
         // The database directory (data/db) on a small tmpfs; the log and schema stay on the real disk.
-        var (disk, refusal) = await TmpfsMount.TryMountAsync(Path.Combine(data, "db"), megabytes: 256);
+        var (disk, refusal) = await TmpfsMount.TryMountAsync(Path.Combine(data, "db"), megabytes: 128);
         await using var unmount = disk;
         if (refusal is not null)
         {
@@ -69,9 +70,11 @@ public sealed class SingleServerInfrastructureFaultsTests(ITestOutputHelper outp
         ];
         var schedule = new NemesisSchedule(new EachInTurnNemesis(kinds), new Random(random.Next()))
         {
+            // Short quiet and faulty times: the faults that stop the server take a restart each, and all four kinds
+            // must strike within the run even on a slow machine.
             MinQuiet = TimeSpan.FromSeconds(0.5),
-            MaxQuiet = TimeSpan.FromSeconds(1.5),
-            MaxFaulty = TimeSpan.FromSeconds(2),
+            MaxQuiet = TimeSpan.FromSeconds(1),
+            MaxFaulty = TimeSpan.FromSeconds(1.5),
         };
         var options = new WorkloadOptions { IngressUrl = server.IngressUrl, Seed = random.Next(), Clients = 3, Keys = 2 };
         IWorkload[] workloads =
@@ -84,7 +87,7 @@ public sealed class SingleServerInfrastructureFaultsTests(ITestOutputHelper outp
             new DelayedSendWorkload(options with { Seed = random.Next(), Clients = 2 }) { ClockJumps = true },
             new WorkflowWorkload(options with { Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile),
         ];
-        var campaign = new CampaignRunner(seed, workloads, schedule) { Duration = CampaignEnvironment.Duration(TimeSpan.FromSeconds(30)) };
+        var campaign = new CampaignRunner(seed, workloads, schedule) { Duration = CampaignEnvironment.Duration(TimeSpan.FromSeconds(35)) };
 
         var report = await campaign.RunAsync();
 

@@ -10,7 +10,7 @@ namespace Keel.Chaos.Campaign;
 /// node 1's ingress (the workflow clients too), the register, effects and delayed-send clients through node 2's, so most requests are forwarded to the
 /// partition's owner and most sends cross nodes. The nemesis, seeded: kill -9 of a node (restart
 /// on its data directory and ports; its partitions fail over to the other node when the lease runs out meanwhile)
-/// or of PostgreSQL (restart, crash recovery), or a network fault (<see cref="ClusterLinks"/>) between a node and
+/// or of PostgreSQL (restart, crash recovery), a restart of node 1 with its wall clock moved, or a network fault (<see cref="ClusterLinks"/>) between a node and
 /// PostgreSQL or between the nodes, sometimes two at once. Too long for CI: run by
 /// tests/Keel.Chaos.Runner.
 /// </summary>
@@ -39,15 +39,21 @@ public static class ClusterCampaign
             new KillPostgresNemesis(cluster.Postgres),
             new KillServerNemesis(cluster.Nodes[0], "node-1"),
             new KillServerNemesis(cluster.Nodes[1], "node-2"),
+            // A node restarted with its clock moved: the timers of the partitions it takes over run on a clock
+            // that disagrees with the one that set them (skew between nodes).
+            new ClockJumpNemesis(cluster.Nodes[0], "node-1"),
         ]);
         var schedule = new NemesisSchedule(nemesis, new Random(random.Next())) { MaxFaulty = TimeSpan.FromSeconds(5) };
         IWorkload[] workloads =
         [
             new SetWorkload(options),
-            new RegisterWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next() }),
+            // More keys than the others: network faults leave many register operations indeterminate, and fewer per key
+            // keep the linearizability search within its budget.
+            new RegisterWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next(), Keys = 6 }),
             new EffectsWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile),
             new SendWorkload(options with { Seed = random.Next(), Clients = 2 }),
-            new DelayedSendWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next(), Clients = 2 }),
+            // Node 1's clock moves: alarms may run before their due time by the endpoint's clock.
+            new DelayedSendWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next(), Clients = 2 }) { ClockJumps = true },
             new WorkflowWorkload(options with { Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile),
         ];
         var report = await new CampaignRunner(seed, workloads, schedule) { Duration = duration, Patience = TimeSpan.FromSeconds(60) }.RunAsync();

@@ -9,4 +9,7 @@ await KeelEndpoint.RunAsync(args, k =>
     k.AddService<ChaosEffects>();
     k.AddService<ChaosSender>();
     k.AddService<ChaosInbox>();
+    k.AddService<ChaosScheduler>();
+    k.AddService<ChaosAlarms>();
+    k.AddService<ChaosWorkflow>();
 });

@@ -8,7 +8,7 @@ namespace Keel.Chaos.Tests.Campaign;
 
 /// <summary>
 /// The campaign CI runs (about 35 s): every workload — sets, registers, side effects with an exactly-once ledger,
-/// ordered one-way sends — on one Keel server on RocksDB, with the services in their own endpoint process,
+/// ordered one-way sends, delayed sends, workflows woken by a promise and an awakeable — on one Keel server on RocksDB, with the services in their own endpoint process,
 /// while a seeded nemesis kills the server with SIGKILL (restart on its data directory), pauses it with SIGSTOP
 /// (SIGCONT later), or kills the endpoint (restart on its port), sometimes two of these at once. Every checker
 /// must pass and every indeterminate request must complete after the heal. A failure dumps the history, the
@@ -41,6 +41,8 @@ public sealed class SingleServerCampaignTests(ITestOutputHelper output)
             new RegisterWorkload(options with { Seed = random.Next(), Keys = 3 }),
             effects,
             new SendWorkload(options with { Seed = random.Next(), Clients = 2 }),
+            new DelayedSendWorkload(options with { Seed = random.Next(), Clients = 2 }),
+            new WorkflowWorkload(options with { Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile),
         ];
         var campaign = new CampaignRunner(seed, workloads, schedule) { Duration = CampaignEnvironment.Duration(TimeSpan.FromSeconds(20)) };
 

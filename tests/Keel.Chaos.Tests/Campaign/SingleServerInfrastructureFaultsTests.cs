@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Keel.Chaos.Tests.Campaign;
 
 /// <summary>
-/// The second CI campaign (about 45 s): the same four workloads on one Keel server, under the faults of what the
+/// The second CI campaign (about 45 s): the same six workloads on one Keel server, under the faults of what the
 /// server stands on rather than of its process: the link to the endpoint through a TCP proxy (dropped
 /// connections, delays, resets mid-stream, a blackhole), the store through its testing seam (commits refused,
 /// after which the server must stop visibly; slow commits), the wall clock jumping forward or back across a
@@ -83,6 +83,9 @@ public sealed class SingleServerInfrastructureFaultsTests(ITestOutputHelper outp
             new RegisterWorkload(options with { Seed = random.Next(), Keys = 3 }),
             new EffectsWorkload(options with { Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile),
             new SendWorkload(options with { Seed = random.Next(), Clients = 2 }),
+            // The clock jumps forward: alarms then run before their due time by the endpoint's clock, which is allowed.
+            new DelayedSendWorkload(options with { Seed = random.Next(), Clients = 2 }) { ClockJumps = true },
+            new WorkflowWorkload(options with { Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile),
         ];
         var campaign = new CampaignRunner(seed, workloads, schedule) { Duration = CampaignEnvironment.Duration(TimeSpan.FromSeconds(35)) };
 

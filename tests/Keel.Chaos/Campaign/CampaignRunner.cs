@@ -17,12 +17,20 @@ public sealed class CampaignRunner(int seed, IReadOnlyList<IWorkload> workloads,
     /// <summary>How long the settling after the heal may take (retries of indeterminate operations, final reads).</summary>
     public TimeSpan Patience { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// When set, the faults stop as soon as it says the history (and the schedule's fault count) is enough, checked
+    /// every second; <see cref="Duration"/> is then the cap (the long runs: so many operations, so many faults).
+    /// </summary>
+    public Func<OpHistory, bool>? Enough { get; init; }
+
     public async Task<CampaignReport> RunAsync()
     {
         var clock = Stopwatch.StartNew();
         var history = new OpHistory();
         using var stop = new CancellationTokenSource(Duration);
+        var watch = Enough is null ? Task.CompletedTask : WatchAsync(history, Enough, stop);
         await Task.WhenAll(workloads.Select(w => w.RunAsync(history, stop.Token)).Append(schedule.RunAsync(history, stop.Token)));
+        await watch;
         history.Nemesis("healed");
 
         foreach (var workload in workloads)
@@ -30,9 +38,24 @@ public sealed class CampaignRunner(int seed, IReadOnlyList<IWorkload> workloads,
             await workload.FinishAsync(history, Patience);
         }
 
+        // From "healed" to here: how long the system took to complete what was accepted and answer the final reads.
+        history.Nemesis("settled");
+
         var ops = history.Ops;
         var operations = Operations.Pair(ops);
         var results = workloads.SelectMany(w => w.Check(operations)).ToList();
         return new CampaignReport(seed, ops, results, schedule.Faults, clock.Elapsed);
+    }
+
+    private static async Task WatchAsync(OpHistory history, Func<OpHistory, bool> enough, CancellationTokenSource stop)
+    {
+        using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        while (!stop.IsCancellationRequested && await tick.WaitForNextTickAsync(CancellationToken.None))
+        {
+            if (enough(history))
+            {
+                await stop.CancelAsync();
+            }
+        }
     }
 }

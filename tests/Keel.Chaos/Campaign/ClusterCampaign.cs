@@ -5,9 +5,9 @@ using Keel.TestSupport;
 namespace Keel.Chaos.Campaign;
 
 /// <summary>
-/// Every workload (sets, registers, side effects, ordered sends) on a cluster of two Keel nodes sharing one
+/// Every workload (sets, registers, side effects, ordered sends, delayed sends, workflows) on a cluster of two Keel nodes sharing one
 /// PostgreSQL (short leases), the services in their own endpoint process; the set and send clients enter through
-/// node 1's ingress, the register and effects clients through node 2's, so most requests are forwarded to the
+/// node 1's ingress (the workflow clients too), the register, effects and delayed-send clients through node 2's, so most requests are forwarded to the
 /// partition's owner and most sends cross nodes. The nemesis, seeded: kill -9 of a node (restart
 /// on its data directory and ports; its partitions fail over to the other node when the lease runs out meanwhile)
 /// or of PostgreSQL (restart, crash recovery), a restart of node 1 with its wall clock moved, or a network fault (<see cref="ClusterLinks"/>) between a node and
@@ -52,6 +52,9 @@ public static class ClusterCampaign
             new RegisterWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next(), Keys = 6 }),
             new EffectsWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile),
             new SendWorkload(options with { Seed = random.Next(), Clients = 2 }),
+            // Node 1's clock moves: alarms may run before their due time by the endpoint's clock.
+            new DelayedSendWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next(), Clients = 2 }) { ClockJumps = true },
+            new WorkflowWorkload(options with { Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile),
         ];
         var report = await new CampaignRunner(seed, workloads, schedule) { Duration = duration, Patience = TimeSpan.FromSeconds(60) }.RunAsync();
         var dump = report.IsValid ? null : await report.DumpAsync([.. cluster.Nodes.Select(n => n.LogFile), endpoint.LogFile, endpoint.LedgerFile]);

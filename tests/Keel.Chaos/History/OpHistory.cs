@@ -25,6 +25,27 @@ public sealed class OpHistory
         }
     }
 
+    /// <summary>How many entries there are so far.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_ops)
+            {
+                return _ops.Count;
+            }
+        }
+    }
+
+    /// <summary>The entries from <paramref name="index"/> on, in order (a snapshot).</summary>
+    public IReadOnlyList<Op> Since(int index)
+    {
+        lock (_ops)
+        {
+            return _ops.GetRange(index, Math.Max(0, _ops.Count - index));
+        }
+    }
+
     /// <summary>A process id not used before in this history: for a new client, or a client whose last operation is indeterminate.</summary>
     public int NewProcess() => Interlocked.Increment(ref _processes) - 1;
 

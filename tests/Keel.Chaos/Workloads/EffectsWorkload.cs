@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Keel.Chaos.Checkers;
 using Keel.Chaos.History;
 
@@ -70,17 +69,11 @@ public sealed class EffectsWorkload(WorkloadOptions options, string ledgerFile) 
     {
         ArgumentNullException.ThrowIfNull(history);
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        var clock = Stopwatch.StartNew();
-        var process = history.NewProcess();
-        foreach (var requestId in _unresolved.Keys.Order(StringComparer.Ordinal))
-        {
-            while (clock.Elapsed < patience && await RequestAsync(caller, history, process, requestId) != OpKind.Ok)
-            {
-                process = history.NewProcess();
-                await Task.Delay(options.BackOff);
-            }
-        }
+        await Settling.RetryUntilOkAsync(_unresolved.Keys.Order(StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
+            (requestId, process) => RequestAsync(caller, history, process, requestId));
     }
+
+    public bool Owns(string? key) => key == _key;
 
     public IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations)
     {

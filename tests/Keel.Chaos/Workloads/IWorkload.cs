@@ -17,6 +17,9 @@ public interface IWorkload
     /// <summary>After the heal: settles what can be settled (retries of indeterminate operations) and reads the final state.</summary>
     Task FinishAsync(OpHistory history, TimeSpan patience);
 
+    /// <summary>Whether an operation on <paramref name="key"/> is this workload's (for per-workload figures).</summary>
+    bool Owns(string? key);
+
     /// <summary>The checkers' verdicts on this workload's operations (the others' are ignored).</summary>
     IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations);
 }

@@ -21,10 +21,15 @@ public sealed class IngressCaller(Uri ingressUrl, TimeSpan timeout) : IDisposabl
     // (that would turn operations that were about to complete into indeterminate ones).
     private readonly HttpClient _http = new() { BaseAddress = ingressUrl, Timeout = Timeout.InfiniteTimeSpan };
 
-    public async Task<CallOutcome> CallAsync(string path, object? body, string? idempotencyKey = null)
+    public Task<CallOutcome> CallAsync(string path, object? body, string? idempotencyKey = null) => SendAsync(HttpMethod.Post, path, body, idempotencyKey);
+
+    /// <summary>A GET (the ingress's attach and output paths).</summary>
+    public Task<CallOutcome> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null, null);
+
+    private async Task<CallOutcome> SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey)
     {
         using var deadline = new CancellationTokenSource(timeout);
-        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        using var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {
             request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json));

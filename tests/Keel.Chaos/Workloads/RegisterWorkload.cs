@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Keel.Chaos.Checkers;
@@ -11,12 +12,30 @@ namespace Keel.Chaos.Workloads;
 /// keys, so operations on one key overlap and values repeat (what makes a stale or lost write visible).
 /// Writes and compare-and-sets carry no idempotency key and are never retried: an indeterminate one may take
 /// effect at any later time or never, which the linearizability checker allows. A compare that did not match
-/// certainly changed nothing: a failure. After the heal each register is read once more.
+/// certainly changed nothing: a failure. After the heal each register is read once more. In long runs the
+/// clients move to fresh keys every <see cref="OpsPerKey"/> operations per key (as Jepsen's independent keys do):
+/// indeterminate operations stay open forever in the checker's search, so a key that collects too many of them
+/// could not be decided.
 /// </summary>
 public sealed class RegisterWorkload(WorkloadOptions options) : IWorkload
 {
     private const int Values = 5;
-    private readonly string[] _keys = [.. Enumerable.Range(0, options.Keys).Select(i => $"register-{options.Seed}-{i}")];
+    private readonly string _prefix = $"register-{options.Seed}-";
+    private readonly ConcurrentDictionary<string, bool> _used = new(StringComparer.Ordinal);
+    private long _operations;
+
+    /// <summary>Operations per key before the clients move to fresh keys; null: the same keys all along.</summary>
+    public int? OpsPerKey { get; init; }
+
+    private string[] Keys => [.. _used.Keys.Order(StringComparer.Ordinal)];
+
+    private string NextKey(Random random)
+    {
+        var generation = OpsPerKey is { } perKey ? Interlocked.Increment(ref _operations) / (perKey * options.Keys) : 0;
+        var key = $"{_prefix}{generation}-{random.Next(options.Keys)}";
+        _used.TryAdd(key, true);
+        return key;
+    }
 
     public string Name => "register";
 
@@ -33,7 +52,7 @@ public sealed class RegisterWorkload(WorkloadOptions options) : IWorkload
         var process = history.NewProcess();
         while (!stop.IsCancellationRequested)
         {
-            var key = _keys[random.Next(_keys.Length)];
+            var key = NextKey(random);
             var outcome = random.Next(10) switch
             {
                 < 4 => await ReadAsync(caller, history, process, key),
@@ -93,7 +112,7 @@ public sealed class RegisterWorkload(WorkloadOptions options) : IWorkload
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
         var clock = Stopwatch.StartNew();
         var process = history.NewProcess();
-        foreach (var key in _keys)
+        foreach (var key in Keys)
         {
             while (clock.Elapsed < patience && await ReadAsync(caller, history, process, key) != OpKind.Ok)
             {
@@ -103,10 +122,12 @@ public sealed class RegisterWorkload(WorkloadOptions options) : IWorkload
         }
     }
 
+    public bool Owns(string? key) => key is not null && key.StartsWith(_prefix, StringComparison.Ordinal);
+
     public IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations)
     {
-        var mine = operations.Where(o => o.Key is not null && _keys.Contains(o.Key)).ToList();
-        var finalReads = _keys.Where(k => !mine.Any(o => o.Key == k && o.F == "read" && o.IsOk)).Select(k => $"no read of {k} succeeded").ToList();
+        var mine = operations.Where(o => Owns(o.Key)).ToList();
+        var finalReads = Keys.Where(k => !mine.Any(o => o.Key == k && o.F == "read" && o.IsOk)).Select(k => $"no read of {k} succeeded").ToList();
         return
         [
             LinearizabilityChecker.CheckPerKey(mine, RegisterModel.Instance),

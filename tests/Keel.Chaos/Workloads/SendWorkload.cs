@@ -85,15 +85,11 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
         var clock = Stopwatch.StartNew();
         var process = history.NewProcess();
-        foreach (var (sender, (key, count)) in _unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).ToList())
-        {
-            while (clock.Elapsed < patience && await SendAsync(caller, history, process, key, sender, count) != OpKind.Ok)
-            {
-                process = history.NewProcess();
-                await Task.Delay(options.BackOff);
-            }
-        }
+        await Settling.RetryUntilOkAsync(_unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
+            (send, retrier) => SendAsync(caller, history, retrier, send.Value.Key, send.Key, send.Value.Count));
 
+        // The final reads have a patience of their own: the retries may have used all of theirs.
+        clock.Restart();
         // The sends are one-way: acknowledged senders' messages may still be on their way. Read until they are all there.
         var expected = Sent(Operations.Pair(history.Ops)).Where(s => s.Acknowledged).ToList();
         foreach (var key in _keys)
@@ -123,6 +119,8 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
             .GroupBy(o => (SendArgs)o.Argument!)
             .Where(g => g.Any(o => o.Outcome != OpKind.Fail))
             .SelectMany(g => Enumerable.Range(1, g.Key.Count).Select(seq => new SentMessage(g.Key.Sender, g.First().Key!, seq, g.Any(o => o.IsOk))));
+
+    public bool Owns(string? key) => key is not null && _keys.Contains(key);
 
     public IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations)
     {

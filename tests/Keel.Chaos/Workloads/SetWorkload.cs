@@ -83,15 +83,11 @@ public sealed class SetWorkload(WorkloadOptions options) : IWorkload
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
         var clock = Stopwatch.StartNew();
         var process = history.NewProcess();
-        foreach (var (key, element) in _unresolved.Keys.OrderBy(k => k.Key, StringComparer.Ordinal).ThenBy(k => k.Element))
-        {
-            while (clock.Elapsed < patience && await AddAsync(caller, history, process, key, element) != OpKind.Ok)
-            {
-                process = history.NewProcess();
-                await Pause(CancellationToken.None);
-            }
-        }
+        await Settling.RetryUntilOkAsync(_unresolved.Keys.OrderBy(k => k.Key, StringComparer.Ordinal).ThenBy(k => k.Element).ToList(), history, patience, options.BackOff,
+            (add, retrier) => AddAsync(caller, history, retrier, add.Key, add.Element));
 
+        // The final reads have a patience of their own: the retries may have used all of theirs.
+        clock.Restart();
         foreach (var key in _keys)
         {
             while (clock.Elapsed < patience && await ReadAsync(caller, history, process, key) != OpKind.Ok)
@@ -101,6 +97,8 @@ public sealed class SetWorkload(WorkloadOptions options) : IWorkload
             }
         }
     }
+
+    public bool Owns(string? key) => key is not null && _keys.Contains(key);
 
     public IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations)
     {

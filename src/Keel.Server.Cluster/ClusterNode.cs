@@ -17,6 +17,13 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 {
     private readonly PostgresStore _store;
     private readonly LeaseTable _leases;
+
+    /// <summary>
+    /// Lease reads on behalf of requests (a forward or hand-over that found its owner moved) go through the
+    /// store's pool, never the lease loop's two connections: many callers following a moved partition at
+    /// once would otherwise hold the renewals back until the watchdog fences the whole node.
+    /// </summary>
+    private readonly LeaseTable _lookups;
     private readonly Npgsql.NpgsqlDataSource _leaseConnections;
     private readonly KeelRuntime _runtime;
     private readonly ILogger _logger;
@@ -37,6 +44,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         _store = store;
         _leaseConnections = store.OpenDedicatedDataSource("keel-leases", maxConnections: 2);
         _leases = new LeaseTable(_leaseConnections);
+        _lookups = new LeaseTable(store);
         _runtime = runtime;
         Name = name;
         IngressUrl = ingressUrl;
@@ -119,7 +127,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
     }
 
     /// <summary>Reads the leases again (after a forward found the owner moved).</summary>
-    public void Refresh() => _view = _leases.Read();
+    public void Refresh() => _view = _lookups.Read();
 
     private async Task LoopAsync()
     {

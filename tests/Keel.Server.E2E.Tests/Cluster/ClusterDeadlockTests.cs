@@ -24,6 +24,15 @@ public sealed class ClusterDeadlockTests : IAsyncLifetime
         _services = await NodeServicesProcess.StartAsync("cli.mjs", new Dictionary<string, string>());
         using var admin = new AdminClient(_cluster.Nodes[0].AdminUrl);
         using var registered = await admin.RegisterDeploymentAsync(_services.Url, useHttp11: true);
+
+        // The registration is made on node 1; node 2 reads the schema again from the database a moment later. A call
+        // handed to node 2 before then would find no service B, and no cycle would form.
+        await Eventually.UntilAsync(async () => (await Both(async n =>
+        {
+            using var nodeAdmin = new AdminClient(n.AdminUrl);
+            var (status, _) = await nodeAdmin.GetJsonAsync("/services/B");
+            return status == HttpStatusCode.OK;
+        })).All(known => known), TimeSpan.FromSeconds(30), "both nodes to know the registered services");
     }
 
     public async Task DisposeAsync()
@@ -100,11 +109,20 @@ public sealed class ClusterDeadlockTests : IAsyncLifetime
     private async Task<List<(string Id, string Target, string WaitsOn)>> CycleOnAnyNodeAsync(string root)
     {
         List<(string, string, string)>? found = null;
-        await Eventually.UntilAsync(async () =>
+        try
         {
-            found = (await Both(DeadlockRestartScenarios.DeadlocksAsync)).SelectMany(c => c).FirstOrDefault(c => c.Any(m => m.Id == root));
-            return found is not null;
-        }, TimeSpan.FromSeconds(30), $"a cycle through {root} on either node");
+            await Eventually.UntilAsync(async () =>
+            {
+                found = (await Both(DeadlockRestartScenarios.DeadlocksAsync)).SelectMany(c => c).FirstOrDefault(c => c.Any(m => m.Id == root));
+                return found is not null;
+            }, TimeSpan.FromSeconds(30), $"a cycle through {root} on either node");
+        }
+        catch (TimeoutException e)
+        {
+            // The nodes' logs say which waits each detector saw; they are gone once the cluster is disposed.
+            throw new TimeoutException($"{e.Message}\n{_cluster.Logs()}", e);
+        }
+
         return found!;
     }
 

@@ -45,6 +45,19 @@ public sealed class ClusterInternalTrafficTests : IAsyncLifetime
         using var adminOnInternal = await http.GetAsync(new Uri(internalUrl, "deployments"));
         Assert.Equal(HttpStatusCode.Unauthorized, adminOnInternal.StatusCode);
 
+        // The deadlock routes that change state (a cycle told, a queued call failed) refuse what a web page or any
+        // other process could send: unsigned plain text on the internal port, and nothing at all on the others.
+        foreach (var path in new[] { "internal/v1/deadlocks", "internal/v1/deadlocks/fail" })
+        {
+            using var plain = new StringContent("""{"id":"inv_1","message":"deadlock: forged"}""", Encoding.UTF8, "text/plain");
+            using var unsignedDeadlock = await http.PostAsync(new Uri(internalUrl, path), plain);
+            Assert.Equal(HttpStatusCode.Unauthorized, unsignedDeadlock.StatusCode);
+            using var onIngressDeadlock = await http.PostAsync(new Uri(node.IngressUrl, path), new StringContent("{}", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.NotFound, onIngressDeadlock.StatusCode);
+            using var onAdminDeadlock = await http.PostAsync(new Uri(node.AdminUrl, path), new StringContent("{}", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.NotFound, onAdminDeadlock.StatusCode);
+        }
+
         // Every node still sees every partition served and answers.
         await _cluster.WaitUntilSpreadAsync(["node-1", "node-2", "node-3"]);
         var status = await KeelCluster.StatusAsync(node);

@@ -100,7 +100,7 @@ public static partial class CliOutput
 
     /// <summary>
     /// Replaces what legitimately differs between two servers running the same scenario: invocation and deployment ids,
-    /// generated idempotency keys, timestamps, human durations ("2 seconds and 130 ms", "now") and the wording that
+    /// generated idempotency keys, timestamps, human durations ("2 seconds and 130 ms", "a minute", "now") and the wording that
     /// depends on them, query timings, the
     /// given URLs (by their role) and other loopback ports. Collapses runs of spaces and trims every line.
     /// Compact configuration durations ("1d", "500ms") are kept: they are values to compare.
@@ -235,7 +235,7 @@ public static partial class CliOutput
     [GeneratedRegex(@"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun),? \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2}( [+-]\d{2}:?\d{2})?")]
     private static partial Regex HumanTimestamp();
 
-    [GeneratedRegex(@"\b\d+(\.\d+)? (ms|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b((,| and) \d+(\.\d+)? (ms|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b)*")]
+    [GeneratedRegex(@"\b(\d+(\.\d+)?|an?) (ms|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b((,| and) \d+(\.\d+)? (ms|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b)*")]
     private static partial Regex HumanDuration();
 
     [GeneratedRegex(@"\bnow ago\b")]

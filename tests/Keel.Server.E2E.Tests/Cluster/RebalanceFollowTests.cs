@@ -51,7 +51,17 @@ public sealed class RebalanceFollowTests : IAsyncLifetime
         using var second = new IngressClient(_cluster.Nodes[1].IngressUrl);
         for (var i = 0; i < Workflows; i++)
         {
-            var unblock = await second.CallAsync($"/BlockAndWaitWorkflow/{_run}-wf-{i}/unblock", $"output-{i}");
+            IngressResponse unblock;
+            try
+            {
+                unblock = await second.CallAsync($"/BlockAndWaitWorkflow/{_run}-wf-{i}/unblock", $"output-{i}");
+            }
+            catch (TaskCanceledException e)
+            {
+                // An unanswered unblock is the failure to explain: the nodes' logs say where the call went.
+                throw new TimeoutException($"unblock {i} got no answer: {e.Message}\n{_cluster.Logs()}", e);
+            }
+
             Assert.True(unblock.IsSuccess, $"unblock {i}: {(int)unblock.Status} {unblock.Body}");
         }
 

@@ -78,11 +78,32 @@ internal sealed partial class BenchServer : IAsyncDisposable
     /// A directory to keep the data (and log) in, kept afterwards so a later run can reuse what was seeded
     /// (the ports are new each run); a fresh temporary directory, deleted afterwards, when null.
     /// </param>
-    public static async Task<BenchServer> StartAsync(ServerKind kind, string? restateCleanupInterval = null, string[]? keelArgs = null, string? baseDir = null)
+    /// <param name="dataFrom">A data directory to copy in before the first start (a copy: the original stays as it is).</param>
+    public static async Task<BenchServer> StartAsync(ServerKind kind, string? restateCleanupInterval = null, string[]? keelArgs = null, string? baseDir = null,
+        string? dataFrom = null)
     {
         var server = new BenchServer(kind, restateCleanupInterval, keelArgs, baseDir);
+        if (dataFrom is not null)
+        {
+            CopyDirectory(dataFrom, server.DataDirectory);
+        }
+
         await server.LaunchAsync(TimeSpan.FromSeconds(60));
         return server;
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var directory in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, directory)));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+        }
     }
 
     /// <summary>Starts the process and waits until admin /health and ingress /restate/health answer 200; returns the time that took.</summary>
@@ -159,6 +180,29 @@ internal sealed partial class BenchServer : IAsyncDisposable
         var longest = stalls.Count == 0 ? (Ms: 0.0, GcMs: 0.0) : stalls.MaxBy(s => s.Ms);
         return (stalls.Count, longest.Ms, longest.GcMs);
     }
+
+    /// <summary>
+    /// What the Keel server logged about its last start: ready (ports open, storage opened, partitions
+    /// recovering) and storage opened, in ms, from its own clock; NaN for restate-server or when not logged.
+    /// The difference to the time measured from outside is the process and runtime start.
+    /// </summary>
+    public (double ReadyMs, double StorageMs) LastStart()
+    {
+        if (Kind != ServerKind.Keel || !File.Exists(LogFile))
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var last = ReadyLine().Matches(reader.ReadToEnd()).LastOrDefault();
+        return last is null
+            ? (double.NaN, double.NaN)
+            : (double.Parse(last.Groups[1].Value, CultureInfo.InvariantCulture), double.Parse(last.Groups[2].Value, CultureInfo.InvariantCulture));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"ready in (\d+) ms \(storage opened in (\d+) ms\)")]
+    private static partial System.Text.RegularExpressions.Regex ReadyLine();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"stalled for (\d+) ms \(garbage collection pauses in that time: (\d+) ms")]
     private static partial System.Text.RegularExpressions.Regex StallLine();

@@ -23,10 +23,11 @@ internal static class ServerBenchmark
     {
         var duration = TimeSpan.FromSeconds(args.Positional(1, 10));
         var endpointKind = args.String("endpoint", "ts");
+        var only = args.String("scenarios") is { } list ? list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
         var results = new Dictionary<ServerKind, List<Row>>();
         foreach (var kind in args.Servers())
         {
-            results[kind] = await MeasureAsync(kind, endpointKind, duration);
+            results[kind] = await MeasureAsync(kind, endpointKind, duration, only);
         }
 
         Console.WriteLine($"Endpoint: {(endpointKind == "cs" ? "C# Keel.Sdk (bench/Keel.Bench.Endpoint)" : "TypeScript SDK (bench/ts-endpoint.mjs)")}, concurrency {Concurrency}, {duration.TotalSeconds:F0} s per scenario");
@@ -49,23 +50,38 @@ internal static class ServerBenchmark
 
     private sealed record Row(string Name, double PerSecond, string Latency, int Errors);
 
-    private static async Task<List<Row>> MeasureAsync(ServerKind kind, string endpointKind, TimeSpan duration)
+    /// <param name="only">
+    /// With <c>--scenarios "no-op call;object add, 1 key"</c> only the named call scenarios run (no sends), e.g. to
+    /// attach a profiler to the server (its pid is printed) for one load at a time.
+    /// </param>
+    private static async Task<List<Row>> MeasureAsync(ServerKind kind, string endpointKind, TimeSpan duration, string[]? only)
     {
         await using var server = await BenchServer.StartAsync(kind);
         using var endpoint = await BenchEndpoint.StartAsync(endpointKind, server.AdminUrl);
         using var http = LoadRun.Client(server.IngressUrl);
+        Console.Error.WriteLine($"  {server.Name}: server pid {server.Pid}, endpoint pid {endpoint.Pid}, load generator pid {Environment.ProcessId}");
         var p = endpoint.Prefix;
         var rows = new List<Row>();
-        foreach (var (name, path) in Calls)
+        foreach (var (name, path) in Calls.Where(c => only is null || only.Contains(c.Name, StringComparer.OrdinalIgnoreCase)))
         {
             HttpRequestMessage Request(int i) => LoadRun.Post(path(p, i), name.StartsWith("object", StringComparison.Ordinal) ? "1" : "\"x\"");
             await LoadRun.RunAsync(http, Concurrency, TimeSpan.FromSeconds(1), Request, endpoint.Pid);
+            var serverCpu = ProcessCpu.Milliseconds(server.Pid);
+            var selfCpu = ProcessCpu.Milliseconds(Environment.ProcessId);
             var result = await LoadRun.RunAsync(http, Concurrency, duration, Request, endpoint.Pid);
             rows.Add(new Row(name, result.RequestsPerSecond, $"{result.P50Ms:F1}/{result.P99Ms:F1}", result.Errors));
-            Console.Error.WriteLine($"  {server.Name}: {name}: {result.RequestsPerSecond:F0} req/s");
+
+            // Where the two cores went: the server, the endpoint and this load generator share them.
+            var perThousand = 1000.0 / Math.Max(1, result.Requests);
+            Console.Error.WriteLine($"  {server.Name}: {name}: {result.RequestsPerSecond:F0} req/s; CPU ms per 1000 requests: server " +
+                $"{(ProcessCpu.Milliseconds(server.Pid) - serverCpu) * perThousand:F0}, endpoint {result.CpuMsPer1000:F0}, load generator {(ProcessCpu.Milliseconds(Environment.ProcessId) - selfCpu) * perThousand:F0}");
         }
 
-        rows.AddRange(await MeasureSendsAsync(server, endpoint, http, duration));
+        if (only is null)
+        {
+            rows.AddRange(await MeasureSendsAsync(server, endpoint, http, duration));
+        }
+
         return rows;
     }
 

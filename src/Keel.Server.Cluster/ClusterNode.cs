@@ -126,9 +126,6 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         return view.Members.FirstOrDefault(m => m.Node == owner);
     }
 
-    /// <summary>Reads the leases again (after a forward found the owner moved).</summary>
-    public void Refresh() => _view = _lookups.Read();
-
     private async Task LoopAsync()
     {
         using var timer = new PeriodicTimer(Round);
@@ -183,8 +180,9 @@ internal sealed partial class ClusterNode : IAsyncDisposable
             _leases.Release(Name, stray.Partition);
         }
 
+        var reading = Environment.TickCount64;
         var view = _leases.Read();
-        _view = view;
+        SetViewFromLoop(view, reading);
         var decision = LeaseBalance.Decide(view, Name, LeaseTime);
         var changed = false;
         if (decision.Release is { } release)
@@ -213,7 +211,8 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 
         if (changed)
         {
-            _view = _leases.Read();
+            reading = Environment.TickCount64;
+            SetViewFromLoop(_leases.Read(), reading);
         }
     }
 
@@ -280,6 +279,7 @@ internal sealed partial class ClusterNode : IAsyncDisposable
 
         await _leaseConnections.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
+        _lookingUp.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} serves partition {Partition} (lease epoch {Epoch})")]

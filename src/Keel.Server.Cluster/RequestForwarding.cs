@@ -5,9 +5,11 @@ namespace Keel.Server.Cluster;
 
 /// <summary>
 /// Any node answers: a request for a partition served by another node is sent on to that node (its
-/// ingress or admin port, whichever the request came in on) and its answer passed back unchanged.
-/// The body is buffered so it can be sent again; a forwarded request is never forwarded a second
-/// time (the owner that moved meanwhile answers 503 and the client retries).
+/// ingress or admin port, whichever the request came in on) and its answer passed back unchanged
+/// (<see cref="OwnerForwarding"/>, which also rides out a dead owner). The body is buffered so it can
+/// be sent again; a forwarded request is never forwarded a second time by the node it reaches: an
+/// owner that moved meanwhile answers 503 with <see cref="OwnerForwarding.NotServedHeader"/>, and the
+/// node the request entered at looks the owner up again.
 /// </summary>
 internal static class RequestForwarding
 {
@@ -22,9 +24,23 @@ internal static class RequestForwarding
     {
         // Only client requests follow their partition; node-to-node requests are answered where they land.
         var listener = http.ListenerRole();
-        if (cluster.Node is not { } node || listener is not (ListenerRole.Ingress or ListenerRole.Admin) || http.Request.Headers.ContainsKey(ForwardedHeader))
+        if (cluster.Node is not { } node || listener is not (ListenerRole.Ingress or ListenerRole.Admin))
         {
             await next(http).ConfigureAwait(false);
+            return;
+        }
+
+        if (http.Request.Headers.ContainsKey(ForwardedHeader))
+        {
+            try
+            {
+                await next(http).ConfigureAwait(false);
+            }
+            catch (PartitionNotOwnedException e) when (!http.Response.HasStarted)
+            {
+                await OwnerForwarding.AnswerNotServedAsync(http, e).ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -35,20 +51,7 @@ internal static class RequestForwarding
         }
         catch (PartitionNotOwnedException e) when (!http.Response.HasStarted)
         {
-            var owner = node.OwnerOf(e.Partition);
-            if (owner is null || owner.Node == node.Name)
-            {
-                node.Refresh();
-                owner = node.OwnerOf(e.Partition);
-            }
-
-            if (owner is null || owner.Node == node.Name)
-            {
-                throw;
-            }
-
-            var target = listener == ListenerRole.Ingress ? owner.IngressUrl : owner.AdminUrl;
-            await ForwardAsync(http, target, client, node.Name, e.Partition).ConfigureAwait(false);
+            await OwnerForwarding.ForwardToOwnerAsync(http, next, node, client, listener == ListenerRole.Ingress, e).ConfigureAwait(false);
         }
         catch (InvocationMovedException moved) when (!http.Response.HasStarted && listener == ListenerRole.Ingress && cluster.PartitionOf(moved.Id) is { } partition)
         {
@@ -112,16 +115,8 @@ internal static class RequestForwarding
         }
     }
 
-    private static async Task ForwardAsync(HttpContext http, Uri owner, HttpClient client, string self, int partition)
+    public static void CopyRequestHeaders(HttpRequest request, HttpRequestMessage forward)
     {
-        var request = http.Request;
-        using var forward = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(owner, request.Path.Value + request.QueryString.Value));
-        request.Body.Position = 0;
-        if (request.ContentLength > 0 || request.Headers.ContainsKey("Transfer-Encoding"))
-        {
-            forward.Content = new StreamContent(request.Body);
-        }
-
         foreach (var (name, values) in request.Headers)
         {
             if (HopByHop.Contains(name))
@@ -134,22 +129,9 @@ internal static class RequestForwarding
                 forward.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
             }
         }
-
-        forward.Headers.TryAddWithoutValidation(ForwardedHeader, self);
-        HttpResponseMessage answer;
-        try
-        {
-            answer = await client.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new PartitionUnavailableException(partition, $"its node could not be reached ({e.Message})", e);
-        }
-
-        await CopyAnswerAsync(http, answer).ConfigureAwait(false);
     }
 
-    private static async Task CopyAnswerAsync(HttpContext http, HttpResponseMessage answer, string? invocationId = null)
+    public static async Task CopyAnswerAsync(HttpContext http, HttpResponseMessage answer, string? invocationId = null)
     {
         using (answer)
         {

@@ -359,7 +359,7 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
         }
 
         var pending = new PendingRequest(waitForResult: !request.IsSend);
-        Offer(OwnerOfKey(id.PartitionKey), new PartitionCommand.Submit(request, id, pending));
+        Offer(OwnerOfKey(id.PartitionKey), new PartitionCommand.Submit(request, id, pending, InvocationIds.IsDrawnAtRandom(request, kind)));
         var accepted = (SubmitResult)await pending.Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (request.IsSend || accepted.Result is not null)
         {

@@ -43,6 +43,13 @@ public static class InvocationIds
         return InvocationId.New(map.KeyWithin(plainPartition, BinaryPrimitives.ReadUInt64BigEndian(seed)), now);
     }
 
+    /// <summary>
+    /// Whether <see cref="ForRequest"/> draws the id at random (80 random bits, never derived from the
+    /// request): no idempotency key, not a workflow run. Such an id names nothing in storage yet.
+    /// </summary>
+    public static bool IsDrawnAtRandom(InvocationRequest request, HandlerType? kind) =>
+        kind != HandlerType.Workflow && (request ?? throw new ArgumentNullException(nameof(request))).IdempotencyKey is null;
+
     public static InvocationId WorkflowRun(string service, string key) =>
         InvocationId.Deterministic(PartitionMap.KeyOf(service, key), "ik", service, key, "run", "workflow");
 

@@ -9,8 +9,12 @@ public abstract record PartitionCommand
 {
     private PartitionCommand() { }
 
-    /// <summary>A new invocation from the ingress; <paramref name="Id"/> was chosen by the shell (deduplicated requests get their fixed id).</summary>
-    public sealed record Submit(InvocationRequest Request, InvocationId Id, object Reply) : PartitionCommand;
+    /// <summary>
+    /// A new invocation from the ingress; <paramref name="Id"/> was chosen by the shell (deduplicated requests get their fixed id).
+    /// <paramref name="FreshId"/>: the shell drew the id at random for this request alone (no idempotency key, not a
+    /// workflow run), so no record of it can exist yet and its status need not be read (on PostgreSQL a round trip).
+    /// </summary>
+    public sealed record Submit(InvocationRequest Request, InvocationId Id, object Reply, bool FreshId = false) : PartitionCommand;
 
     public sealed record Effect(InvokerEffect InvokerEffect) : PartitionCommand;
 

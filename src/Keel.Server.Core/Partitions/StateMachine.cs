@@ -108,6 +108,11 @@ public sealed partial class StateMachine(ISchemaView schema, RuntimeOptions opti
         var id = handler.Kind == HandlerType.Workflow ? InvocationIds.WorkflowRun(request.Service, request.Key ?? string.Empty)
             : request.IdempotencyKey is { } key ? InvocationIds.Idempotent(request.Service, request.Key, request.Handler, key)
             : submit.Id;
+        if (dedupKey is null && submit.FreshId && id == submit.Id)
+        {
+            c.Tables.NoteNew(id);
+        }
+
         var record = NewInvocation(c, id, service, handler, request.Key, request.Headers, request.Body.Span, null, null, request.IdempotencyKey, request.ExecutionTime, request.Trace);
         if (dedupKey is not null)
         {

@@ -20,6 +20,9 @@ public sealed class Tables
     private readonly ulong _rangeStart;
     private readonly Dictionary<InvocationId, Cached> _records = [];
 
+    /// <summary>An id of this command known to have no record in storage (see <see cref="NoteNew"/>).</summary>
+    private InvocationId? _knownNew;
+
     public Tables(Transaction tx, PartitionMap? map = null, int partition = 0)
     {
         _tx = tx;
@@ -51,6 +54,7 @@ public sealed class Tables
     public void RollbackCommand()
     {
         _records.Clear();
+        _knownNew = null;
         _tx.RollbackCommand();
     }
 
@@ -85,9 +89,18 @@ public sealed class Tables
         }
 
         _records.Clear();
+        _knownNew = null;
     }
 
     // ---- invocation status -----------------------------------------------------------------------
+
+    /// <summary>
+    /// Tells the tables that the current command creates <paramref name="id"/> and that no record of it
+    /// can exist (an id drawn at random for this command alone): its first write skips reading the
+    /// previous status. Only for such ids: a derived one (idempotency key, workflow, a call's child id)
+    /// may exist and must be read. Holds until the command completes.
+    /// </summary>
+    public void NoteNew(InvocationId id) => _knownNew = id;
 
     /// <summary>The record, decoded once per command: every step of a command works on the same instance.</summary>
     public InvocationRecord? GetInvocation(InvocationId id)
@@ -126,8 +139,10 @@ public sealed class Tables
             return;
         }
 
-        // Not read in this command: a new record, or one created earlier in the batch.
-        var previous = _tx.Get(Table.Status, Keys.Invocation(record.Id)) is { } bytes ? RecordCodec.DecodeInvocation(record.Id, bytes).Phase : (InvocationPhase?)null;
+        // Not read in this command: a new record, or one created earlier in the batch. A record the
+        // command knows to be new has no previous phase, and reading it would only cost a round trip.
+        var previous = _knownNew == record.Id ? null
+            : _tx.Get(Table.Status, Keys.Invocation(record.Id)) is { } bytes ? RecordCodec.DecodeInvocation(record.Id, bytes).Phase : (InvocationPhase?)null;
         _records[record.Id] = new Cached(record, previous) { Dirty = true };
     }
 

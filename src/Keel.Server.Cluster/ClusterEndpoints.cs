@@ -37,6 +37,13 @@ internal static class ClusterEndpoints
                 return AdminEndpoints.Error(400, $"Malformed hand-over: {e.Message}");
             }
 
+            // The acknowledgement goes back to the source partition: one that does not exist is refused here, not
+            // found out after the delivery was applied.
+            if (commands.OfType<Partitions.PartitionCommand.Deliver>().FirstOrDefault(d => d.Source < 0 || d.Source >= runtime.PartitionCount) is { } stray)
+            {
+                return AdminEndpoints.Error(400, $"Malformed hand-over: there is no source partition {stray.Source}.");
+            }
+
             foreach (var command in commands)
             {
                 if (!runtime.TryDeliver(partition, command))

@@ -67,6 +67,12 @@ internal static class HandOverCodec
                     throw new FormatException($"unknown hand-over kind {kind}");
                 }
 
+                // Indexing an empty span throws IndexOutOfRangeException, which the slices' checks below do not cover.
+                if (body.IsEmpty)
+                {
+                    throw new FormatException("a delivery that ends after its sequence");
+                }
+
                 ulong? previous = body[0] == 1 ? BinaryPrimitives.ReadUInt64BigEndian(body[1..]) : null;
                 var length = BinaryPrimitives.ReadInt32BigEndian(body[9..]);
                 var (_, op, _) = OutboxCodec.Decode(body.Slice(13, length));

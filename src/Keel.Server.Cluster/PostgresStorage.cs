@@ -34,7 +34,7 @@ internal sealed class PostgresStorage(ClusterHandle cluster) : StorageBackend
         {
             store = PostgresSchemaDocumentStore.Open(settings.PostgresConnectionString!);
             ImportDataDirectory(store, settings.DataDirectory);
-            return new SchemaRegistry(store, logger: logger);
+            return new SchemaRegistry(store, settings.TestSchemaPollInterval, logger);
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException)
         {

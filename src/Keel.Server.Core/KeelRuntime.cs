@@ -161,7 +161,7 @@ public sealed class KeelRuntime : IRuntimeApi, IInvokerEffectSink, IAsyncDisposa
             }
 
             var processor = new PartitionProcessor(partition, partitionStore, new StateMachine(_schema, _options, partition), _schema, _invoker, _time,
-                Route, _loggers.CreateLogger("Keel.Partition"), _options.Processor, Activity,
+                Route, _loggers.CreateLogger("Keel.Partition"), _servesLeases ? _options.Processor with { ServedUnderLease = true } : _options.Processor, Activity,
                 // A cluster node's graph holds the waits of the partitions it serves (Deadlocks/ClusterWaits in the
                 // cluster role merges the nodes' graphs); off, nothing is told.
                 _options.DeadlockDetection ? Waits : null);

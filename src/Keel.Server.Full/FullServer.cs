@@ -26,9 +26,11 @@ public static class FullServer
     public static Task<KeelServerHost> StartAsync(ServerSettings settings, KeelServerHostOptions? options = null) =>
         KeelServerHost.StartAsync(settings, WithRoles(options));
 
+    /// <summary>The embedding process's options with the full server's roles first; every other option as given.</summary>
     private static KeelServerHostOptions WithRoles(KeelServerHostOptions? options) => new()
     {
         TimeProvider = options?.TimeProvider ?? TimeProvider.System,
+        FailOnAttemptError = options?.FailOnAttemptError ?? false,
         ConfigureLogging = options?.ConfigureLogging,
         Roles = [.. Roles, .. options?.Roles ?? []],
     };

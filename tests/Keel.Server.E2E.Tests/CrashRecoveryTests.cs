@@ -8,31 +8,8 @@ namespace Keel.Server.E2E.Tests;
 /// directory: every acknowledged invocation completes exactly once, every delayed send still fires.
 /// Clients whose call was cut off retry with the same idempotency key ("outcome unknown").
 /// </summary>
-public abstract class CrashRecoveryScenarios : IAsyncLifetime
+public abstract class CrashRecoveryScenarios(bool onPostgres) : KilledServerScenarios(onPostgres)
 {
-    private KeelServerProcess _server = null!;
-    private NodeServicesProcess _services = null!;
-
-    /// <summary>The server's options; a storage that needs a database starts it here.</summary>
-    protected virtual Task<KeelServerOptions> ServerOptionsAsync() => Task.FromResult(new KeelServerOptions());
-
-    protected virtual Task DisposeStorageAsync() => Task.CompletedTask;
-
-    public async Task InitializeAsync()
-    {
-        _server = await KeelServerProcess.StartAsync(await ServerOptionsAsync());
-        _services = await NodeServicesProcess.StartAsync();
-        using var admin = new AdminClient(_server.AdminUrl);
-        await admin.RegisterDeploymentAsync(_services.Url);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        await _server.DisposeAsync();
-        await DisposeStorageAsync();
-    }
-
     [Fact]
     public async Task Acknowledged_work_survives_kill_9_exactly_once()
     {
@@ -40,7 +17,7 @@ public abstract class CrashRecoveryScenarios : IAsyncLifetime
         var delayedKey = Guid.NewGuid().ToString("N");
         const int calls = 200;
         const int delayedSends = 10;
-        using var ingress = new IngressClient(_server.IngressUrl);
+        using var ingress = new IngressClient(Server.IngressUrl);
 
         for (var i = 0; i < delayedSends; i++)
         {
@@ -65,13 +42,13 @@ public abstract class CrashRecoveryScenarios : IAsyncLifetime
             });
         });
         await Eventually.UntilAsync(() => Task.FromResult(acknowledged.Count(a => a) >= calls / 3), TimeSpan.FromSeconds(30), "a third of the calls to be acknowledged");
-        await _server.KillAsync();
+        await Server.KillAsync();
         await stream;
         var beforeCrash = acknowledged.Count(a => a);
         Assert.InRange(beforeCrash, calls / 3, calls - 1); // the crash interrupted the stream
 
-        await _server.RestartAsync();
-        using var afterRestart = new IngressClient(_server.IngressUrl);
+        await Server.RestartAsync();
+        using var afterRestart = new IngressClient(Server.IngressUrl);
         for (var i = 0; i < calls; i++)
         {
             if (!acknowledged[i])
@@ -90,13 +67,13 @@ public abstract class CrashRecoveryScenarios : IAsyncLifetime
     [Fact]
     public async Task Endpoint_killed_during_an_invocation_is_retried_and_the_invocation_completes()
     {
-        using var ingress = new IngressClient(_server.IngressUrl);
+        using var ingress = new IngressClient(Server.IngressUrl);
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         // Once the send is acknowledged the invocation is durable and being attempted: crash the endpoint under it.
         var sent = await ingress.SendAsync("/TestUtilsService/sleep", 2000);
         Assert.Equal(HttpStatusCode.Accepted, sent.Status);
-        await _services.CrashAndRestartAsync();
+        await Services.CrashAndRestartAsync();
 
         var attached = await ingress.GetAsync($"/restate/invocation/{sent.InvocationId}/attach");
         Assert.Equal(HttpStatusCode.OK, attached.Status);
@@ -106,24 +83,7 @@ public abstract class CrashRecoveryScenarios : IAsyncLifetime
 }
 
 /// <summary>On the embedded RocksDB storage.</summary>
-public sealed class CrashRecoveryTests : CrashRecoveryScenarios;
+public sealed class CrashRecoveryTests() : CrashRecoveryScenarios(onPostgres: false);
 
 /// <summary>On PostgreSQL storage: the database outlives the killed server, as a data directory does.</summary>
-public sealed class CrashRecoveryOnPostgresTests : CrashRecoveryScenarios
-{
-    private PostgresServer? _postgres;
-
-    protected override async Task<KeelServerOptions> ServerOptionsAsync()
-    {
-        _postgres = await PostgresServer.StartAsync();
-        return new KeelServerOptions { ExtraArguments = ["--storage", "postgres", "--postgres", _postgres.ConnectionString()] };
-    }
-
-    protected override async Task DisposeStorageAsync()
-    {
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
-        }
-    }
-}
+public sealed class CrashRecoveryOnPostgresTests() : CrashRecoveryScenarios(onPostgres: true);

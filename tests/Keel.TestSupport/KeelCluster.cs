@@ -13,12 +13,15 @@ public sealed class KeelCluster : IAsyncDisposable
 
     private readonly List<KeelServerProcess> _nodes;
     private readonly Func<PostgresServer, int, IReadOnlyList<string>>? _nodeArguments;
+    private readonly Func<int, IReadOnlyDictionary<string, string>>? _nodeEnvironment;
 
-    private KeelCluster(PostgresServer postgres, List<KeelServerProcess> nodes, Func<PostgresServer, int, IReadOnlyList<string>>? nodeArguments)
+    private KeelCluster(PostgresServer postgres, List<KeelServerProcess> nodes, Func<PostgresServer, int, IReadOnlyList<string>>? nodeArguments,
+        Func<int, IReadOnlyDictionary<string, string>>? nodeEnvironment)
     {
         Postgres = postgres;
         _nodes = nodes;
         _nodeArguments = nodeArguments;
+        _nodeEnvironment = nodeEnvironment;
     }
 
     public PostgresServer Postgres { get; }
@@ -30,7 +33,9 @@ public sealed class KeelCluster : IAsyncDisposable
     /// More flags for node N (1-based), after the cluster's own, so they win (the fault campaign points a node's
     /// <c>--postgres</c> at a TCP proxy); none by default.
     /// </param>
-    public static async Task<KeelCluster> StartAsync(int nodes, string? serverDll = null, Func<PostgresServer, int, IReadOnlyList<string>>? nodeArguments = null)
+    /// <param name="nodeEnvironment">Environment variables of node N (1-based), such as a testing seam; none by default.</param>
+    public static async Task<KeelCluster> StartAsync(int nodes, string? serverDll = null, Func<PostgresServer, int, IReadOnlyList<string>>? nodeArguments = null,
+        Func<int, IReadOnlyDictionary<string, string>>? nodeEnvironment = null)
     {
         var postgres = await PostgresServer.StartAsync();
         var started = new List<KeelServerProcess>();
@@ -38,10 +43,10 @@ public sealed class KeelCluster : IAsyncDisposable
         {
             for (var i = 1; i <= nodes; i++)
             {
-                started.Add(await StartNodeAsync(postgres, i, serverDll, nodeArguments));
+                started.Add(await StartNodeAsync(postgres, i, serverDll, nodeArguments, nodeEnvironment));
             }
 
-            var cluster = new KeelCluster(postgres, started, nodeArguments);
+            var cluster = new KeelCluster(postgres, started, nodeArguments, nodeEnvironment);
             await cluster.WaitUntilSpreadAsync(started.Select((_, i) => $"node-{i + 1}").ToList());
             return cluster;
         }
@@ -57,10 +62,12 @@ public sealed class KeelCluster : IAsyncDisposable
         }
     }
 
-    private static Task<KeelServerProcess> StartNodeAsync(PostgresServer postgres, int number, string? serverDll = null, Func<PostgresServer, int, IReadOnlyList<string>>? nodeArguments = null) =>
+    private static Task<KeelServerProcess> StartNodeAsync(PostgresServer postgres, int number, string? serverDll = null, Func<PostgresServer, int, IReadOnlyList<string>>? nodeArguments = null,
+        Func<int, IReadOnlyDictionary<string, string>>? nodeEnvironment = null) =>
         KeelServerProcess.StartAsync(new KeelServerOptions
         {
             ServerDll = serverDll,
+            Environment = nodeEnvironment?.Invoke(number) ?? new Dictionary<string, string>(),
             ExtraArguments = ["--postgres", postgres.ConnectionString(), "--partitions", PartitionCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--node-name", $"node-{number}", "--lease-time", $"{LeaseTime.TotalSeconds}s", .. nodeArguments?.Invoke(postgres, number) ?? []],
         });
@@ -68,7 +75,7 @@ public sealed class KeelCluster : IAsyncDisposable
     /// <summary>Starts one more node (node-N+1); the leases then spread over it.</summary>
     public async Task<KeelServerProcess> AddNodeAsync()
     {
-        var node = await StartNodeAsync(Postgres, _nodes.Count + 1, nodeArguments: _nodeArguments);
+        var node = await StartNodeAsync(Postgres, _nodes.Count + 1, nodeArguments: _nodeArguments, nodeEnvironment: _nodeEnvironment);
         _nodes.Add(node);
         return node;
     }

@@ -38,10 +38,20 @@ internal static class ClusterDeadlockEndpoints
 
         context.InternalRoutes.MapPost("/internal/v1/deadlocks/fail", async (HttpRequest request) =>
         {
-            var body = await JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted).ConfigureAwait(false);
-            if (body?["id"]?.GetValue<string>() is not { } text || !InvocationId.TryParse(text, out var id) || body["message"]?.GetValue<string>() is not { } message)
+            JsonNode? body;
+            try
             {
-                return AdminEndpoints.Error(400, "Needs an invocation id and a message.");
+                body = await JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                return AdminEndpoints.Error(400, $"Malformed failure: {e.Message}");
+            }
+
+            // Checked by kind, not read with GetValue: a number, an array or an object where a string belongs is a 400, not a throw.
+            if (Text(body, "id") is not { } text || !InvocationId.TryParse(text, out var id) || Text(body, "message") is not { } message)
+            {
+                return AdminEndpoints.Error(400, "Needs an object with an invocation id and a message, both strings.");
             }
 
             // Only a partition served here: never passed on again, so a failure cannot go round between nodes.
@@ -54,4 +64,7 @@ internal static class ClusterDeadlockEndpoints
             return Results.NoContent();
         });
     }
+
+    private static string? Text(JsonNode? body, string name) =>
+        body is JsonObject json && json[name] is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.String ? value.GetValue<string>() : null;
 }

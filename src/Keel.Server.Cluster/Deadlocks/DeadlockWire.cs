@@ -46,5 +46,5 @@ internal static class DeadlockWire
         (json as JsonObject)?[name] is JsonArray items ? items.Select(i => i ?? throw new FormatException($"A null in {name}.")) : throw new FormatException($"No {name} array.");
 
     private static string Text(JsonNode node, string name) =>
-        node[name]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? (string)node[name]! : throw new FormatException($"No {name}.");
+        (node as JsonObject)?[name] is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.String ? (string)value! : throw new FormatException($"No {name}.");
 }

@@ -45,6 +45,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     private ITimer? _cleanupNext;
     private ITimer? _redelivery;
     private readonly TimeSpan? _redeliveryInterval;
+    private readonly bool _servedUnderLease;
     private volatile byte[]? _cleanupAfter;
     // Where the outbox ended when the last redelivery pass began (see PartitionAction.OutboxMark): in
     // memory only, because a restart resends everything anyway.
@@ -73,6 +74,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         _failureLog = new FailureLog(_logger, time);
         CleanupInterval = options.CleanupInterval;
         _redeliveryInterval = options.OutboxRedeliveryInterval;
+        _servedUnderLease = options.ServedUnderLease;
         _timers = new TimerWindow(store, stateMachine.Map.RangeStart(partition), time, options.TimerWindow, key => Enqueue(new PartitionCommand.TimerFired(key)),
             // A fired send or sleep-resume becomes an attempt, and attempts beyond the invoker's concurrency
             // wait in memory: so the invoker's waiting attempts hold timers back too, or a million overdue
@@ -346,6 +348,10 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
         {
             LogFenced(_logger, _partition, cause.Message);
         }
+        else if (_servedUnderLease)
+        {
+            LogStorageFailedLeased(_logger, cause, _partition);
+        }
         else
         {
             LogStorageFailed(_logger, cause, _partition);
@@ -568,6 +574,11 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} stopped here: {Reason}. Nothing of its last batch was acknowledged; its new owner serves it")]
     private static partial void LogFenced(ILogger logger, int partition, string reason);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Partition {Partition} stopped: its storage failed to commit a batch. Nothing of that batch was acknowledged; restart the server to recover")]
+    // What follows a storage failure differs by role (KeelRuntime.OnPartitionFailed): the log says which, so that an
+    // operator of a cluster does not restart a node that recovers by itself.
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Partition {Partition} stopped: its storage failed. Nothing of its last batch was acknowledged; the server stops, and recovers the partition from its storage when it is started again")]
     private static partial void LogStorageFailed(ILogger logger, Exception error, int partition);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} stopped on this node: its storage failed. Nothing of its last batch was acknowledged; this node gives its lease back, and this node or another takes the partition over and recovers it from the database")]
+    private static partial void LogStorageFailedLeased(ILogger logger, Exception error, int partition);
 }

@@ -32,4 +32,10 @@ public sealed record ProcessorOptions
     /// one to two intervals, and one acknowledged within an interval never is.
     /// </summary>
     public TimeSpan? OutboxRedeliveryInterval { get; init; }
+
+    /// <summary>
+    /// Served under a lease (a cluster node): after a storage failure the partition is given back and taken over
+    /// again, here or on another node, while on one server the server stops. Only what the log says depends on it.
+    /// </summary>
+    public bool ServedUnderLease { get; init; }
 }

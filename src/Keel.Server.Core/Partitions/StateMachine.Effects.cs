@@ -157,10 +157,19 @@ public sealed partial class StateMachine
     {
         if (!c.Schema.TryGetHandler(create.Service, create.Handler, out var service, out var handler))
         {
+            // The caller's partition found the handler registered. Not found here even after reading a shared schema
+            // again (see SchemaRegistry.Snapshot): it went since, or this node cannot read the schema. Logged either
+            // way, so that a one-way call is not dropped unseen.
+            var skipped = $"the call {create.ChildId} to {create.Service}/{create.Handler}";
             if (create.CallerId is { } orphan && create.CallerCompletionId is { } orphanCompletion)
             {
                 NotifyAnywhere(c, orphan, MessageType.CallCompletion, ResultNotification(orphanCompletion,
                     ResultRecord.Fail(404, $"No handler {create.Service}/{create.Handler} is registered.")));
+                c.Actions.Add(new PartitionAction.RecordSkipped(skipped, "no such handler is registered here; its caller was answered 404"));
+            }
+            else
+            {
+                c.Actions.Add(new PartitionAction.RecordSkipped(skipped, "no such handler is registered here; a one-way call, it is dropped"));
             }
 
             return;

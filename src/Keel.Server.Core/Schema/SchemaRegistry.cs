@@ -184,24 +184,30 @@ public sealed partial class SchemaRegistry : ISchemaView, IDisposable
         new SchemaSnapshot(_current.Document).TryGetDeployment(deploymentId, out deployment)
         || (RefreshOnMiss() && new SchemaSnapshot(_current.Document).TryGetDeployment(deploymentId, out deployment));
 
-    public ISchemaView Snapshot() => new SchemaSnapshot(_current.Document);
+    public ISchemaView Snapshot() => new SchemaSnapshot(_current.Document, this);
 
-    /// <summary>One version of the schema, unchanged while a partition applies a batch.</summary>
-    private sealed class SchemaSnapshot(SchemaDocument document) : ISchemaView
+    /// <summary>
+    /// One version of the schema, unchanged while a partition applies a batch, except for names it lacks: those are
+    /// looked up in <paramref name="registry"/> (the latest document, read again from a shared store on a miss). A
+    /// hand-over in the batch may call a service another node registered since this node last read the schema.
+    /// </summary>
+    private sealed class SchemaSnapshot(SchemaDocument document, SchemaRegistry? registry = null) : ISchemaView
     {
-        public bool TryGetService(string service, out ServiceInfo info) => document.Services.TryGetValue(service, out info!);
+        public bool TryGetService(string service, out ServiceInfo info) =>
+            document.Services.TryGetValue(service, out info!) || (registry is not null && registry.TryGetService(service, out info));
 
         public bool TryGetHandler(string service, string handler, out ServiceInfo serviceInfo, out HandlerInfo handlerInfo)
         {
             handlerInfo = null!;
-            return TryGetService(service, out serviceInfo) && serviceInfo.Handlers.TryGetValue(handler, out handlerInfo!);
+            return (document.Services.TryGetValue(service, out serviceInfo!) && serviceInfo.Handlers.TryGetValue(handler, out handlerInfo!))
+                || (registry is not null && registry.TryGetHandler(service, handler, out serviceInfo, out handlerInfo));
         }
 
         public bool TryGetDeployment(string deploymentId, out DeploymentInfo deployment)
         {
             var id = document.Aliases?.GetValueOrDefault(deploymentId) ?? deploymentId;
             deployment = document.Deployments.FirstOrDefault(d => d.Id == id)!;
-            return deployment is not null;
+            return deployment is not null || (registry is not null && registry.TryGetDeployment(deploymentId, out deployment));
         }
 
         public ISchemaView Snapshot() => this;

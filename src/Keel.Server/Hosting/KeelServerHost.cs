@@ -199,10 +199,10 @@ public sealed class KeelServerHost : IAsyncDisposable
             app.Logger.LogInformation("Development profile: a failing invocation is retried 4 times within a few seconds, then paused (services and handlers that set their own retry policy keep it)");
         }
 
-        if (settings.TestStoreFaultsFile is not null || settings.TestClockOffset != TimeSpan.Zero)
+        if (settings.TestStoreFaultsFile is not null || settings.TestClockOffset != TimeSpan.Zero || settings.TestSchemaPollInterval is not null)
         {
-            app.Logger.LogWarning("Testing seams on (never in production): store faults from {StoreFaults} (KEEL_TEST_STORE_FAULTS), wall clock shifted by {ClockOffset} (KEEL_TEST_CLOCK_OFFSET)",
-                settings.TestStoreFaultsFile ?? "none", settings.TestClockOffset);
+            app.Logger.LogWarning("Testing seams on (never in production): store faults from {StoreFaults} (KEEL_TEST_STORE_FAULTS), wall clock shifted by {ClockOffset} (KEEL_TEST_CLOCK_OFFSET), shared schema read every {SchemaPoll} (KEEL_TEST_SCHEMA_POLL_INTERVAL)",
+                settings.TestStoreFaultsFile ?? "none", settings.TestClockOffset, settings.TestSchemaPollInterval?.ToString() ?? "500 ms");
         }
 
         if (signer.PublicKey is { } publicKey)

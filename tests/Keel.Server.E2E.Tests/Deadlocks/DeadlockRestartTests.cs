@@ -9,60 +9,41 @@ namespace Keel.Server.E2E.Tests.Deadlocks;
 /// in memory: a cycle standing when the server is killed (kill -9) is found again after the restart, from what
 /// the partitions hold (keys held, queues, unanswered calls), and is gone once cancelled.
 /// </summary>
-public abstract class DeadlockRestartScenarios : IAsyncLifetime
+public abstract class DeadlockRestartScenarios(bool onPostgres) : KilledServerScenarios(onPostgres)
 {
-    private KeelServerProcess _server = null!;
-    private NodeServicesProcess _services = null!;
+    protected override Task<NodeServicesProcess> StartServicesAsync() => NodeServicesProcess.StartAsync("cli.mjs", new Dictionary<string, string>());
 
-    /// <summary>The server's options; a storage that needs a database starts it here.</summary>
-    protected virtual Task<KeelServerOptions> ServerOptionsAsync() => Task.FromResult(new KeelServerOptions());
-
-    protected virtual Task DisposeStorageAsync() => Task.CompletedTask;
-
-    public async Task InitializeAsync()
-    {
-        _server = await KeelServerProcess.StartAsync(await ServerOptionsAsync());
-        _services = await NodeServicesProcess.StartAsync("cli.mjs", new Dictionary<string, string>());
-        using var admin = new AdminClient(_server.AdminUrl);
-        using var registered = await admin.RegisterDeploymentAsync(_services.Url, useHttp11: true);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        await _server.DisposeAsync();
-        await DisposeStorageAsync();
-    }
+    protected override bool ServicesUseHttp11 => true;
 
     [Fact]
     public async Task A_cycle_standing_at_kill_9_is_reported_again_after_the_restart_until_cancelled()
     {
         var key = Guid.NewGuid().ToString("N");
-        using (var ingress = new IngressClient(_server.IngressUrl))
+        using (var ingress = new IngressClient(Server.IngressUrl))
         {
             // A/k → B/k → C/k → A/k (queued behind the first A/k): three services of the TS SDK, four invocations.
             var sent = await ingress.SendAsync($"/A/{key}/hop", new[] { "B", "C", "A" });
             Assert.True(sent.IsSuccess, sent.Body);
         }
 
-        var before = await CycleAsync(_server, "the A→B→C→A cycle before the kill");
+        var before = await CycleAsync(Server, "the A→B→C→A cycle before the kill");
         Assert.Equal(4, before.Count);
         Assert.Equal(["A", "A", "B", "C"], before.Select(m => m.Target.Split('/')[0]).Order());
         Assert.Single(before, m => m.WaitsOn == "lock");
 
-        await _server.KillAsync();
-        await _server.RestartAsync();
+        await Server.KillAsync();
+        await Server.RestartAsync();
 
         // The same invocations, waiting on the same things: rebuilt from the store, not learnt from new waits
         // (nothing new happens: every member is suspended or queued).
-        var after = await CycleAsync(_server, "the cycle reported again after the restart");
+        var after = await CycleAsync(Server, "the cycle reported again after the restart");
         Assert.Equal(before.Order(), after.Order());
 
-        using var admin = new AdminClient(_server.AdminUrl);
+        using var admin = new AdminClient(Server.AdminUrl);
         var root = before.Single(m => m.Target == $"A/{key}/hop" && m.WaitsOn == "call").Id;
         Assert.InRange((int)await admin.PatchInvocationAsync(root, "cancel"), 200, 299);
-        await Eventually.UntilAsync(async () => (await DeadlocksAsync(_server)).Count == 0, TimeSpan.FromSeconds(30), "the cancelled cycle to leave GET /deadlocks");
-        using var again = new IngressClient(_server.IngressUrl);
+        await Eventually.UntilAsync(async () => (await DeadlocksAsync(Server)).Count == 0, TimeSpan.FromSeconds(30), "the cancelled cycle to leave GET /deadlocks");
+        using var again = new IngressClient(Server.IngressUrl);
         Assert.Equal("\"A pong\"", (await again.CallAsync($"/A/{key}/ping")).Body);
     }
 
@@ -70,19 +51,19 @@ public abstract class DeadlockRestartScenarios : IAsyncLifetime
     public async Task A_key_calling_itself_is_a_cycle_of_its_two_invocations()
     {
         var key = Guid.NewGuid().ToString("N");
-        using var ingress = new IngressClient(_server.IngressUrl);
+        using var ingress = new IngressClient(Server.IngressUrl);
         var sent = await ingress.SendAsync($"/A/{key}/hop", new[] { "A" });
         Assert.True(sent.IsSuccess, sent.Body);
 
-        var cycle = await CycleAsync(_server, "A/k calling A/k");
+        var cycle = await CycleAsync(Server, "A/k calling A/k");
         Assert.Equal(2, cycle.Count);
         Assert.All(cycle, m => Assert.Equal($"A/{key}/hop", m.Target));
         Assert.Contains((sent.InvocationId!, $"A/{key}/hop", "call"), cycle);
         Assert.Single(cycle, m => m.WaitsOn == "lock");
 
-        using var admin = new AdminClient(_server.AdminUrl);
+        using var admin = new AdminClient(Server.AdminUrl);
         Assert.InRange((int)await admin.PatchInvocationAsync(sent.InvocationId!, "cancel"), 200, 299);
-        await Eventually.UntilAsync(async () => (await DeadlocksAsync(_server)).Count == 0, TimeSpan.FromSeconds(30), "the cancelled cycle to leave GET /deadlocks");
+        await Eventually.UntilAsync(async () => (await DeadlocksAsync(Server)).Count == 0, TimeSpan.FromSeconds(30), "the cancelled cycle to leave GET /deadlocks");
     }
 
     private static async Task<List<(string Id, string Target, string WaitsOn)>> CycleAsync(KeelServerProcess server, string what)
@@ -120,24 +101,7 @@ public abstract class DeadlockRestartScenarios : IAsyncLifetime
 }
 
 /// <summary>On the embedded RocksDB storage.</summary>
-public sealed class DeadlockRestartTests : DeadlockRestartScenarios;
+public sealed class DeadlockRestartTests() : DeadlockRestartScenarios(onPostgres: false);
 
 /// <summary>On PostgreSQL storage (one node): the partitions rebuild their waits when they take their leases again.</summary>
-public sealed class DeadlockRestartOnPostgresTests : DeadlockRestartScenarios
-{
-    private PostgresServer? _postgres;
-
-    protected override async Task<KeelServerOptions> ServerOptionsAsync()
-    {
-        _postgres = await PostgresServer.StartAsync();
-        return new KeelServerOptions { ExtraArguments = ["--storage", "postgres", "--postgres", _postgres.ConnectionString()] };
-    }
-
-    protected override async Task DisposeStorageAsync()
-    {
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
-        }
-    }
-}
+public sealed class DeadlockRestartOnPostgresTests() : DeadlockRestartScenarios(onPostgres: true);

@@ -1,7 +1,5 @@
 using System.Net;
-using Keel.Server.Cluster.Security;
 using Keel.TestSupport;
-using Npgsql;
 
 namespace Keel.Server.Postgres.Tests.Cluster;
 
@@ -20,19 +18,10 @@ public sealed class SignedHandOverReplayTests : IAsyncLifetime
     [Fact]
     public async Task A_captured_signed_hand_over_played_again_is_refused()
     {
-        byte[] secret;
-        await using (var connection = new NpgsqlConnection(_cluster.Postgres.ConnectionString()))
-        {
-            await connection.OpenAsync();
-            await using var read = new NpgsqlCommand("SELECT secret FROM keel_cluster_secret WHERE id = 1", connection);
-            secret = (byte[])(await read.ExecuteScalarAsync())!;
-        }
-
-        var node = _cluster.Nodes[1];
-        var url = new Uri($"http://127.0.0.1:{node.InternalPort}/internal/v1/partitions/0/handovers");
+        var secret = await SignedInternalRequests.ReadSecretAsync(_cluster);
+        var url = SignedInternalRequests.Internal(_cluster.Nodes[1], "internal/v1/partitions/0/handovers");
         byte[] body = [0xFF, 0x00, 0x01];
-        using var captured = new HttpRequestMessage(HttpMethod.Post, url);
-        InternalRequestSignature.Sign(captured, secret, "node-1", DateTimeOffset.UtcNow, body);
+        using var captured = SignedInternalRequests.Post(url, secret, body);
         var headers = captured.Headers.Select(h => (h.Key, h.Value.Single())).ToList();
 
         using var http = new HttpClient();

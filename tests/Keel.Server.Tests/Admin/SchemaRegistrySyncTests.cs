@@ -49,6 +49,25 @@ public class SchemaRegistrySyncTests
         Assert.Equal(["Cart", "Counter", "Ledger"], c.Services.Select(s => s.Name));
     }
 
+    [Fact]
+    public void A_snapshot_taken_before_another_node_registered_a_service_finds_it_by_reading_the_store_again()
+    {
+        var store = new SharedMemoryStore();
+        using var writer = new SchemaRegistry(store, TimeSpan.FromHours(1));
+        Register(writer, "Counter", 9080);
+        // Read at its start; no lookup has missed yet (a refresh on a miss comes at most once per 50 ms).
+        using var reader = new SchemaRegistry(store, TimeSpan.FromHours(1));
+
+        // A partition takes a snapshot per batch; a hand-over in that batch may target what was registered since.
+        var snapshot = reader.Snapshot();
+        Register(writer, "Ledger", 9081);
+
+        Assert.True(snapshot.TryGetHandler("Ledger", "run", out var ledger, out _));
+        Assert.True(snapshot.TryGetDeployment(ledger.DeploymentId, out _));
+        Assert.True(snapshot.TryGetService("Counter", out _));
+        Assert.False(snapshot.TryGetService("Nowhere", out _));
+    }
+
     private static void Register(SchemaRegistry schema, string service, int port)
     {
         var deployment = new DeploymentInfo(DeploymentIds.New(DateTimeOffset.UtcNow), new Uri($"http://127.0.0.1:{port}/"), ProtocolMode.BidiStream,

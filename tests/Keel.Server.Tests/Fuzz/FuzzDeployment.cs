@@ -72,28 +72,18 @@ internal sealed class FuzzDeployment : IAsyncDisposable
     /// <summary>Reads the Start message and the Input command after it; the input as text (the case's name in JSON quotes stripped), or null.</summary>
     private static async Task<string?> ReadInputAsync(Stream body, CancellationToken cancellationToken)
     {
-        var decoder = new FrameDecoder();
-        var buffer = new byte[16 * 1024];
         var frames = 0;
-        while (true)
+        await foreach (var frame in Invoker.InvokerStream.ReadFramesAsync(body, cancellationToken))
         {
-            var read = await body.ReadAsync(buffer, cancellationToken);
-            if (read == 0)
+            if (++frames == 2)
             {
-                return null;
-            }
-
-            decoder.Push(buffer.AsSpan(0, read));
-            while (decoder.TryRead(out var frame))
-            {
-                if (++frames == 2)
-                {
-                    return frame.Type == MessageType.InputCommand
-                        ? InputCommandMessage.Parser.ParseFrom(frame.Payload.Span).Value.Content.ToStringUtf8().Trim('"')
-                        : null;
-                }
+                return frame.Type == MessageType.InputCommand
+                    ? InputCommandMessage.Parser.ParseFrom(frame.Payload.Span).Value.Content.ToStringUtf8().Trim('"')
+                    : null;
             }
         }
+
+        return null;
     }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Keel.Protocol.Framing;
+using Keel.Protocol.Ids;
 using Keel.Protocol.Manifest;
 using Keel.Protocol.Messages;
 using Keel.Server.Contracts;
@@ -52,34 +53,31 @@ internal sealed class FakeDeployment : IAsyncDisposable
     /// <summary>Reads frames until Start and its <c>KnownEntries</c> journal entries are in.</summary>
     private static async Task<(StartMessage, List<Frame>)> ReadReplayAsync(Stream body, CancellationToken cancellationToken)
     {
-        var decoder = new FrameDecoder();
-        var buffer = new byte[16 * 1024];
         StartMessage? start = null;
         var journal = new List<Frame>();
-        while (start is null || journal.Count < start.KnownEntries)
+        await foreach (var frame in InvokerStream.ReadFramesAsync(body, cancellationToken))
         {
-            var read = await body.ReadAsync(buffer, cancellationToken);
-            if (read == 0)
+            if (start is null)
             {
-                throw new InvalidOperationException("The invoker closed the stream before its replay was complete.");
+                start = StartMessage.Parser.ParseFrom(frame.Payload.Span);
+            }
+            else
+            {
+                journal.Add(frame);
             }
 
-            decoder.Push(buffer.AsSpan(0, read));
-            while (decoder.TryRead(out var frame))
+            if (journal.Count >= start.KnownEntries)
             {
-                if (start is null)
-                {
-                    start = StartMessage.Parser.ParseFrom(frame.Payload.Span);
-                }
-                else
-                {
-                    journal.Add(new Frame(frame.Header, frame.Payload.ToArray()));
-                }
+                return (start, journal);
             }
         }
 
-        return (start, journal);
+        throw new InvalidOperationException("The invoker closed the stream before its replay was complete.");
     }
+
+    /// <summary>An attempt of Svc/run against this deployment (protocol V5) whose journal is <paramref name="input"/> alone.</summary>
+    public InvokeRequest Request(InvocationId id, JournalEntry input) => new(
+        id, 1, "Svc", "run", null, Info, ServiceProtocolVersion.V5, [input], null, 0, 0, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Google.Protobuf;
 using Keel.Protocol.Framing;
 using Keel.Protocol.Ids;
@@ -17,7 +16,7 @@ namespace Keel.Server.Tests.Invoker;
 public sealed class HostileDeploymentTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly Sink _sink = new();
+    private readonly RecordingSink _sink = new();
     private FakeDeployment _deployment = null!;
 
     public async Task InitializeAsync() => _deployment = await FakeDeployment.StartAsync();
@@ -64,26 +63,7 @@ public sealed class HostileDeploymentTests : IAsyncLifetime
         _deployment.Respond = (_, body, ct) => body.WriteAsync(answer, ct).AsTask();
         using var invoker = new HttpInvoker(TimeProvider.System, NullLogger<HttpInvoker>.Instance) { Sink = _sink };
         var id = InvocationId.New(3);
-        invoker.Start(new InvokeRequest(id, 1, "Svc", "run", null, _deployment.Info, ServiceProtocolVersion.V5,
-            [new JournalEntry(MessageType.InputCommand, new InputCommandMessage().ToByteArray())], null, 0, 0, TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)));
+        invoker.Start(_deployment.Request(id, new JournalEntry(MessageType.InputCommand, new InputCommandMessage().ToByteArray())));
         return (await _sink.Failed.Task.WaitAsync(Patience)).Failure;
-    }
-
-    private sealed class Sink : IInvokerEffectSink
-    {
-        public ConcurrentQueue<InvokerEffect> Effects { get; } = new();
-
-        public TaskCompletionSource<InvokerEffect.Failed> Failed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Submit(InvokerEffect effect)
-        {
-            Effects.Enqueue(effect);
-            if (effect is InvokerEffect.Failed failed)
-            {
-                Failed.TrySetResult(failed);
-            }
-        }
-
-        public ValueTask WaitForRoomAsync(InvocationId id, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }

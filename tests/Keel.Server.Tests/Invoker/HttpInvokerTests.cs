@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Keel.Protocol.Framing;
@@ -133,9 +132,7 @@ public sealed class HttpInvokerTests : IAsyncDisposable
         return new WeakReference(payload);
     }
 
-    private InvokeRequest Request(InvocationId id, JournalEntry input) => new(
-        id, 1, "Svc", "run", null, _deployment!.Info, ServiceProtocolVersion.V5, [input], null, 0, 0, TimeSpan.Zero,
-        TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+    private InvokeRequest Request(InvocationId id, JournalEntry input) => _deployment!.Request(id, input);
 
     private static JournalEntry Entry(string text) =>
         new(MessageType.InputCommand, new InputCommandMessage { Value = new Value { Content = ByteString.CopyFromUtf8(text) } }.ToByteArray());
@@ -156,32 +153,5 @@ public sealed class HttpInvokerTests : IAsyncDisposable
         {
             await _deployment.DisposeAsync();
         }
-    }
-
-    /// <summary>Records effects; with <see cref="RoomAfter"/> set, has no room once that many arrived, until <see cref="OpenRoom"/>.</summary>
-    private sealed class RecordingSink : IInvokerEffectSink
-    {
-        private readonly TaskCompletionSource _room = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public ConcurrentQueue<InvokerEffect> Effects { get; } = new();
-
-        public int? RoomAfter { get; set; }
-
-        public TaskCompletionSource Waiting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Submit(InvokerEffect effect) => Effects.Enqueue(effect);
-
-        public ValueTask WaitForRoomAsync(InvocationId id, CancellationToken cancellationToken)
-        {
-            if (RoomAfter is not { } limit || Effects.Count < limit || _room.Task.IsCompleted)
-            {
-                return ValueTask.CompletedTask;
-            }
-
-            Waiting.TrySetResult();
-            return new ValueTask(_room.Task.WaitAsync(cancellationToken));
-        }
-
-        public void OpenRoom() => _room.TrySetResult();
     }
 }

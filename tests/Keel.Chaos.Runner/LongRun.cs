@@ -100,7 +100,7 @@ public sealed class LongRun
                 .. disk is null ? Array.Empty<INemesis>() : [new FullDiskNemesis(server, disk)],
             ]));
         var schedule = new NemesisSchedule(nemesis, new Random(random.Next())) { MinQuiet = TimeSpan.FromSeconds(2), MaxQuiet = TimeSpan.FromSeconds(6), MaxFaulty = TimeSpan.FromSeconds(3) };
-        return await RunAsync(Label("server"), seed, random, options, options, endpoint, schedule, outDirectory, clockJumps: !ProcessFaultsOnly, [server.LogFile, endpoint.LogFile, endpoint.LedgerFile]);
+        return await RunAsync(Label("server"), seed, random, options, options, endpoint, schedule, outDirectory, clockJumps: !ProcessFaultsOnly, [server.LogFile, endpoint.LogFile, endpoint.LedgerFile], server.AdminUrl);
     }
 
     /// <summary>
@@ -140,12 +140,12 @@ public sealed class LongRun
         // Fewer operations per register key than on one server: a cluster leaves many more calls indeterminate (a 5xx while
         // partitions move), each open forever in the linearizability search, which gave up on keys of 30-100 operations.
         return await RunAsync(Label("cluster"), seed, random, first, second, endpoint, schedule, outDirectory, clockJumps: false,
-            [.. cluster.Nodes.Select(n => n.LogFile), endpoint.LogFile, endpoint.LedgerFile], registerOpsPerKey: 30);
+            [.. cluster.Nodes.Select(n => n.LogFile), endpoint.LogFile, endpoint.LedgerFile], cluster.Nodes[0].AdminUrl, registerOpsPerKey: 30);
     }
 
     /// <summary>Half of the workloads enter through <paramref name="first"/>'s ingress, half through <paramref name="second"/>'s.</summary>
     private async Task<(LongRunSummary Summary, string? Dump)> RunAsync(
-        string mode, int seed, Random random, WorkloadOptions first, WorkloadOptions second, ChaosEndpointProcess endpoint, NemesisSchedule schedule, string outDirectory, bool clockJumps, string[] logs, int registerOpsPerKey = 150)
+        string mode, int seed, Random random, WorkloadOptions first, WorkloadOptions second, ChaosEndpointProcess endpoint, NemesisSchedule schedule, string outDirectory, bool clockJumps, string[] logs, Uri adminUrl, int registerOpsPerKey = 150)
     {
         IWorkload[] workloads =
         [
@@ -159,7 +159,8 @@ public sealed class LongRun
         var runner = new CampaignRunner(seed, workloads, schedule)
         {
             Duration = Cap,
-            Patience = TimeSpan.FromMinutes(3),
+            // Thousands of indeterminate requests on the cluster: as long as they keep settling, go on (up to the cap).
+            Patience = new SettlingPatience(Idle: TimeSpan.FromMinutes(3), Cap: TimeSpan.FromMinutes(25)) { Progress = Console.Out },
             Enough = history => Progress(history, workloads, schedule) >= Operations && schedule.Faults >= Faults,
         };
         Console.WriteLine($"{mode}: until {Operations} operations per workload and {Faults} faults (at most {Cap.TotalMinutes:0} min)");
@@ -167,6 +168,12 @@ public sealed class LongRun
         Console.WriteLine(report.Summary());
         var summary = LongRunSummary.From(mode, report, workloads);
         await summary.WriteAsync(outDirectory, report, workloads);
+        if (!report.IsValid)
+        {
+            // Whether the server still holds the unsettled requests, and in what state.
+            Console.WriteLine(await UnfinishedInvocations.DescribeAsync(adminUrl));
+        }
+
         var dump = report.IsValid ? null : await report.DumpAsync(logs);
         return (summary, dump);
     }

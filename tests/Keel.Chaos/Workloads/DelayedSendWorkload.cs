@@ -19,6 +19,7 @@ public sealed class DelayedSendWorkload(WorkloadOptions options) : IWorkload
 {
     private readonly string[] _keys = [.. Enumerable.Range(0, options.Keys).Select(i => $"alarms-{options.Seed}-{i}")];
     private readonly ConcurrentDictionary<string, (string Key, long DelayMs)> _unresolved = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<KeyValuePair<string, (string Key, long DelayMs)>, string> _lastAnswers = new Dictionary<KeyValuePair<string, (string Key, long DelayMs)>, string>();
 
     public string Name => "delayed";
 
@@ -85,13 +86,13 @@ public sealed class DelayedSendWorkload(WorkloadOptions options) : IWorkload
         return (outcome.Kind, runs);
     }
 
-    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    public async Task FinishAsync(OpHistory history, SettlingPatience patience)
     {
         ArgumentNullException.ThrowIfNull(history);
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
         var clock = Stopwatch.StartNew();
         var process = history.NewProcess();
-        await Settling.RetryUntilOkAsync(_unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
+        _lastAnswers = await Settling.RetryUntilOkAsync(Name, _unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
             (alarm, retrier) => ScheduleAsync(caller, history, retrier, alarm.Value.Key, alarm.Key, alarm.Value.DelayMs));
 
         // The final reads have a patience of their own: the retries may have used all of theirs.
@@ -101,7 +102,7 @@ public sealed class DelayedSendWorkload(WorkloadOptions options) : IWorkload
         foreach (var key in _keys)
         {
             var want = acknowledged.Where(s => s.Key == key).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
-            while (clock.Elapsed < patience + MaxDelay)
+            while (clock.Elapsed < patience.Idle + MaxDelay)
             {
                 var (kind, runs) = await ReadAsync(caller, history, process, key);
                 if (kind == OpKind.Info)
@@ -144,7 +145,7 @@ public sealed class DelayedSendWorkload(WorkloadOptions options) : IWorkload
             }
         }
 
-        problems.AddRange(_unresolved.Keys.Order(StringComparer.Ordinal).Select(id => $"schedule request {id} still indeterminate after the heal"));
+        problems.AddRange(_unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).Select(u => $"schedule request {u.Key} still indeterminate after the heal (last answer: {_lastAnswers.GetValueOrDefault(u, "none")})"));
         return
         [
             DelayedSendChecker.Check([.. Scheduled(operations)], runs, earlyAllowed: ClockJumps),

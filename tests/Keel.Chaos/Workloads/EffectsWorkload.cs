@@ -17,6 +17,7 @@ public sealed class EffectsWorkload(WorkloadOptions options, string ledgerFile) 
 {
     private readonly string _key = $"effects-{options.Seed}";
     private readonly ConcurrentDictionary<string, bool> _unresolved = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, string> _lastAnswers = new Dictionary<string, string>();
 
     public string Name => "effects";
 
@@ -65,11 +66,11 @@ public sealed class EffectsWorkload(WorkloadOptions options, string ledgerFile) 
         return outcome.Kind;
     }
 
-    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    public async Task FinishAsync(OpHistory history, SettlingPatience patience)
     {
         ArgumentNullException.ThrowIfNull(history);
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        await Settling.RetryUntilOkAsync(_unresolved.Keys.Order(StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
+        _lastAnswers = await Settling.RetryUntilOkAsync(Name, _unresolved.Keys.Order(StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
             (requestId, process) => RequestAsync(caller, history, process, requestId));
     }
 
@@ -84,7 +85,7 @@ public sealed class EffectsWorkload(WorkloadOptions options, string ledgerFile) 
             : [];
         var effects = attempts.Distinct().ToList();
         ReExecutions = attempts.Count - effects.Count;
-        var unresolved = _unresolved.Keys.Order(StringComparer.Ordinal).Select(id => $"request {id} still indeterminate after the heal").ToList();
+        var unresolved = _unresolved.Keys.Order(StringComparer.Ordinal).Select(id => $"request {id} still indeterminate after the heal (last answer: {_lastAnswers.GetValueOrDefault(id, "none")})").ToList();
         return
         [
             ExactlyOnceChecker.Check(mine, [.. effects.Select(e => e.Request)]),

@@ -22,6 +22,7 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
     private const int MaxMessages = 5;
     private readonly string[] _keys = [.. Enumerable.Range(0, options.Keys).Select(i => $"inbox-{options.Seed}-{i}")];
     private readonly ConcurrentDictionary<string, (string Key, int Count)> _unresolved = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<KeyValuePair<string, (string Key, int Count)>, string> _lastAnswers = new Dictionary<KeyValuePair<string, (string Key, int Count)>, string>();
 
     public string Name => "send";
 
@@ -79,13 +80,13 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
         return (outcome.Kind, messages);
     }
 
-    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    public async Task FinishAsync(OpHistory history, SettlingPatience patience)
     {
         ArgumentNullException.ThrowIfNull(history);
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
         var clock = Stopwatch.StartNew();
         var process = history.NewProcess();
-        await Settling.RetryUntilOkAsync(_unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
+        _lastAnswers = await Settling.RetryUntilOkAsync(Name, _unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
             (send, retrier) => SendAsync(caller, history, retrier, send.Value.Key, send.Key, send.Value.Count));
 
         // The final reads have a patience of their own: the retries may have used all of theirs.
@@ -95,7 +96,7 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
         foreach (var key in _keys)
         {
             var want = expected.Where(s => s.Key == key).Select(s => new ReceivedMessage(s.Sender, s.Seq)).ToHashSet();
-            while (clock.Elapsed < patience)
+            while (clock.Elapsed < patience.Idle)
             {
                 var (kind, messages) = await ReadAsync(caller, history, process, key);
                 if (kind == OpKind.Info)
@@ -139,7 +140,7 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
             }
         }
 
-        problems.AddRange(_unresolved.Keys.Order(StringComparer.Ordinal).Select(s => $"send request {s} still indeterminate after the heal"));
+        problems.AddRange(_unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).Select(s => $"send request {s.Key} still indeterminate after the heal (last answer: {_lastAnswers.GetValueOrDefault(s, "none")})"));
         return
         [
             PerKeyOrderChecker.Check(Sent(operations), finalReads),

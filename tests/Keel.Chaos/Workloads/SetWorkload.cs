@@ -19,6 +19,7 @@ public sealed class SetWorkload(WorkloadOptions options) : IWorkload
     private const int ReadOneIn = 8;
     private readonly string[] _keys = [.. Enumerable.Range(0, options.Keys).Select(i => $"set-{options.Seed}-{i}")];
     private readonly ConcurrentDictionary<(string Key, long Element), bool> _unresolved = new();
+    private IReadOnlyDictionary<(string Key, long Element), string> _lastAnswers = new Dictionary<(string Key, long Element), string>();
 
     public string Name => "set";
 
@@ -77,20 +78,20 @@ public sealed class SetWorkload(WorkloadOptions options) : IWorkload
         return outcome.Kind;
     }
 
-    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    public async Task FinishAsync(OpHistory history, SettlingPatience patience)
     {
         ArgumentNullException.ThrowIfNull(history);
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
         var clock = Stopwatch.StartNew();
         var process = history.NewProcess();
-        await Settling.RetryUntilOkAsync(_unresolved.Keys.OrderBy(k => k.Key, StringComparer.Ordinal).ThenBy(k => k.Element).ToList(), history, patience, options.BackOff,
+        _lastAnswers = await Settling.RetryUntilOkAsync(Name, _unresolved.Keys.OrderBy(k => k.Key, StringComparer.Ordinal).ThenBy(k => k.Element).ToList(), history, patience, options.BackOff,
             (add, retrier) => AddAsync(caller, history, retrier, add.Key, add.Element));
 
         // The final reads have a patience of their own: the retries may have used all of theirs.
         clock.Restart();
         foreach (var key in _keys)
         {
-            while (clock.Elapsed < patience && await ReadAsync(caller, history, process, key) != OpKind.Ok)
+            while (clock.Elapsed < patience.Idle && await ReadAsync(caller, history, process, key) != OpKind.Ok)
             {
                 process = history.NewProcess();
                 await Pause(CancellationToken.None);
@@ -103,7 +104,7 @@ public sealed class SetWorkload(WorkloadOptions options) : IWorkload
     public IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations)
     {
         var mine = operations.Where(o => o.Key is not null && _keys.Contains(o.Key)).ToList();
-        var unresolved = _unresolved.Keys.Select(k => $"add {k.Element} to {k.Key} still indeterminate after the heal").Order(StringComparer.Ordinal).ToList();
+        var unresolved = _unresolved.Keys.Select(k => $"add {k.Element} to {k.Key} still indeterminate after the heal (last answer: {_lastAnswers.GetValueOrDefault(k, "none")})").Order(StringComparer.Ordinal).ToList();
         var finalReads = _keys.Where(k => !mine.Any(o => o.Key == k && o.F == "read" && o.IsOk)).Select(k => $"no read of {k} succeeded").ToList();
         return
         [

@@ -168,11 +168,8 @@ public sealed class LongRun
         Console.WriteLine(report.Summary());
         var summary = LongRunSummary.From(mode, report, workloads);
         await summary.WriteAsync(outDirectory, report, workloads);
-        if (!report.IsValid)
-        {
-            // Whether the server still holds the unsettled requests, and in what state.
-            Console.WriteLine(await UnfinishedInvocations.DescribeAsync(adminUrl));
-        }
+        // Whether the server still holds invocations that did not end (unsettled requests, paused retries), and in what state.
+        Console.WriteLine(await UnfinishedInvocations.DescribeAsync(adminUrl));
 
         var dump = report.IsValid ? null : await report.DumpAsync(logs);
         return (summary, dump);

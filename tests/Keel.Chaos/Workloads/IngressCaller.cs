@@ -79,7 +79,7 @@ public sealed partial class IngressCaller(Uri ingressUrl, TimeSpan timeout) : ID
     /// that failed, a partition stopping or fenced, the database unreachable) may come after the request was
     /// accepted. docs/reliability.md ("Which answers count as failed").
     /// </summary>
-    private static bool NotAccepted(HttpResponseMessage response, string body)
+    public static bool NotAccepted(HttpResponseMessage response, string body)
     {
         if (response.StatusCode != HttpStatusCode.ServiceUnavailable || response.Headers.Contains("x-restate-id"))
         {

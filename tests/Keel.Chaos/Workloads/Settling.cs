@@ -5,13 +5,16 @@ using Keel.Chaos.History;
 namespace Keel.Chaos.Workloads;
 
 /// <summary>What the workloads do after the heal with the requests left indeterminate.</summary>
-internal static class Settling
+public static class Settling
 {
     /// <summary>
     /// Tries that many at once: a long cluster run leaves thousands, and a try may wait a whole operation timeout for an
     /// invocation that is still retrying; the workloads settle concurrently, so the server sees several times this.
     /// </summary>
     private const int AtOnce = 32;
+
+    /// <summary>The "last answer" of an item the patience ran out before it was tried.</summary>
+    public const string NotTried = "not tried before the patience ran out";
 
     /// <summary>
     /// Calls <paramref name="call"/> for each item (a new process for each try) until it is acknowledged, taking the
@@ -53,6 +56,12 @@ internal static class Settling
                 await Task.Delay(backOff);
             }
         })));
+        foreach (var item in queue)
+        {
+            // Never tried: the patience ran out first.
+            lastAnswer.TryAdd(item, NotTried);
+        }
+
         await stopReporting.CancelAsync();
         await report;
         patience.Progress?.WriteLine($"{DateTime.UtcNow:HH:mm:ss} settling {name}: {settled} of {items.Count} settled in {clock.Elapsed.TotalSeconds:0} s{Answers(lastAnswer)}");

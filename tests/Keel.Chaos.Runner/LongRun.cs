@@ -1,9 +1,7 @@
 using System.Globalization;
 using Keel.Chaos.Campaign;
-using Keel.Chaos.Disk;
 using Keel.Chaos.History;
 using Keel.Chaos.Nemeses;
-using Keel.Chaos.Network;
 using Keel.Chaos.Reports;
 using Keel.Chaos.Workloads;
 using Keel.TestSupport;
@@ -64,43 +62,20 @@ public sealed class LongRun
     private async Task<(LongRunSummary Summary, string? Dump)> ServerAsync(int seed, string outDirectory, string directory)
     {
         var random = new Random(seed);
-        var data = Path.Combine(directory, "data");
-        var (disk, refusal) = ProcessFaultsOnly ? (null, null) : await TmpfsMount.TryMountAsync(Path.Combine(data, "db"), megabytes: 1024);
-        await using var unmount = disk;
-        if (refusal is not null)
+        await using var rig = await ProxiedServer.StartAsync(directory, ProcessFaultsOnly ? null : 1024);
+        if (rig.DiskRefusal is { } refusal)
         {
             Console.WriteLine($"full disk left out: {refusal}");
         }
 
-        var storeFaults = Path.Combine(directory, "store-faults");
-        await using var server = await KeelServerProcess.StartAsync(new KeelServerOptions
-        {
-            DataDirectory = data,
-            Environment = new Dictionary<string, string> { [StoreFaultNemesis.Seam(storeFaults).Key] = storeFaults },
-        });
-        await using var endpoint = await ChaosEndpointProcess.StartAsync();
-        // The server reaches the endpoint only through the proxy: the deployment is registered at the proxy's port.
-        await using var link = TcpProxy.ToLoopback(endpoint.Port);
-        using (var admin = new AdminClient(server.AdminUrl))
-        {
-            await admin.RegisterDeploymentAsync(new Uri($"http://127.0.0.1:{link.Port}"));
-        }
-
-        var options = new WorkloadOptions { IngressUrl = server.IngressUrl, Seed = random.Next(), Clients = 3, Keys = 8 };
-        INemesis[] process = [new KillServerNemesis(server), new PauseServerNemesis(server), new KillEndpointNemesis(endpoint)];
+        var options = new WorkloadOptions { IngressUrl = rig.Server.IngressUrl, Seed = random.Next(), Clients = 3, Keys = 8 };
+        INemesis[] process = [new KillServerNemesis(rig.Server), new PauseServerNemesis(rig.Server), new KillEndpointNemesis(rig.Endpoint)];
         INemesis nemesis = ProcessFaultsOnly
             ? new CompositeNemesis(RecordedNemesis.Each(process))
             // One at a time: a paused server cannot refuse the commit a store fault waits for.
-            : new EachInTurnNemesis(RecordedNemesis.Each(
-            [
-                .. process,
-                new NetworkNemesis("server→endpoint", link),
-                new StoreFaultNemesis(server, storeFaults),
-                new ClockJumpNemesis(server),
-                .. disk is null ? Array.Empty<INemesis>() : [new FullDiskNemesis(server, disk)],
-            ]));
+            : new EachInTurnNemesis(RecordedNemesis.Each([.. process, .. rig.InfrastructureNemeses()]));
         var schedule = new NemesisSchedule(nemesis, new Random(random.Next())) { MinQuiet = TimeSpan.FromSeconds(2), MaxQuiet = TimeSpan.FromSeconds(6), MaxFaulty = TimeSpan.FromSeconds(3) };
-        return await RunAsync(Label("server"), seed, random, options, options, endpoint, schedule, outDirectory, clockJumps: !ProcessFaultsOnly, [server.LogFile, endpoint.LogFile, endpoint.LedgerFile], server.AdminUrl);
+        return await RunAsync(Label("server"), seed, random, options, options, rig.Endpoint, schedule, outDirectory, clockJumps: !ProcessFaultsOnly, rig.Logs, rig.Server.AdminUrl);
     }
 
     /// <summary>

@@ -31,32 +31,12 @@ public sealed class DelayedSendWorkload(WorkloadOptions options) : IWorkload
     /// <summary>The server's wall clock jumps forward in this campaign: alarms may then run before their due time by the endpoint's clock.</summary>
     public bool ClockJumps { get; init; }
 
-    public async Task RunAsync(OpHistory history, CancellationToken stop)
-    {
-        ArgumentNullException.ThrowIfNull(history);
-        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
-    }
-
-    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
-    {
-        var random = new Random(HashCode.Combine(options.Seed, client, "delayed"));
-        var process = history.NewProcess();
-        for (var i = 0; !stop.IsCancellationRequested; i++)
+    public Task RunAsync(OpHistory history, CancellationToken stop) =>
+        ClientLoop.RunAsync(options, history, Name, stop, (caller, client, random, i, process) =>
         {
             var delay = (long)(MinDelay.TotalMilliseconds + ((MaxDelay - MinDelay).TotalMilliseconds * random.NextDouble()));
-            var outcome = await ScheduleAsync(caller, history, process, _keys[random.Next(_keys.Length)], $"t-{options.Seed}-{client}-{i}", delay);
-            if (outcome != OpKind.Ok)
-            {
-                if (outcome == OpKind.Info)
-                {
-                    process = history.NewProcess();
-                }
-
-                await Task.Delay(options.BackOff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+            return ScheduleAsync(caller, history, process, _keys[random.Next(_keys.Length)], $"t-{options.Seed}-{client}-{i}", delay);
+        });
 
     private async Task<OpKind> ScheduleAsync(IngressCaller caller, OpHistory history, int process, string key, string id, long delayMs)
     {

@@ -24,30 +24,8 @@ public sealed class EffectsWorkload(WorkloadOptions options, string ledgerFile) 
     /// <summary>Runs of an effect beyond the first for the same invocation (absorbed by its idempotency key): how often the campaign hit that window.</summary>
     public int ReExecutions { get; private set; }
 
-    public async Task RunAsync(OpHistory history, CancellationToken stop)
-    {
-        ArgumentNullException.ThrowIfNull(history);
-        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
-    }
-
-    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
-    {
-        var process = history.NewProcess();
-        for (var i = 0; !stop.IsCancellationRequested; i++)
-        {
-            var outcome = await RequestAsync(caller, history, process, $"r-{options.Seed}-{client}-{i}");
-            if (outcome != OpKind.Ok)
-            {
-                if (outcome == OpKind.Info)
-                {
-                    process = history.NewProcess();
-                }
-
-                await Task.Delay(options.BackOff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    public Task RunAsync(OpHistory history, CancellationToken stop) =>
+        ClientLoop.RunAsync(options, history, Name, stop, (caller, client, _, i, process) => RequestAsync(caller, history, process, $"r-{options.Seed}-{client}-{i}"));
 
     private async Task<OpKind> RequestAsync(IngressCaller caller, OpHistory history, int process, string requestId)
     {

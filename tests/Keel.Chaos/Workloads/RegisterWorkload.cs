@@ -66,18 +66,8 @@ public sealed class RegisterWorkload(WorkloadOptions options) : IWorkload
 
     public string Name => "register";
 
-    public async Task RunAsync(OpHistory history, CancellationToken stop)
-    {
-        ArgumentNullException.ThrowIfNull(history);
-        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
-    }
-
-    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
-    {
-        var random = new Random(HashCode.Combine(options.Seed, client, "register"));
-        var process = history.NewProcess();
-        while (!stop.IsCancellationRequested)
+    public Task RunAsync(OpHistory history, CancellationToken stop) =>
+        ClientLoop.RunAsync(options, history, Name, stop, async (caller, _, random, _, process) =>
         {
             var key = NextKey(random);
             var f = random.Next(10) switch { < 4 => "read", < 7 => "write", _ => "cas" };
@@ -88,17 +78,8 @@ public sealed class RegisterWorkload(WorkloadOptions options) : IWorkload
                 _ => await CasAsync(caller, history, process, key, random.Next(Values), random.Next(Values)),
             };
             Count(key, f, outcome);
-            if (outcome != OpKind.Ok)
-            {
-                if (outcome == OpKind.Info)
-                {
-                    process = history.NewProcess();
-                }
-
-                await Task.Delay(options.BackOff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+            return outcome;
+        });
 
     private static async Task<OpKind> ReadAsync(IngressCaller caller, OpHistory history, int process, string key)
     {

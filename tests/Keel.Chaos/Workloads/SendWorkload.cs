@@ -26,31 +26,9 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
 
     public string Name => "send";
 
-    public async Task RunAsync(OpHistory history, CancellationToken stop)
-    {
-        ArgumentNullException.ThrowIfNull(history);
-        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
-    }
-
-    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
-    {
-        var random = new Random(HashCode.Combine(options.Seed, client, "send"));
-        var process = history.NewProcess();
-        for (var i = 0; !stop.IsCancellationRequested; i++)
-        {
-            var outcome = await SendAsync(caller, history, process, _keys[random.Next(_keys.Length)], $"s-{options.Seed}-{client}-{i}", random.Next(2, MaxMessages + 1));
-            if (outcome != OpKind.Ok)
-            {
-                if (outcome == OpKind.Info)
-                {
-                    process = history.NewProcess();
-                }
-
-                await Task.Delay(options.BackOff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    public Task RunAsync(OpHistory history, CancellationToken stop) =>
+        ClientLoop.RunAsync(options, history, Name, stop, (caller, client, random, i, process) =>
+            SendAsync(caller, history, process, _keys[random.Next(_keys.Length)], $"s-{options.Seed}-{client}-{i}", random.Next(2, MaxMessages + 1)));
 
     private async Task<OpKind> SendAsync(IngressCaller caller, OpHistory history, int process, string key, string sender, int count)
     {

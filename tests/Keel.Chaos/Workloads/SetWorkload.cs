@@ -23,34 +23,14 @@ public sealed class SetWorkload(WorkloadOptions options) : IWorkload
 
     public string Name => "set";
 
-    public async Task RunAsync(OpHistory history, CancellationToken stop)
-    {
-        ArgumentNullException.ThrowIfNull(history);
-        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
-    }
-
-    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
-    {
-        var random = new Random(HashCode.Combine(options.Seed, client));
-        var process = history.NewProcess();
-        for (var i = 0; !stop.IsCancellationRequested; i++)
+    public Task RunAsync(OpHistory history, CancellationToken stop) =>
+        ClientLoop.RunAsync(options, history, Name, stop, (caller, client, random, i, process) =>
         {
             var key = _keys[random.Next(_keys.Length)];
-            var outcome = random.Next(ReadOneIn) == 0
-                ? await ReadAsync(caller, history, process, key)
-                : await AddAsync(caller, history, process, key, ((client + 1) * 1_000_000L) + i);
-            if (outcome != OpKind.Ok)
-            {
-                if (outcome == OpKind.Info)
-                {
-                    process = history.NewProcess();
-                }
-
-                await Pause(stop);
-            }
-        }
-    }
+            return random.Next(ReadOneIn) == 0
+                ? ReadAsync(caller, history, process, key)
+                : AddAsync(caller, history, process, key, ((client + 1) * 1_000_000L) + i);
+        });
 
     private async Task<OpKind> AddAsync(IngressCaller caller, OpHistory history, int process, string key, long element)
     {

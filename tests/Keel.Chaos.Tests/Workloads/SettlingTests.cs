@@ -6,8 +6,11 @@ namespace Keel.Chaos.Tests.Workloads;
 
 public class SettlingTests
 {
-    // Generous: these tests end on "everything settled" or on the idle patience, never on the cap.
-    private static readonly SettlingPatience Patience = new(Idle: TimeSpan.FromMilliseconds(500), Cap: TimeSpan.FromMinutes(1));
+    // Generous: a test that ends on "everything settled" must not end early because a loaded machine stalled.
+    private static readonly SettlingPatience Patience = new(Idle: TimeSpan.FromSeconds(30), Cap: TimeSpan.FromMinutes(1));
+
+    // For the test that ends on the idle time: long enough for the open item to be tried again and again.
+    private static readonly SettlingPatience ShortIdle = Patience with { Idle = TimeSpan.FromSeconds(2) };
 
     /// <summary>Records one try of <paramref name="item"/> in the history, as a workload does, and answers <paramref name="kind"/>.</summary>
     private static OpKind Try(OpHistory history, int process, int item, OpKind kind)
@@ -43,7 +46,7 @@ public class SettlingTests
         var history = new OpHistory();
         var neverTries = 0;
 
-        var left = await Settling.RetryUntilOkAsync("test", [1, 2, 3], history, Patience, TimeSpan.FromMilliseconds(10), (item, process) =>
+        var left = await Settling.RetryUntilOkAsync("test", [1, 2, 3], history, ShortIdle, TimeSpan.FromMilliseconds(10), (item, process) =>
         {
             if (item == 2)
             {

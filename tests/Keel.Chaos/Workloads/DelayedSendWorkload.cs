@@ -43,14 +43,7 @@ public sealed class DelayedSendWorkload(WorkloadOptions options) : IWorkload
         var invoke = history.Invoke(process, "schedule", key, new ScheduleArgs(id, delayMs));
         var outcome = await caller.CallAsync("/ChaosScheduler/schedule", new { id, key, delayMs }, idempotencyKey: id);
         history.Complete(invoke, outcome.Kind, error: outcome.Error);
-        if (outcome.Kind == OpKind.Info)
-        {
-            _unresolved[id] = (key, delayMs);
-        }
-        else if (outcome.Kind == OpKind.Ok)
-        {
-            _unresolved.TryRemove(id, out _);
-        }
+        _unresolved.Note(outcome.Kind, id, (key, delayMs));
 
         return outcome.Kind;
     }

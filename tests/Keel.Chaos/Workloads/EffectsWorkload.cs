@@ -32,14 +32,7 @@ public sealed class EffectsWorkload(WorkloadOptions options, string ledgerFile) 
         var invoke = history.Invoke(process, "request", _key, requestId);
         var outcome = await caller.CallAsync("/ChaosEffects/request", requestId, idempotencyKey: requestId);
         history.Complete(invoke, outcome.Kind, error: outcome.Error);
-        if (outcome.Kind == OpKind.Info)
-        {
-            _unresolved[requestId] = true;
-        }
-        else if (outcome.Kind == OpKind.Ok)
-        {
-            _unresolved.TryRemove(requestId, out _);
-        }
+        _unresolved.Note(outcome.Kind, requestId, true);
 
         return outcome.Kind;
     }

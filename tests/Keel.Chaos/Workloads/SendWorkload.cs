@@ -35,14 +35,7 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
         var invoke = history.Invoke(process, "send", key, new SendArgs(sender, count));
         var outcome = await caller.CallAsync("/ChaosSender/send", new { sender, key, count }, idempotencyKey: sender);
         history.Complete(invoke, outcome.Kind, error: outcome.Error);
-        if (outcome.Kind == OpKind.Info)
-        {
-            _unresolved[sender] = (key, count);
-        }
-        else if (outcome.Kind == OpKind.Ok)
-        {
-            _unresolved.TryRemove(sender, out _);
-        }
+        _unresolved.Note(outcome.Kind, sender, (key, count));
 
         return outcome.Kind;
     }

@@ -37,14 +37,7 @@ public sealed class SetWorkload(WorkloadOptions options) : IWorkload
         var invoke = history.Invoke(process, "add", key, element);
         var outcome = await caller.CallAsync($"/ChaosSet/{key}/add", element, idempotencyKey: $"add-{element}");
         history.Complete(invoke, outcome.Kind, error: outcome.Error);
-        if (outcome.Kind == OpKind.Info)
-        {
-            _unresolved[(key, element)] = true;
-        }
-        else if (outcome.Kind == OpKind.Ok)
-        {
-            _unresolved.TryRemove((key, element), out _);
-        }
+        _unresolved.Note(outcome.Kind, (key, element), true);
 
         return outcome.Kind;
     }

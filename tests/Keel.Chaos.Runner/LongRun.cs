@@ -1,9 +1,7 @@
 using System.Globalization;
 using Keel.Chaos.Campaign;
-using Keel.Chaos.Disk;
 using Keel.Chaos.History;
 using Keel.Chaos.Nemeses;
-using Keel.Chaos.Network;
 using Keel.Chaos.Reports;
 using Keel.Chaos.Workloads;
 using Keel.TestSupport;
@@ -64,43 +62,20 @@ public sealed class LongRun
     private async Task<(LongRunSummary Summary, string? Dump)> ServerAsync(int seed, string outDirectory, string directory)
     {
         var random = new Random(seed);
-        var data = Path.Combine(directory, "data");
-        var (disk, refusal) = ProcessFaultsOnly ? (null, null) : await TmpfsMount.TryMountAsync(Path.Combine(data, "db"), megabytes: 1024);
-        await using var unmount = disk;
-        if (refusal is not null)
+        await using var rig = await ProxiedServer.StartAsync(directory, ProcessFaultsOnly ? null : 1024);
+        if (rig.DiskRefusal is { } refusal)
         {
             Console.WriteLine($"full disk left out: {refusal}");
         }
 
-        var storeFaults = Path.Combine(directory, "store-faults");
-        await using var server = await KeelServerProcess.StartAsync(new KeelServerOptions
-        {
-            DataDirectory = data,
-            Environment = new Dictionary<string, string> { [StoreFaultNemesis.Seam(storeFaults).Key] = storeFaults },
-        });
-        await using var endpoint = await ChaosEndpointProcess.StartAsync();
-        // The server reaches the endpoint only through the proxy: the deployment is registered at the proxy's port.
-        await using var link = TcpProxy.ToLoopback(endpoint.Port);
-        using (var admin = new AdminClient(server.AdminUrl))
-        {
-            await admin.RegisterDeploymentAsync(new Uri($"http://127.0.0.1:{link.Port}"));
-        }
-
-        var options = new WorkloadOptions { IngressUrl = server.IngressUrl, Seed = random.Next(), Clients = 3, Keys = 8 };
-        INemesis[] process = [new KillServerNemesis(server), new PauseServerNemesis(server), new KillEndpointNemesis(endpoint)];
+        var options = new WorkloadOptions { IngressUrl = rig.Server.IngressUrl, Seed = random.Next(), Clients = 3, Keys = 8 };
+        INemesis[] process = [new KillServerNemesis(rig.Server), new PauseServerNemesis(rig.Server), new KillEndpointNemesis(rig.Endpoint)];
         INemesis nemesis = ProcessFaultsOnly
             ? new CompositeNemesis(RecordedNemesis.Each(process))
             // One at a time: a paused server cannot refuse the commit a store fault waits for.
-            : new EachInTurnNemesis(RecordedNemesis.Each(
-            [
-                .. process,
-                new NetworkNemesis("server→endpoint", link),
-                new StoreFaultNemesis(server, storeFaults),
-                new ClockJumpNemesis(server),
-                .. disk is null ? Array.Empty<INemesis>() : [new FullDiskNemesis(server, disk)],
-            ]));
+            : new EachInTurnNemesis(RecordedNemesis.Each([.. process, .. rig.InfrastructureNemeses()]));
         var schedule = new NemesisSchedule(nemesis, new Random(random.Next())) { MinQuiet = TimeSpan.FromSeconds(2), MaxQuiet = TimeSpan.FromSeconds(6), MaxFaulty = TimeSpan.FromSeconds(3) };
-        return await RunAsync(Label("server"), seed, random, options, options, endpoint, schedule, outDirectory, clockJumps: !ProcessFaultsOnly, [server.LogFile, endpoint.LogFile, endpoint.LedgerFile]);
+        return await RunAsync(Label("server"), seed, random, options, options, rig.Endpoint, schedule, outDirectory, clockJumps: !ProcessFaultsOnly, rig.Logs, rig.Server.AdminUrl);
     }
 
     /// <summary>
@@ -140,12 +115,12 @@ public sealed class LongRun
         // Fewer operations per register key than on one server: a cluster leaves many more calls indeterminate (a 5xx while
         // partitions move), each open forever in the linearizability search, which gave up on keys of 30-100 operations.
         return await RunAsync(Label("cluster"), seed, random, first, second, endpoint, schedule, outDirectory, clockJumps: false,
-            [.. cluster.Nodes.Select(n => n.LogFile), endpoint.LogFile, endpoint.LedgerFile], registerOpsPerKey: 30);
+            [.. cluster.Nodes.Select(n => n.LogFile), endpoint.LogFile, endpoint.LedgerFile], cluster.Nodes[0].AdminUrl, registerOpsPerKey: 30);
     }
 
     /// <summary>Half of the workloads enter through <paramref name="first"/>'s ingress, half through <paramref name="second"/>'s.</summary>
     private async Task<(LongRunSummary Summary, string? Dump)> RunAsync(
-        string mode, int seed, Random random, WorkloadOptions first, WorkloadOptions second, ChaosEndpointProcess endpoint, NemesisSchedule schedule, string outDirectory, bool clockJumps, string[] logs, int registerOpsPerKey = 150)
+        string mode, int seed, Random random, WorkloadOptions first, WorkloadOptions second, ChaosEndpointProcess endpoint, NemesisSchedule schedule, string outDirectory, bool clockJumps, string[] logs, Uri adminUrl, int registerOpsPerKey = 150)
     {
         IWorkload[] workloads =
         [
@@ -159,7 +134,8 @@ public sealed class LongRun
         var runner = new CampaignRunner(seed, workloads, schedule)
         {
             Duration = Cap,
-            Patience = TimeSpan.FromMinutes(3),
+            // Thousands of indeterminate requests on the cluster: as long as they keep settling, go on (up to the cap).
+            Patience = new SettlingPatience(Idle: TimeSpan.FromMinutes(3), Cap: TimeSpan.FromMinutes(25)) { Progress = Console.Out },
             Enough = history => Progress(history, workloads, schedule) >= Operations && schedule.Faults >= Faults,
         };
         Console.WriteLine($"{mode}: until {Operations} operations per workload and {Faults} faults (at most {Cap.TotalMinutes:0} min)");
@@ -167,6 +143,9 @@ public sealed class LongRun
         Console.WriteLine(report.Summary());
         var summary = LongRunSummary.From(mode, report, workloads);
         await summary.WriteAsync(outDirectory, report, workloads);
+        // Whether the server still holds invocations that did not end (unsettled requests, paused retries), and in what state.
+        Console.WriteLine(await UnfinishedInvocations.DescribeAsync(adminUrl));
+
         var dump = report.IsValid ? null : await report.DumpAsync(logs);
         return (summary, dump);
     }

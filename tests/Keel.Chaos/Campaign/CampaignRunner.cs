@@ -14,8 +14,8 @@ public sealed class CampaignRunner(int seed, IReadOnlyList<IWorkload> workloads,
 {
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>How long the settling after the heal may take (retries of indeterminate operations, final reads).</summary>
-    public TimeSpan Patience { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long the settling after the heal may go on (retries of indeterminate operations, final reads).</summary>
+    public SettlingPatience Patience { get; init; } = new(Idle: TimeSpan.FromSeconds(30), Cap: TimeSpan.FromSeconds(90));
 
     /// <summary>
     /// When set, the faults stop as soon as it says the history (and the schedule's fault count) is enough, checked
@@ -33,10 +33,8 @@ public sealed class CampaignRunner(int seed, IReadOnlyList<IWorkload> workloads,
         await watch;
         history.Nemesis("healed");
 
-        foreach (var workload in workloads)
-        {
-            await workload.FinishAsync(history, Patience);
-        }
+        // All at once: one after another, the last workloads got what patience the first ones had left.
+        await Task.WhenAll(workloads.Select(w => Task.Run(() => w.FinishAsync(history, Patience))));
 
         // From "healed" to here: how long the system took to complete what was accepted and answer the final reads.
         history.Nemesis("settled");

@@ -84,10 +84,19 @@ public sealed class ChaosEndpointProcess : IAsyncDisposable
     /// <summary>Starts again on the same port (the server keeps the deployment's address).</summary>
     public Task RestartAsync() => LaunchAsync();
 
+    /// <summary>Stops the endpoint and deletes its directory (log and ledger): a dump copies them before this.</summary>
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
         _process?.Dispose();
         _process = null;
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(LogFile)!, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover temporary directory is no failure of the campaign.
+        }
     }
 }

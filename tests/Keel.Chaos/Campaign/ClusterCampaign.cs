@@ -56,7 +56,7 @@ public static class ClusterCampaign
             new DelayedSendWorkload(options with { IngressUrl = cluster.Nodes[1].IngressUrl, Seed = random.Next(), Clients = 2 }) { ClockJumps = true },
             new WorkflowWorkload(options with { Seed = random.Next(), Clients = 2 }, endpoint.LedgerFile),
         ];
-        var report = await new CampaignRunner(seed, workloads, schedule) { Duration = duration, Patience = TimeSpan.FromSeconds(60) }.RunAsync();
+        var report = await new CampaignRunner(seed, workloads, schedule) { Duration = duration, Patience = new SettlingPatience(Idle: TimeSpan.FromSeconds(60), Cap: TimeSpan.FromMinutes(5)) { Progress = Console.Out } }.RunAsync();
         var dump = report.IsValid ? null : await report.DumpAsync([.. cluster.Nodes.Select(n => n.LogFile), endpoint.LogFile, endpoint.LedgerFile]);
         return (report, dump);
     }

@@ -19,6 +19,7 @@ public sealed class DelayedSendWorkload(WorkloadOptions options) : IWorkload
 {
     private readonly string[] _keys = [.. Enumerable.Range(0, options.Keys).Select(i => $"alarms-{options.Seed}-{i}")];
     private readonly ConcurrentDictionary<string, (string Key, long DelayMs)> _unresolved = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<KeyValuePair<string, (string Key, long DelayMs)>, string> _lastAnswers = new Dictionary<KeyValuePair<string, (string Key, long DelayMs)>, string>();
 
     public string Name => "delayed";
 
@@ -30,46 +31,19 @@ public sealed class DelayedSendWorkload(WorkloadOptions options) : IWorkload
     /// <summary>The server's wall clock jumps forward in this campaign: alarms may then run before their due time by the endpoint's clock.</summary>
     public bool ClockJumps { get; init; }
 
-    public async Task RunAsync(OpHistory history, CancellationToken stop)
-    {
-        ArgumentNullException.ThrowIfNull(history);
-        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
-    }
-
-    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
-    {
-        var random = new Random(HashCode.Combine(options.Seed, client, "delayed"));
-        var process = history.NewProcess();
-        for (var i = 0; !stop.IsCancellationRequested; i++)
+    public Task RunAsync(OpHistory history, CancellationToken stop) =>
+        ClientLoop.RunAsync(options, history, Name, stop, (caller, client, random, i, process) =>
         {
             var delay = (long)(MinDelay.TotalMilliseconds + ((MaxDelay - MinDelay).TotalMilliseconds * random.NextDouble()));
-            var outcome = await ScheduleAsync(caller, history, process, _keys[random.Next(_keys.Length)], $"t-{options.Seed}-{client}-{i}", delay);
-            if (outcome != OpKind.Ok)
-            {
-                if (outcome == OpKind.Info)
-                {
-                    process = history.NewProcess();
-                }
-
-                await Task.Delay(options.BackOff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+            return ScheduleAsync(caller, history, process, _keys[random.Next(_keys.Length)], $"t-{options.Seed}-{client}-{i}", delay);
+        });
 
     private async Task<OpKind> ScheduleAsync(IngressCaller caller, OpHistory history, int process, string key, string id, long delayMs)
     {
         var invoke = history.Invoke(process, "schedule", key, new ScheduleArgs(id, delayMs));
         var outcome = await caller.CallAsync("/ChaosScheduler/schedule", new { id, key, delayMs }, idempotencyKey: id);
         history.Complete(invoke, outcome.Kind, error: outcome.Error);
-        if (outcome.Kind == OpKind.Info)
-        {
-            _unresolved[id] = (key, delayMs);
-        }
-        else if (outcome.Kind == OpKind.Ok)
-        {
-            _unresolved.TryRemove(id, out _);
-        }
+        _unresolved.Note(outcome.Kind, id, (key, delayMs));
 
         return outcome.Kind;
     }
@@ -85,13 +59,13 @@ public sealed class DelayedSendWorkload(WorkloadOptions options) : IWorkload
         return (outcome.Kind, runs);
     }
 
-    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    public async Task FinishAsync(OpHistory history, SettlingPatience patience)
     {
         ArgumentNullException.ThrowIfNull(history);
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
         var clock = Stopwatch.StartNew();
         var process = history.NewProcess();
-        await Settling.RetryUntilOkAsync(_unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
+        _lastAnswers = await Settling.RetryUntilOkAsync(Name, _unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
             (alarm, retrier) => ScheduleAsync(caller, history, retrier, alarm.Value.Key, alarm.Key, alarm.Value.DelayMs));
 
         // The final reads have a patience of their own: the retries may have used all of theirs.
@@ -101,7 +75,7 @@ public sealed class DelayedSendWorkload(WorkloadOptions options) : IWorkload
         foreach (var key in _keys)
         {
             var want = acknowledged.Where(s => s.Key == key).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
-            while (clock.Elapsed < patience + MaxDelay)
+            while (clock.Elapsed < patience.Idle + MaxDelay)
             {
                 var (kind, runs) = await ReadAsync(caller, history, process, key);
                 if (kind == OpKind.Info)
@@ -144,7 +118,7 @@ public sealed class DelayedSendWorkload(WorkloadOptions options) : IWorkload
             }
         }
 
-        problems.AddRange(_unresolved.Keys.Order(StringComparer.Ordinal).Select(id => $"schedule request {id} still indeterminate after the heal"));
+        problems.AddRange(_unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).Select(u => $"schedule request {u.Key} still indeterminate after the heal (last answer: {_lastAnswers.GetValueOrDefault(u, "none")})"));
         return
         [
             DelayedSendChecker.Check([.. Scheduled(operations)], runs, earlyAllowed: ClockJumps),

@@ -17,59 +17,31 @@ public sealed class EffectsWorkload(WorkloadOptions options, string ledgerFile) 
 {
     private readonly string _key = $"effects-{options.Seed}";
     private readonly ConcurrentDictionary<string, bool> _unresolved = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, string> _lastAnswers = new Dictionary<string, string>();
 
     public string Name => "effects";
 
     /// <summary>Runs of an effect beyond the first for the same invocation (absorbed by its idempotency key): how often the campaign hit that window.</summary>
     public int ReExecutions { get; private set; }
 
-    public async Task RunAsync(OpHistory history, CancellationToken stop)
-    {
-        ArgumentNullException.ThrowIfNull(history);
-        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
-    }
-
-    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
-    {
-        var process = history.NewProcess();
-        for (var i = 0; !stop.IsCancellationRequested; i++)
-        {
-            var outcome = await RequestAsync(caller, history, process, $"r-{options.Seed}-{client}-{i}");
-            if (outcome != OpKind.Ok)
-            {
-                if (outcome == OpKind.Info)
-                {
-                    process = history.NewProcess();
-                }
-
-                await Task.Delay(options.BackOff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    public Task RunAsync(OpHistory history, CancellationToken stop) =>
+        ClientLoop.RunAsync(options, history, Name, stop, (caller, client, _, i, process) => RequestAsync(caller, history, process, $"r-{options.Seed}-{client}-{i}"));
 
     private async Task<OpKind> RequestAsync(IngressCaller caller, OpHistory history, int process, string requestId)
     {
         var invoke = history.Invoke(process, "request", _key, requestId);
         var outcome = await caller.CallAsync("/ChaosEffects/request", requestId, idempotencyKey: requestId);
         history.Complete(invoke, outcome.Kind, error: outcome.Error);
-        if (outcome.Kind == OpKind.Info)
-        {
-            _unresolved[requestId] = true;
-        }
-        else if (outcome.Kind == OpKind.Ok)
-        {
-            _unresolved.TryRemove(requestId, out _);
-        }
+        _unresolved.Note(outcome.Kind, requestId, true);
 
         return outcome.Kind;
     }
 
-    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    public async Task FinishAsync(OpHistory history, SettlingPatience patience)
     {
         ArgumentNullException.ThrowIfNull(history);
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        await Settling.RetryUntilOkAsync(_unresolved.Keys.Order(StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
+        _lastAnswers = await Settling.RetryUntilOkAsync(Name, _unresolved.Keys.Order(StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
             (requestId, process) => RequestAsync(caller, history, process, requestId));
     }
 
@@ -84,7 +56,7 @@ public sealed class EffectsWorkload(WorkloadOptions options, string ledgerFile) 
             : [];
         var effects = attempts.Distinct().ToList();
         ReExecutions = attempts.Count - effects.Count;
-        var unresolved = _unresolved.Keys.Order(StringComparer.Ordinal).Select(id => $"request {id} still indeterminate after the heal").ToList();
+        var unresolved = _unresolved.Keys.Order(StringComparer.Ordinal).Select(id => $"request {id} still indeterminate after the heal (last answer: {_lastAnswers.GetValueOrDefault(id, "none")})").ToList();
         return
         [
             ExactlyOnceChecker.Check(mine, [.. effects.Select(e => e.Request)]),

@@ -15,7 +15,7 @@ public interface IWorkload
     Task RunAsync(OpHistory history, CancellationToken stop);
 
     /// <summary>After the heal: settles what can be settled (retries of indeterminate operations) and reads the final state.</summary>
-    Task FinishAsync(OpHistory history, TimeSpan patience);
+    Task FinishAsync(OpHistory history, SettlingPatience patience);
 
     /// <summary>Whether an operation on <paramref name="key"/> is this workload's (for per-workload figures).</summary>
     bool Owns(string? key);

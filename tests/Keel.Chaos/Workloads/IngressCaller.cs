@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Keel.Chaos.History;
 
 namespace Keel.Chaos.Workloads;
@@ -10,10 +11,11 @@ namespace Keel.Chaos.Workloads;
 /// <summary>
 /// Calls handlers through the ingress with a deadline per call, and says what the outcome tells about the
 /// operation: ok (2xx: it took effect), fail (it certainly did not: the connection was refused, so the request
-/// never reached the server; or the server refused it with 429), or info (anything else: a timeout, a connection
-/// cut after the request was sent, a 5xx; the invocation may have been accepted and may still run).
+/// never reached the server; or the server refused it with 429, or with a 503 that <see cref="NotAccepted"/>
+/// recognises), or info (anything else: a timeout, a connection cut after the request was sent, any other 5xx;
+/// the invocation may have been accepted and may still run).
 /// </summary>
-public sealed class IngressCaller(Uri ingressUrl, TimeSpan timeout) : IDisposable
+public sealed partial class IngressCaller(Uri ingressUrl, TimeSpan timeout) : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -51,7 +53,8 @@ public sealed class IngressCaller(Uri ingressUrl, TimeSpan timeout) : IDisposabl
             }
 
             var error = $"HTTP {(int)response.StatusCode}: {Truncate(text)}";
-            return new CallOutcome(response.StatusCode == HttpStatusCode.TooManyRequests ? OpKind.Fail : OpKind.Info, null, error);
+            var refused = response.StatusCode == HttpStatusCode.TooManyRequests || NotAccepted(response, text);
+            return new CallOutcome(refused ? OpKind.Fail : OpKind.Info, null, error);
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
         {
@@ -66,6 +69,37 @@ public sealed class IngressCaller(Uri ingressUrl, TimeSpan timeout) : IDisposabl
             return new CallOutcome(OpKind.Info, null, $"{e.GetType().Name}: {Truncate(Flatten(e))}");
         }
     }
+
+    /// <summary>
+    /// A 503 that says the request was certainly not taken: "Partition N is not served by this node." comes only from
+    /// a <c>PartitionNotOwnedException</c>, which the server throws before it offers a request to a partition (no local
+    /// processor) or for requests a stopped partition never applied; a node with no owner to forward to passes it on
+    /// as is. The one path that answers it for an accepted invocation is following a moved invocation, whose answer
+    /// carries the invocation's id (<c>x-restate-id</c>): that one stays indeterminate. Every other 503 (a forward
+    /// that failed, a partition stopping or fenced, the database unreachable) may come after the request was
+    /// accepted. docs/reliability.md ("Which answers count as failed").
+    /// </summary>
+    public static bool NotAccepted(HttpResponseMessage response, string body)
+    {
+        if (response.StatusCode != HttpStatusCode.ServiceUnavailable || response.Headers.Contains("x-restate-id"))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String
+                && NotServedHere().IsMatch(message.GetString()!);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex(@"^Partition \d+ is not served by this node\.$", RegexOptions.CultureInvariant)]
+    private static partial Regex NotServedHere();
 
     private static string Flatten(Exception e)
     {

@@ -13,63 +13,73 @@ namespace Keel.Chaos.Workloads;
 /// Writes and compare-and-sets carry no idempotency key and are never retried: an indeterminate one may take
 /// effect at any later time or never, which the linearizability checker allows. A compare that did not match
 /// certainly changed nothing: a failure. After the heal each register is read once more. In long runs the
-/// clients move to fresh keys every <see cref="OpsPerKey"/> operations per key (as Jepsen's independent keys do):
-/// indeterminate operations stay open forever in the checker's search, so a key that collects too many of them
-/// could not be decided.
+/// clients move to fresh keys once a key of the current ones has <see cref="OpsPerKey"/> operations that the checker
+/// looks at (as Jepsen's independent keys do), or <see cref="IndeterminatePerKey"/> writes or compare-and-sets
+/// left indeterminate: those stay open forever in the checker's search, which grows exponentially with them, so a
+/// key that collects many could not be decided (a cluster run had keys of 30 operations end "unknown").
 /// </summary>
 public sealed class RegisterWorkload(WorkloadOptions options) : IWorkload
 {
     private const int Values = 5;
     private readonly string _prefix = $"register-{options.Seed}-";
-    private readonly ConcurrentDictionary<string, bool> _used = new(StringComparer.Ordinal);
-    private long _operations;
+    /// <summary>Per key: operations the checker looks at (not failures, not indeterminate reads), and indeterminate writes and compare-and-sets.</summary>
+    private readonly ConcurrentDictionary<string, (int Relevant, int Indeterminate)> _used = new(StringComparer.Ordinal);
+    private readonly Lock _generationGate = new();
+    private int _generation;
 
     /// <summary>Operations per key before the clients move to fresh keys; null: the same keys all along.</summary>
     public int? OpsPerKey { get; init; }
+
+    /// <summary>Indeterminate writes and compare-and-sets per key before the clients move to fresh keys (with <see cref="OpsPerKey"/> only).</summary>
+    public int IndeterminatePerKey { get; init; } = 6;
 
     private string[] Keys => [.. _used.Keys.Order(StringComparer.Ordinal)];
 
     private string NextKey(Random random)
     {
-        var generation = OpsPerKey is { } perKey ? Interlocked.Increment(ref _operations) / (perKey * options.Keys) : 0;
-        var key = $"{_prefix}{generation}-{random.Next(options.Keys)}";
-        _used.TryAdd(key, true);
+        var key = $"{_prefix}{Volatile.Read(ref _generation)}-{random.Next(options.Keys)}";
+        _used.TryAdd(key, (0, 0));
         return key;
+    }
+
+    /// <summary>Counts what an operation left on its key; moves the clients on when a key of the current generation is full.</summary>
+    private void Count(string key, string f, OpKind outcome)
+    {
+        if (OpsPerKey is not { } perKey || outcome == OpKind.Fail || (f == "read" && outcome == OpKind.Info))
+        {
+            return;
+        }
+
+        var counts = _used.AddOrUpdate(key, (1, 0), (_, c) => (c.Relevant + 1, c.Indeterminate + (outcome == OpKind.Info ? 1 : 0)));
+        if (counts.Relevant >= perKey || counts.Indeterminate >= IndeterminatePerKey)
+        {
+            lock (_generationGate)
+            {
+                // Only a key of the current generation moves it on (operations on older keys may still be finishing).
+                if (key.StartsWith($"{_prefix}{_generation}-", StringComparison.Ordinal))
+                {
+                    _generation++;
+                }
+            }
+        }
     }
 
     public string Name => "register";
 
-    public async Task RunAsync(OpHistory history, CancellationToken stop)
-    {
-        ArgumentNullException.ThrowIfNull(history);
-        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
-    }
-
-    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
-    {
-        var random = new Random(HashCode.Combine(options.Seed, client, "register"));
-        var process = history.NewProcess();
-        while (!stop.IsCancellationRequested)
+    public Task RunAsync(OpHistory history, CancellationToken stop) =>
+        ClientLoop.RunAsync(options, history, Name, stop, async (caller, _, random, _, process) =>
         {
             var key = NextKey(random);
-            var outcome = random.Next(10) switch
+            var f = random.Next(10) switch { < 4 => "read", < 7 => "write", _ => "cas" };
+            var outcome = f switch
             {
-                < 4 => await ReadAsync(caller, history, process, key),
-                < 7 => await WriteAsync(caller, history, process, key, random.Next(Values)),
+                "read" => await ReadAsync(caller, history, process, key),
+                "write" => await WriteAsync(caller, history, process, key, random.Next(Values)),
                 _ => await CasAsync(caller, history, process, key, random.Next(Values), random.Next(Values)),
             };
-            if (outcome != OpKind.Ok)
-            {
-                if (outcome == OpKind.Info)
-                {
-                    process = history.NewProcess();
-                }
-
-                await Task.Delay(options.BackOff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+            Count(key, f, outcome);
+            return outcome;
+        });
 
     private static async Task<OpKind> ReadAsync(IngressCaller caller, OpHistory history, int process, string key)
     {
@@ -106,7 +116,7 @@ public sealed class RegisterWorkload(WorkloadOptions options) : IWorkload
         return outcome.Kind;
     }
 
-    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    public async Task FinishAsync(OpHistory history, SettlingPatience patience)
     {
         ArgumentNullException.ThrowIfNull(history);
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
@@ -114,7 +124,7 @@ public sealed class RegisterWorkload(WorkloadOptions options) : IWorkload
         var process = history.NewProcess();
         foreach (var key in Keys)
         {
-            while (clock.Elapsed < patience && await ReadAsync(caller, history, process, key) != OpKind.Ok)
+            while (clock.Elapsed < patience.Idle && await ReadAsync(caller, history, process, key) != OpKind.Ok)
             {
                 process = history.NewProcess();
                 await Task.Delay(options.BackOff);

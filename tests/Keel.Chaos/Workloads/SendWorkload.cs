@@ -22,48 +22,20 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
     private const int MaxMessages = 5;
     private readonly string[] _keys = [.. Enumerable.Range(0, options.Keys).Select(i => $"inbox-{options.Seed}-{i}")];
     private readonly ConcurrentDictionary<string, (string Key, int Count)> _unresolved = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<KeyValuePair<string, (string Key, int Count)>, string> _lastAnswers = new Dictionary<KeyValuePair<string, (string Key, int Count)>, string>();
 
     public string Name => "send";
 
-    public async Task RunAsync(OpHistory history, CancellationToken stop)
-    {
-        ArgumentNullException.ThrowIfNull(history);
-        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
-    }
-
-    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
-    {
-        var random = new Random(HashCode.Combine(options.Seed, client, "send"));
-        var process = history.NewProcess();
-        for (var i = 0; !stop.IsCancellationRequested; i++)
-        {
-            var outcome = await SendAsync(caller, history, process, _keys[random.Next(_keys.Length)], $"s-{options.Seed}-{client}-{i}", random.Next(2, MaxMessages + 1));
-            if (outcome != OpKind.Ok)
-            {
-                if (outcome == OpKind.Info)
-                {
-                    process = history.NewProcess();
-                }
-
-                await Task.Delay(options.BackOff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    public Task RunAsync(OpHistory history, CancellationToken stop) =>
+        ClientLoop.RunAsync(options, history, Name, stop, (caller, client, random, i, process) =>
+            SendAsync(caller, history, process, _keys[random.Next(_keys.Length)], $"s-{options.Seed}-{client}-{i}", random.Next(2, MaxMessages + 1)));
 
     private async Task<OpKind> SendAsync(IngressCaller caller, OpHistory history, int process, string key, string sender, int count)
     {
         var invoke = history.Invoke(process, "send", key, new SendArgs(sender, count));
         var outcome = await caller.CallAsync("/ChaosSender/send", new { sender, key, count }, idempotencyKey: sender);
         history.Complete(invoke, outcome.Kind, error: outcome.Error);
-        if (outcome.Kind == OpKind.Info)
-        {
-            _unresolved[sender] = (key, count);
-        }
-        else if (outcome.Kind == OpKind.Ok)
-        {
-            _unresolved.TryRemove(sender, out _);
-        }
+        _unresolved.Note(outcome.Kind, sender, (key, count));
 
         return outcome.Kind;
     }
@@ -79,13 +51,13 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
         return (outcome.Kind, messages);
     }
 
-    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    public async Task FinishAsync(OpHistory history, SettlingPatience patience)
     {
         ArgumentNullException.ThrowIfNull(history);
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
         var clock = Stopwatch.StartNew();
         var process = history.NewProcess();
-        await Settling.RetryUntilOkAsync(_unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
+        _lastAnswers = await Settling.RetryUntilOkAsync(Name, _unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
             (send, retrier) => SendAsync(caller, history, retrier, send.Value.Key, send.Key, send.Value.Count));
 
         // The final reads have a patience of their own: the retries may have used all of theirs.
@@ -95,7 +67,7 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
         foreach (var key in _keys)
         {
             var want = expected.Where(s => s.Key == key).Select(s => new ReceivedMessage(s.Sender, s.Seq)).ToHashSet();
-            while (clock.Elapsed < patience)
+            while (clock.Elapsed < patience.Idle)
             {
                 var (kind, messages) = await ReadAsync(caller, history, process, key);
                 if (kind == OpKind.Info)
@@ -139,7 +111,7 @@ public sealed class SendWorkload(WorkloadOptions options) : IWorkload
             }
         }
 
-        problems.AddRange(_unresolved.Keys.Order(StringComparer.Ordinal).Select(s => $"send request {s} still indeterminate after the heal"));
+        problems.AddRange(_unresolved.OrderBy(u => u.Key, StringComparer.Ordinal).Select(s => $"send request {s.Key} still indeterminate after the heal (last answer: {_lastAnswers.GetValueOrDefault(s, "none")})"));
         return
         [
             PerKeyOrderChecker.Check(Sent(operations), finalReads),

@@ -19,51 +19,25 @@ public sealed class SetWorkload(WorkloadOptions options) : IWorkload
     private const int ReadOneIn = 8;
     private readonly string[] _keys = [.. Enumerable.Range(0, options.Keys).Select(i => $"set-{options.Seed}-{i}")];
     private readonly ConcurrentDictionary<(string Key, long Element), bool> _unresolved = new();
+    private IReadOnlyDictionary<(string Key, long Element), string> _lastAnswers = new Dictionary<(string Key, long Element), string>();
 
     public string Name => "set";
 
-    public async Task RunAsync(OpHistory history, CancellationToken stop)
-    {
-        ArgumentNullException.ThrowIfNull(history);
-        using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(client => Task.Run(() => ClientAsync(client, caller, history, stop))));
-    }
-
-    private async Task ClientAsync(int client, IngressCaller caller, OpHistory history, CancellationToken stop)
-    {
-        var random = new Random(HashCode.Combine(options.Seed, client));
-        var process = history.NewProcess();
-        for (var i = 0; !stop.IsCancellationRequested; i++)
+    public Task RunAsync(OpHistory history, CancellationToken stop) =>
+        ClientLoop.RunAsync(options, history, Name, stop, (caller, client, random, i, process) =>
         {
             var key = _keys[random.Next(_keys.Length)];
-            var outcome = random.Next(ReadOneIn) == 0
-                ? await ReadAsync(caller, history, process, key)
-                : await AddAsync(caller, history, process, key, ((client + 1) * 1_000_000L) + i);
-            if (outcome != OpKind.Ok)
-            {
-                if (outcome == OpKind.Info)
-                {
-                    process = history.NewProcess();
-                }
-
-                await Pause(stop);
-            }
-        }
-    }
+            return random.Next(ReadOneIn) == 0
+                ? ReadAsync(caller, history, process, key)
+                : AddAsync(caller, history, process, key, ((client + 1) * 1_000_000L) + i);
+        });
 
     private async Task<OpKind> AddAsync(IngressCaller caller, OpHistory history, int process, string key, long element)
     {
         var invoke = history.Invoke(process, "add", key, element);
         var outcome = await caller.CallAsync($"/ChaosSet/{key}/add", element, idempotencyKey: $"add-{element}");
         history.Complete(invoke, outcome.Kind, error: outcome.Error);
-        if (outcome.Kind == OpKind.Info)
-        {
-            _unresolved[(key, element)] = true;
-        }
-        else if (outcome.Kind == OpKind.Ok)
-        {
-            _unresolved.TryRemove((key, element), out _);
-        }
+        _unresolved.Note(outcome.Kind, (key, element), true);
 
         return outcome.Kind;
     }
@@ -77,20 +51,20 @@ public sealed class SetWorkload(WorkloadOptions options) : IWorkload
         return outcome.Kind;
     }
 
-    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    public async Task FinishAsync(OpHistory history, SettlingPatience patience)
     {
         ArgumentNullException.ThrowIfNull(history);
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
         var clock = Stopwatch.StartNew();
         var process = history.NewProcess();
-        await Settling.RetryUntilOkAsync(_unresolved.Keys.OrderBy(k => k.Key, StringComparer.Ordinal).ThenBy(k => k.Element).ToList(), history, patience, options.BackOff,
+        _lastAnswers = await Settling.RetryUntilOkAsync(Name, _unresolved.Keys.OrderBy(k => k.Key, StringComparer.Ordinal).ThenBy(k => k.Element).ToList(), history, patience, options.BackOff,
             (add, retrier) => AddAsync(caller, history, retrier, add.Key, add.Element));
 
         // The final reads have a patience of their own: the retries may have used all of theirs.
         clock.Restart();
         foreach (var key in _keys)
         {
-            while (clock.Elapsed < patience && await ReadAsync(caller, history, process, key) != OpKind.Ok)
+            while (clock.Elapsed < patience.Idle && await ReadAsync(caller, history, process, key) != OpKind.Ok)
             {
                 process = history.NewProcess();
                 await Pause(CancellationToken.None);
@@ -103,7 +77,7 @@ public sealed class SetWorkload(WorkloadOptions options) : IWorkload
     public IReadOnlyList<CheckResult> Check(IReadOnlyList<Operation> operations)
     {
         var mine = operations.Where(o => o.Key is not null && _keys.Contains(o.Key)).ToList();
-        var unresolved = _unresolved.Keys.Select(k => $"add {k.Element} to {k.Key} still indeterminate after the heal").Order(StringComparer.Ordinal).ToList();
+        var unresolved = _unresolved.Keys.Select(k => $"add {k.Element} to {k.Key} still indeterminate after the heal (last answer: {_lastAnswers.GetValueOrDefault(k, "none")})").Order(StringComparer.Ordinal).ToList();
         var finalReads = _keys.Where(k => !mine.Any(o => o.Key == k && o.F == "read" && o.IsOk)).Select(k => $"no read of {k} succeeded").ToList();
         return
         [

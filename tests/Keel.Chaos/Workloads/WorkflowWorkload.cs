@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.Json;
 using Keel.Chaos.Checkers;
 using Keel.Chaos.History;
@@ -28,6 +27,7 @@ public sealed class WorkflowWorkload(WorkloadOptions options, string ledgerFile)
     private readonly string _prefix = $"wf-{options.Seed}-";
     private readonly ConcurrentDictionary<string, WorkflowArgs> _workflows = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _unresolved = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, string> _lastAnswers = new Dictionary<string, string>();
 
     public string Name => "workflow";
 
@@ -130,26 +130,12 @@ public sealed class WorkflowWorkload(WorkloadOptions options, string ledgerFile)
 
     private static string? Text(CallOutcome outcome) => outcome.Body is { ValueKind: JsonValueKind.String } body ? body.GetString() : null;
 
-    public async Task FinishAsync(OpHistory history, TimeSpan patience)
+    public async Task FinishAsync(OpHistory history, SettlingPatience patience)
     {
         ArgumentNullException.ThrowIfNull(history);
         using var caller = new IngressCaller(options.IngressUrl, options.OperationTimeout);
-        var clock = Stopwatch.StartNew();
-        var process = history.NewProcess();
-        foreach (var id in _unresolved.Keys.Order(StringComparer.Ordinal).ToList())
-        {
-            while (clock.Elapsed < patience)
-            {
-                var (done, next) = await DriveAsync(caller, history, process, id);
-                process = next;
-                if (done)
-                {
-                    break;
-                }
-
-                await Task.Delay(options.BackOff);
-            }
-        }
+        _lastAnswers = await Settling.RetryUntilOkAsync(Name, _unresolved.Keys.Order(StringComparer.Ordinal).ToList(), history, patience, options.BackOff,
+            async (id, process) => (await DriveAsync(caller, history, process, id)).Done ? OpKind.Ok : OpKind.Info);
     }
 
     public bool Owns(string? key) => key is not null && key.StartsWith(_prefix, StringComparison.Ordinal);
@@ -167,7 +153,7 @@ public sealed class WorkflowWorkload(WorkloadOptions options, string ledgerFile)
         var ends = File.Exists(ledgerFile)
             ? File.ReadAllLines(ledgerFile).Where(l => l.StartsWith(_prefix, StringComparison.Ordinal)).Select(l => l.Split(' ')).Select(p => new WorkflowEnd(p[0], p[1])).ToList()
             : [];
-        var unresolved = _unresolved.Keys.Order(StringComparer.Ordinal).Select(id => $"workflow {id} not driven to its end after the heal").ToList();
+        var unresolved = _unresolved.Keys.Order(StringComparer.Ordinal).Select(id => $"workflow {id} not driven to its end after the heal (last answer: {_lastAnswers.GetValueOrDefault(id, "none")})").ToList();
         return
         [
             WorkflowChecker.Check(runs, ends),

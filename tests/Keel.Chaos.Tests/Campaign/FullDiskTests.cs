@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Keel.Chaos.Tests.Campaign;
 
 /// <summary>
-/// A real full disk under the server: its database directory is a 64 MiB tmpfs, filled with a ballast file, then
+/// A real full disk under the server: its database directory is a 512 MiB tmpfs, filled with a ballast file, then
 /// large writes keep coming. The server must say so loudly (its log names the full disk), answer every request
 /// (5xx or a refused connection once it stopped, never a hang), and after the ballast is deleted and it restarts,
 /// hold everything it acknowledged.
@@ -26,7 +26,10 @@ public sealed class FullDiskTests(ITestOutputHelper output)
         try
         {
             var data = Path.Combine(directory, "data");
-            var (disk, refusal) = await TmpfsMount.TryMountAsync(Path.Combine(data, "db"), megabytes: 64);
+            // Big enough that the space freed by the ballast lets the store recover: each append is kept about three
+            // times (input, journal, state), and a restart replays the write-ahead log and opens a new one beside it.
+            // At 64 MiB, one run in a few filled up again right after the restart and answered "No space left".
+            var (disk, refusal) = await TmpfsMount.TryMountAsync(Path.Combine(data, "db"), megabytes: 512);
             if (disk is null)
             {
                 // Only a machine that forbids mounting (not root) gets here; CI runs as root.

@@ -34,7 +34,7 @@ public sealed class SingleServerInfrastructureFaultsTests(ITestOutputHelper outp
 
     private async Task RunAsync(int seed, Random random, string directory)
     {
-        await using var rig = await ProxiedServer.StartAsync(directory, diskMegabytes: 128);
+        await using var rig = await ProxiedServer.StartAsync(directory, diskMegabytes: 512);
         if (rig.DiskRefusal is { } refusal)
         {
             output.WriteLine($"full disk left out of this run: this machine refuses to mount a tmpfs ({refusal}); CI runs as root, where it is included");

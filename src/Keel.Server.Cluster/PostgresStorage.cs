@@ -15,8 +15,10 @@ internal sealed class PostgresStorage(ClusterHandle cluster) : StorageBackend
 {
     public override StorageKind Kind => StorageKind.Postgres;
 
+    // A database that is restarting or briefly out of reach is waited for (DatabaseStartWait); the schema registry,
+    // opened at the same time, logs the waiting.
     public override IKeyValueStore Open(ServerSettings settings) =>
-        PostgresStore.Open(settings.PostgresConnectionString!, stalledTransactionLimit: settings.LeaseTime);
+        DatabaseStartWait.Run(() => PostgresStore.Open(settings.PostgresConnectionString!, stalledTransactionLimit: settings.LeaseTime), Describe(settings), logger: null);
 
     public override bool IsUnavailable(Exception e) => e is NpgsqlException;
 
@@ -24,7 +26,8 @@ internal sealed class PostgresStorage(ClusterHandle cluster) : StorageBackend
         cluster.StartAsync(store, runtime, settings, logger);
 
     /// <summary>
-    /// The registry is a row of the same database, shared by every node on it.
+    /// The registry is a row of the same database, shared by every node on it. A database out of reach is waited for
+    /// (<see cref="DatabaseStartWait"/>).
     /// </summary>
     /// <exception cref="KeelServerStartException">The database cannot be used.</exception>
     public override SchemaRegistry OpenSchemaRegistry(ServerSettings settings, ILogger logger)
@@ -32,8 +35,20 @@ internal sealed class PostgresStorage(ClusterHandle cluster) : StorageBackend
         PostgresSchemaDocumentStore? store = null;
         try
         {
-            store = PostgresSchemaDocumentStore.Open(settings.PostgresConnectionString!);
-            ImportDataDirectory(store, settings.DataDirectory);
+            store = DatabaseStartWait.Run(() =>
+            {
+                var opened = PostgresSchemaDocumentStore.Open(settings.PostgresConnectionString!);
+                try
+                {
+                    ImportDataDirectory(opened, settings.DataDirectory);
+                    return opened;
+                }
+                catch
+                {
+                    opened.Dispose();
+                    throw;
+                }
+            }, Describe(settings), logger);
             return new SchemaRegistry(store, settings.TestSchemaPollInterval, logger);
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException)

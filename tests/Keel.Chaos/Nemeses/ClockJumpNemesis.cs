@@ -20,6 +20,15 @@ public sealed class ClockJumpNemesis(KeelServerProcess server, string name = "se
 
     public string Name => $"clock jump {name}";
 
+    /// <summary>
+    /// Restart at the heal rather than at the fault: where another fault may strike at the same time (a broken link
+    /// to the database, say), a start that waits to be healthy during the fault would wait for a heal that comes only
+    /// after it. Off: the server runs on its moved clock through the fault window.
+    /// </summary>
+    public bool RestartAtHeal { get; init; }
+
+    private string? _pendingOffset;
+
     public async Task FaultAsync(Random random, OpHistory history)
     {
         ArgumentNullException.ThrowIfNull(random);
@@ -30,10 +39,39 @@ public sealed class ClockJumpNemesis(KeelServerProcess server, string name = "se
         await server.KillAsync();
         history.Nemesis("fault", $"clock {(jump > TimeSpan.Zero ? "forward" : "back")}");
         var seconds = ((long)Offset.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s";
+        if (RestartAtHeal)
+        {
+            _pendingOffset = seconds;
+            return;
+        }
+
+        await StartAsync(seconds, history);
+    }
+
+    /// <summary>
+    /// Starts the server on its moved clock if the fault left that to the heal; the clock stays where it jumped (a
+    /// jump back to the machine's time would be one more jump).
+    /// </summary>
+    public async Task HealAsync(OpHistory history)
+    {
+        if (_pendingOffset is not { } seconds)
+        {
+            return;
+        }
+
+        _pendingOffset = null;
+        // Another nemesis's heal may have started it meanwhile, on the old clock: the jump needs a start of its own.
+        if (!server.HasExited)
+        {
+            await server.KillAsync();
+        }
+
+        await StartAsync(seconds, history);
+    }
+
+    private async Task StartAsync(string seconds, OpHistory history)
+    {
         await server.RestartAsync(options => options with { Environment = new Dictionary<string, string>(options.Environment) { [Seam] = seconds } });
         history.Nemesis("started", $"{name} with its clock at {seconds}");
     }
-
-    /// <summary>Nothing to undo: the clock stays where it jumped (a jump back to the machine's time would be one more jump).</summary>
-    public Task HealAsync(OpHistory history) => Task.CompletedTask;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -37,7 +38,7 @@ internal sealed class ProxyConnection(TcpProxy proxy, Socket client)
 
             if (proxy.Fault == ProxyFault.Delay)
             {
-                await Task.Delay(proxy.Delay, stop);
+                await HoldAsync(proxy.Delay, stop);
             }
 
             var upstream = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -111,11 +112,24 @@ internal sealed class ProxyConnection(TcpProxy proxy, Socket client)
                     Reset();
                     return;
                 case ProxyFault.Delay:
-                    await Task.Delay(proxy.Delay, stop);
+                    await HoldAsync(proxy.Delay, stop);
                     break;
             }
 
             await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, stop);
+        }
+    }
+
+    /// <summary>
+    /// Waits at least <paramref name="delay"/> by the monotonic clock: a timer alone can fire a millisecond early
+    /// (it counts in the system's coarse ticks), and a delay fault promises a lower bound.
+    /// </summary>
+    private static async Task HoldAsync(TimeSpan delay, CancellationToken stop)
+    {
+        var start = Stopwatch.GetTimestamp();
+        for (var left = delay; left > TimeSpan.Zero; left = delay - Stopwatch.GetElapsedTime(start))
+        {
+            await Task.Delay(left + TimeSpan.FromMilliseconds(1), stop);
         }
     }
 

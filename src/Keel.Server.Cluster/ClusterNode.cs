@@ -5,8 +5,8 @@ namespace Keel.Server.Cluster;
 
 /// <summary>
 /// This node's part in a cluster on one PostgreSQL database: a loop that, every round (a second, or a
-/// quarter of the lease time when that is shorter, so a dead node's partitions are taken soon after
-/// its leases expire), records the
+/// quarter of the lease time when that is shorter; and just after another node's lease expires, so a
+/// dead node's partitions are taken as soon as the fence allows), records the
 /// node as alive, renews its leases, stops serving partitions whose lease another node took, and
 /// gives back or takes leases so they stay spread evenly (<see cref="LeaseBalance"/>). A partition
 /// is served here only under a lease; its commits are fenced by the lease's epoch. When the database
@@ -126,11 +126,24 @@ internal sealed partial class ClusterNode : IAsyncDisposable
         return view.Members.FirstOrDefault(m => m.Node == owner);
     }
 
+    /// <summary>
+    /// Rounds on a fixed pace (counted from each round's start, as a periodic timer would), brought
+    /// forward to just after another node's lease expires (<see cref="LeaseSchedule"/>): a dead node's
+    /// partitions are taken over when the fence allows, not up to a round later.
+    /// </summary>
     private async Task LoopAsync()
     {
-        using var timer = new PeriodicTimer(Round);
-        while (await WaitAsync(timer).ConfigureAwait(false))
+        var roundStartedAt = Environment.TickCount64;
+        while (true)
         {
+            var paced = Round - TimeSpan.FromMilliseconds(Environment.TickCount64 - roundStartedAt);
+            var sinceRead = TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _viewReadAtMs));
+            if (!await PauseAsync(LeaseSchedule.NextRoundIn(_view, Name, paced, sinceRead)).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            roundStartedAt = Environment.TickCount64;
             try
             {
                 await RunRoundAsync().ConfigureAwait(false);
@@ -146,6 +159,19 @@ internal sealed partial class ClusterNode : IAsyncDisposable
                     await StopServingAsync(_runtime.LocalPartitions).ConfigureAwait(false);
                 }
             }
+        }
+    }
+
+    private async Task<bool> PauseAsync(TimeSpan wait)
+    {
+        try
+        {
+            await Task.Delay(wait, _stop.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

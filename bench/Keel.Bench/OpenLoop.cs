@@ -7,7 +7,9 @@ namespace Keel.Bench;
 /// <see cref="MaxStartLagMs"/> is how late the load generator itself sent a request (its own GC or a
 /// starved thread pool on a shared machine): a pause that shows there is not the server's.
 /// </remarks>
-internal sealed record OpenLoopResult(int Requests, int Errors, double AchievedPerSecond, double P50Ms, double P99Ms, double MaxMs, double MaxStartLagMs);
+/// <param name="WorstAtSeconds">When the slowest request was scheduled, in seconds into the run: a worst pause in the first second is often the warm-up (new connections), not the steady state.</param>
+/// <param name="P999Ms">The 99.9th percentile: with a single outlier, what the other slow requests took.</param>
+internal sealed record OpenLoopResult(int Requests, int Errors, double AchievedPerSecond, double P50Ms, double P99Ms, double MaxMs, double MaxStartLagMs, double WorstAtSeconds = double.NaN, double P999Ms = double.NaN, int Over20Ms = 0);
 
 /// <summary>Open-loop load: requests start on a fixed schedule (rate per second) whether or not earlier ones answered.</summary>
 internal static class OpenLoop
@@ -47,7 +49,9 @@ internal static class OpenLoop
         await Task.WhenAll(inFlight);
         var elapsed = clock.Elapsed;
         var sorted = latencies.Order().ToArray();
-        return new OpenLoopResult(total, errors, total / elapsed.TotalSeconds, LoadRun.Percentile(sorted, 0.50), LoadRun.Percentile(sorted, 0.99), sorted.Length == 0 ? 0 : sorted[^1], startLags.DefaultIfEmpty().Max());
+        var worst = total == 0 ? 0 : Array.IndexOf(latencies, latencies.Max());
+        return new OpenLoopResult(total, errors, total / elapsed.TotalSeconds, LoadRun.Percentile(sorted, 0.50), LoadRun.Percentile(sorted, 0.99), sorted.Length == 0 ? 0 : sorted[^1], startLags.DefaultIfEmpty().Max(),
+            WorstAtSeconds: worst / rate, P999Ms: LoadRun.Percentile(sorted, 0.999), Over20Ms: latencies.Count(l => l > 20));
     }
 }
 

@@ -135,11 +135,19 @@ internal static class ScaleBenchmark
         }
 
         var steadyMark = server.LogMark();
+        var latenciesBefore = kind == ServerKind.Keel ? await ServerLatencyCounts.ScrapeAsync(server.AdminUrl) : null;
         var steady = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post("/TsNoop/echo", "\"x\""));
+        var latenciesAfter = kind == ServerKind.Keel ? await ServerLatencyCounts.ScrapeAsync(server.AdminUrl) : null;
+        double Slow(string histogram) => latenciesAfter is null ? double.NaN : latenciesAfter.Above(histogram, "0.02") - latenciesBefore!.Above(histogram, "0.02");
         Add("steady p50", steady.P50Ms, "ms");
         Add("steady p99", steady.P99Ms, "ms");
+        Add("steady p99.9", steady.P999Ms, "ms");
         Add("steady max (worst pause)", steady.MaxMs, "ms");
+        Add("steady: worst request scheduled at", steady.WorstAtSeconds, "s");
         Add("steady: load generator's own worst lag", steady.MaxStartLagMs, "ms");
+        Add("steady: requests over 20 ms, seen by the load generator", steady.Over20Ms, "count");
+        Add("steady: attempts over 20 ms, seen by the server (server -> endpoint -> server)", Slow(ServerLatencyCounts.Attempts), "count");
+        Add("steady: batch commits over 20 ms, seen by the server", Slow(ServerLatencyCounts.Commits), "count");
         AddStalls("steady", server.StallsSince(steadyMark));
         Add("steady achieved", steady.AchievedPerSecond, "req/s");
         Add("steady errors", steady.Errors, "count");

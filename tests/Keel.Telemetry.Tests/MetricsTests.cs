@@ -24,6 +24,14 @@ public sealed class MetricsTests(TracedSystem system)
         Assert.Contains(samples, s => s.Name == "keel_attempt_duration_seconds_count" && s.Value > 0);
         Assert.Contains(samples, s => s.Name == "keel_partition_batch_size_count" && s.Value > 0);
         Assert.Contains(samples, s => s.Name == "keel_partition_commit_duration_seconds_sum");
+
+        // Buckets in seconds, fine enough to tell a sync from a 20 ms pause (not the exporter's 0, 5, 10 … defaults).
+        var commitBounds = samples.Where(s => s.Name == "keel_partition_commit_duration_seconds_bucket").Select(s => s.Labels["le"]).ToHashSet();
+        Assert.Contains("0.001", commitBounds);
+        Assert.Contains("0.02", commitBounds);
+        var attemptBounds = samples.Where(s => s.Name == "keel_attempt_duration_seconds_bucket").Select(s => s.Labels["le"]).ToHashSet();
+        Assert.Contains("0.005", attemptBounds);
+        Assert.DoesNotContain("5000", attemptBounds);
         Assert.Contains(samples, s => s.Name == "keel_partition_queue_depth" && s.Labels.ContainsKey("keel_partition"));
     }
 

@@ -18,11 +18,22 @@ public static class ServerTelemetry
 
     public static readonly Meter Meter = new(Name);
 
+    /// <summary>
+    /// Bucket bounds, in seconds, for the latency histograms: an exporter's generic defaults (0, 5, 10,
+    /// 25 … 10,000) are made for milliseconds and would put every commit and most attempts in the first
+    /// bucket. These separate a sync (~0.1–1 ms) from a slow disk, and a quick attempt from a 20 ms pause.
+    /// Declared before the instruments: static fields initialise in order.
+    /// </summary>
+    private static readonly InstrumentAdvice<double> SecondsBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    };
+
     /// <summary>Invocations that ended, by <c>keel.outcome</c> (completed, failed, cancelled, killed) and <c>keel.service</c>.</summary>
     public static readonly Counter<long> Invocations = Meter.CreateCounter<long>("keel.invocations", "{invocation}", "Invocations that ended, by outcome.");
 
     /// <summary>How long each attempt ran (request opened to End, Suspension, Error or transport failure), by <c>keel.outcome</c>.</summary>
-    public static readonly Histogram<double> AttemptDuration = Meter.CreateHistogram<double>("keel.attempt.duration", "s", "Duration of invocation attempts.");
+    public static readonly Histogram<double> AttemptDuration = Meter.CreateHistogram("keel.attempt.duration", "s", "Duration of invocation attempts.", tags: null, advice: SecondsBuckets);
 
     /// <summary>Failed attempts that will be retried (a retry timer was set).</summary>
     public static readonly Counter<long> Retries = Meter.CreateCounter<long>("keel.attempt.retries", "{retry}", "Attempts scheduled for retry after a failure.");
@@ -34,10 +45,10 @@ public static class ServerTelemetry
     public static readonly Histogram<long> BatchSize = Meter.CreateHistogram<long>("keel.partition.batch.size", "{command}", "Commands per committed partition batch.");
 
     /// <summary>How long a batch's durable write (fsync) took.</summary>
-    public static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>("keel.partition.commit.duration", "s", "Latency of partition batch commits.");
+    public static readonly Histogram<double> CommitDuration = Meter.CreateHistogram("keel.partition.commit.duration", "s", "Latency of partition batch commits.", tags: null, advice: SecondsBuckets);
 
     /// <summary>Times the whole process stood still (a garbage collection, CPU starvation, swapping), as seen by <c>StallMonitor</c>.</summary>
-    public static readonly Histogram<double> ProcessStalls = Meter.CreateHistogram<double>("keel.process.stall.duration", "s", "Stalls of the whole server process (20 ms or longer).");
+    public static readonly Histogram<double> ProcessStalls = Meter.CreateHistogram("keel.process.stall.duration", "s", "Stalls of the whole server process (20 ms or longer).", tags: null, advice: SecondsBuckets);
 
     private static readonly ConcurrentDictionary<object, Func<(int Partition, int Depth)>> QueueDepths = new();
 

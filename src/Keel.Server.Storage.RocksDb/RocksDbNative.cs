@@ -54,6 +54,9 @@ internal static partial class RocksDbNative
     public static partial void rocksdb_writeoptions_set_sync(nint options, byte value);
 
     [LibraryImport(Library)]
+    public static partial void rocksdb_flush_wal(nint db, byte sync, ref nint error);
+
+    [LibraryImport(Library)]
     public static partial nint rocksdb_readoptions_create();
 
     [LibraryImport(Library)]

@@ -4,7 +4,7 @@ using static Keel.Server.Storage.RocksDb.RocksDbNative;
 
 namespace Keel.Server.Storage;
 
-/// <summary>The embedded default: one RocksDB database, one column family per table, synced writes.</summary>
+/// <summary>The embedded default: one RocksDB database, one column family per table, synced writes (see <see cref="CommitWithoutSync"/> for the one exception).</summary>
 public sealed class RocksDbStore : IKeyValueStore
 {
     private const string DefaultFamily = "default";
@@ -14,6 +14,12 @@ public sealed class RocksDbStore : IKeyValueStore
     private readonly nint[] _allFamilies;
     private readonly nint[] _families;
     private readonly nint _syncWrites;
+    private readonly nint _unsyncedWrites;
+
+    // Writes made without a sync, counted, and how many of them a sync is known to cover: a commit
+    // that must be durable but has nothing to write still syncs the log when some are not covered.
+    private long _unsyncedCount;
+    private long _syncedUpTo;
     private readonly nint _reads;
     private int _disposed;
 
@@ -85,6 +91,7 @@ public sealed class RocksDbStore : IKeyValueStore
 
         _syncWrites = rocksdb_writeoptions_create();
         rocksdb_writeoptions_set_sync(_syncWrites, 1);
+        _unsyncedWrites = rocksdb_writeoptions_create();
         _reads = rocksdb_readoptions_create();
         OpenedIn = watch.Elapsed;
     }
@@ -237,12 +244,77 @@ public sealed class RocksDbStore : IKeyValueStore
     public void Commit(IReadOnlyList<WriteOp> writes)
     {
         ArgumentNullException.ThrowIfNull(writes);
+        // Read before writing: every unsynced write finished by now is in the log ahead of this one, so
+        // this commit's sync covers it.
+        var covers = Interlocked.Read(ref _unsyncedCount);
+        if (writes.Count == 0)
+        {
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            if (covers > Interlocked.Read(ref _syncedUpTo))
+            {
+                SyncLog();
+                RecordSynced(covers);
+            }
+
+            return;
+        }
+
+        Write(writes, _syncWrites);
+        RecordSynced(covers);
+    }
+
+    /// <summary>
+    /// Writes atomically into the write-ahead log without waiting for the disk: it survives the process
+    /// being killed (the log is in the kernel's hands), and a power cut only once a later synced commit
+    /// returned — the log is synced in order, so that sync covers it.
+    /// </summary>
+    public void CommitWithoutSync(IReadOnlyList<WriteOp> writes)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
         if (writes.Count == 0)
         {
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
             return;
         }
 
+        Write(writes, _unsyncedWrites);
+        Interlocked.Increment(ref _unsyncedCount);
+    }
+
+    private void RecordSynced(long covers)
+    {
+        for (var seen = Interlocked.Read(ref _syncedUpTo); covers > seen; seen = Interlocked.Read(ref _syncedUpTo))
+        {
+            if (Interlocked.CompareExchange(ref _syncedUpTo, covers, seen) == seen)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>How often an empty durable commit had to sync the log for earlier unsynced writes (for tests).</summary>
+    internal long LogSyncs => Interlocked.Read(ref _logSyncs);
+
+    private long _logSyncs;
+
+    private void SyncLog()
+    {
+        Interlocked.Increment(ref _logSyncs);
+        Acquire();
+        try
+        {
+            nint error = 0;
+            rocksdb_flush_wal(_db, 1, ref error);
+            RocksDbException.ThrowIfError(error);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    private void Write(IReadOnlyList<WriteOp> writes, nint options)
+    {
         Acquire();
         var batch = rocksdb_writebatch_create();
         try
@@ -260,7 +332,7 @@ public sealed class RocksDbStore : IKeyValueStore
             }
 
             nint error = 0;
-            rocksdb_write(_db, _syncWrites, batch, ref error);
+            rocksdb_write(_db, options, batch, ref error);
             RocksDbException.ThrowIfError(error);
         }
         finally
@@ -320,6 +392,7 @@ public sealed class RocksDbStore : IKeyValueStore
         rocksdb_close(_db);
         rocksdb_readoptions_destroy(_reads);
         rocksdb_writeoptions_destroy(_syncWrites);
+        rocksdb_writeoptions_destroy(_unsyncedWrites);
         rocksdb_options_destroy(_familyOptions);
         rocksdb_options_destroy(_options);
     }

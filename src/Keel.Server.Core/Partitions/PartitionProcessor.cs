@@ -218,7 +218,7 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 break;
             }
 
-            var applied = new AppliedBatch(tx.Batch, actions, replies, batch.Count);
+            var applied = new AppliedBatch(tx.Batch, actions, replies, batch.Count, Sync: !SyncDeferral.CanDefer(batch, actions));
             batch.Clear();
             lock (_inFlightGate)
             {
@@ -299,7 +299,14 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
                 // Committed even when empty: a fenced store then checks that this node still holds the
                 // partition, so a stale owner never answers a read.
                 using var measured = new CommitMeasurement(_partition, batch.Commands);
-                _store.Commit(batch.Writes.Writes());
+                if (batch.Sync)
+                {
+                    _store.Commit(batch.Writes.Writes());
+                }
+                else
+                {
+                    _store.CommitWithoutSync(batch.Writes.Writes());
+                }
             }
 #pragma warning disable CA1031 // Storage failures of any kind stop the partition (crash-only).
             catch (Exception e)
@@ -560,7 +567,8 @@ public sealed partial class PartitionProcessor : IAsyncDisposable
     }
 
     /// <summary>A batch applied and waiting for its commit: its writes, the actions to run after, the requests to answer if it fails.</summary>
-    private sealed record AppliedBatch(Overlay Writes, List<PartitionAction> Actions, List<object> Replies, int Commands);
+    /// <param name="Sync">False when the batch may be written without a sync (<see cref="SyncDeferral"/>).</param>
+    private sealed record AppliedBatch(Overlay Writes, List<PartitionAction> Actions, List<object> Replies, int Commands, bool Sync);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} failed to apply {Command}; it left no writes")]
     private static partial void LogApplyFailed(ILogger logger, Exception error, int partition, string command);

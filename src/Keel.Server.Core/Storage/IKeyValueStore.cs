@@ -38,8 +38,19 @@ public interface IKeyValueStore : IDisposable
     /// <summary>Entries with <paramref name="from"/> ≤ key &lt; <paramref name="to"/> (no upper bound when null), in key order, read lazily.</summary>
     IEnumerable<KeyValuePair<byte[], byte[]>> Scan(Table table, byte[] from, byte[]? to);
 
-    /// <summary>Applies every write atomically and durably (fsync) before returning; throws if it cannot.</summary>
+    /// <summary>
+    /// Applies every write atomically and durably (fsync) before returning; throws if it cannot. It also
+    /// makes durable every <see cref="CommitWithoutSync"/> that returned before it began — even when it
+    /// has nothing to write itself.
+    /// </summary>
     void Commit(IReadOnlyList<WriteOp> writes);
+
+    /// <summary>
+    /// Applies every write atomically, visible to later reads, but durable against a power cut only once
+    /// a later <see cref="Commit"/> returns (a store that cannot tell the two apart syncs it). For writes
+    /// nobody outside the server has been told about (see <c>SyncDeferral</c>).
+    /// </summary>
+    void CommitWithoutSync(IReadOnlyList<WriteOp> writes) => Commit(writes);
 
     /// <summary>
     /// A read-only view of everything committed so far, unaffected by later commits (introspection

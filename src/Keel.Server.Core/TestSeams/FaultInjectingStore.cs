@@ -26,6 +26,18 @@ public sealed class FaultInjectingStore(IKeyValueStore inner, string controlFile
 
     public void Commit(IReadOnlyList<WriteOp> writes)
     {
+        Inject();
+        inner.Commit(writes);
+    }
+
+    public void CommitWithoutSync(IReadOnlyList<WriteOp> writes)
+    {
+        Inject();
+        inner.CommitWithoutSync(writes);
+    }
+
+    private void Inject()
+    {
         var faults = Current();
         if (faults.FailCommits)
         {
@@ -37,8 +49,6 @@ public sealed class FaultInjectingStore(IKeyValueStore inner, string controlFile
             // The partition's commit thread is blocked as it would be by a slow fsync.
             Thread.Sleep(faults.CommitDelay);
         }
-
-        inner.Commit(writes);
     }
 
     /// <summary>The faults the control file asks for; it is read again only when its time or length changed (a stat per commit).</summary>

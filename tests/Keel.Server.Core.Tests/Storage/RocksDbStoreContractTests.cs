@@ -31,6 +31,39 @@ public sealed class RocksDbStoreContractTests : KeyValueStoreContract, IDisposab
     }
 
     [Fact]
+    public void Writes_without_a_sync_read_back_at_once_survive_a_reopen_and_are_synced_by_the_next_durable_commit_even_an_empty_one()
+    {
+        var store = (RocksDbStore)OpenEmpty();
+        store.CommitWithoutSync([new WriteOp(Table.Inbox, [1], [5])]);
+        Assert.Equal([5], store.Get(Table.Inbox, [1]));
+
+        // A durable commit with nothing to write (a read's batch) must still make the earlier write durable.
+        store.Commit([]);
+        Assert.Equal(1, store.LogSyncs);
+        store.Commit([]);
+        Assert.Equal(1, store.LogSyncs);
+
+        // A durable commit with writes syncs the log itself: nothing is left for an empty one after it.
+        store.CommitWithoutSync([new WriteOp(Table.Inbox, [2], [6])]);
+        store.Commit([new WriteOp(Table.Status, [2], [7])]);
+        store.Commit([]);
+        Assert.Equal(1, store.LogSyncs);
+
+        var reopened = Reopen(Dispose(store));
+        using (reopened)
+        {
+            Assert.Equal([5], reopened.Get(Table.Inbox, [1]));
+            Assert.Equal([6], reopened.Get(Table.Inbox, [2]));
+        }
+    }
+
+    private static IKeyValueStore Dispose(IKeyValueStore store)
+    {
+        store.Dispose();
+        return store;
+    }
+
+    [Fact]
     public void Tables_are_separate_column_families()
     {
         using var store = (RocksDbStore)OpenEmpty();

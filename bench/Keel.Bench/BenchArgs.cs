@@ -38,6 +38,22 @@ internal sealed class BenchArgs
     public double Double(string name, double fallback) =>
         _flags.TryGetValue(name, out var text) ? double.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
+    /// <summary>A duration flag: seconds as a plain number (<c>2</c>, <c>1.5</c>) or with a unit (<c>2s</c>, <c>500ms</c>); null when absent.</summary>
+    public TimeSpan? Duration(string name)
+    {
+        if (!_flags.TryGetValue(name, out var text))
+        {
+            return null;
+        }
+
+        var (number, scale) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)
+            : text.EndsWith('s') ? (text[..^1], 1.0)
+            : (text, 1.0);
+        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? TimeSpan.FromSeconds(value * scale)
+            : throw new ArgumentException($"--{name} {text}: expected a duration such as 2, 2s or 500ms.");
+    }
+
     /// <summary>Which servers to run, <c>--servers keel,restate</c> by default.</summary>
     public IReadOnlyList<ServerKind> Servers() =>
         [.. String("servers", "keel,restate").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim().ToLowerInvariant() switch

@@ -12,7 +12,7 @@ namespace Keel.Bench;
 /// requests spread over the nodes' ingress ports; CPU per 1000 requests summed over the nodes and
 /// the database. Then failover (<see cref="ClusterFailover"/>). <c>--setups rocksdb,pg1,pg2,pg3</c> picks the
 /// throughput setups (all by default, <c>none</c> for failover alone), <c>--rounds N</c> repeats them
-/// interleaved, <c>--failovers N</c> how many kills (0: none), <c>--lease-time S</c> the lease (the server's default when absent).
+/// interleaved, <c>--failovers N</c> how many kills (0: none), <c>--lease-time S</c> the lease (<c>2</c>, <c>2s</c>, <c>1500ms</c>; the server's default when absent).
 /// </summary>
 internal static class ClusterBenchmark
 {
@@ -30,7 +30,7 @@ internal static class ClusterBenchmark
         var duration = TimeSpan.FromSeconds(args.Positional(1, 8));
         var setups = args.String("setups", "rocksdb,pg1,pg2,pg3").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var rounds = args.Int("rounds", 1);
-        TimeSpan? lease = args.String("lease-time") is { } seconds ? TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture)) : null;
+        var lease = args.Duration("lease-time");
         Console.WriteLine($"TypeScript endpoint, concurrency {Concurrency}, {duration.TotalSeconds:F0} s per scenario, {Partitions} partitions, lease {(lease is { } l ? $"{l.TotalSeconds} s" : "the server's default")}");
         Console.WriteLine("| setup | scenario | req/s | p50/p99 ms | server CPU ms per 1000 (nodes + database) | errors |");
         Console.WriteLine("|---|---|---|---|---|---|");

@@ -25,7 +25,8 @@ internal static class ScaleBenchmark
             RetentionSeconds: args.String("retention") is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null,
             Lookups: args.Int("lookups", 0),
             SeedEndpoint: args.String("seed-endpoint", "ts"),
-            DataFrom: args.String("data-from"));
+            DataFrom: args.String("data-from"),
+            LoadEndpoint: args.String("load-endpoint", "ts"));
         Console.WriteLine($"Scale: {settings.Completed} completed invocations retained, {settings.Timers} pending timers (delay {settings.TimerDelay}), " +
             $"steady open loop {settings.Rate:F0} req/s for {settings.Steady.TotalSeconds:F0} s, seeding at concurrency {settings.SeedConcurrency}.");
         var results = new Dictionary<ServerKind, List<(string Metric, double Value, string Unit)>>();
@@ -56,7 +57,7 @@ internal static class ScaleBenchmark
         Console.WriteLine("Keel gets the same retention through --default-retention and --cleanup-interval; held completions are counted with SQL on both servers.");
     }
 
-    private sealed record Settings(int Completed, int Timers, double Rate, TimeSpan Steady, int SeedConcurrency, string TimerDelay, int? RetentionSeconds, int Lookups, string SeedEndpoint, string? DataFrom);
+    private sealed record Settings(int Completed, int Timers, double Rate, TimeSpan Steady, int SeedConcurrency, string TimerDelay, int? RetentionSeconds, int Lookups, string SeedEndpoint, string? DataFrom, string LoadEndpoint);
 
     private static string Format(double value) =>
         double.IsNaN(value) ? "n/a" : value.ToString(value >= 100 || value == Math.Floor(value) ? "F0" : "F1", CultureInfo.InvariantCulture);
@@ -78,6 +79,12 @@ internal static class ScaleBenchmark
         // load still goes to TsNoop.
         using var seeder = settings.SeedEndpoint == "ts" ? null : await BenchEndpoint.StartAsync(settings.SeedEndpoint, server.AdminUrl);
         var seedPrefix = (seeder ?? endpoint).Prefix;
+
+        // --load-endpoint cs: the steady load, the sweep and the restart's first call go to the C# endpoint,
+        // whose tail is not node's: the server's own worst pause shows without the TS endpoint's.
+        using var loader = settings.LoadEndpoint == "ts" || settings.LoadEndpoint == settings.SeedEndpoint ? null : await BenchEndpoint.StartAsync(settings.LoadEndpoint, server.AdminUrl);
+        var load = settings.LoadEndpoint == "ts" ? endpoint : loader ?? seeder!;
+        var loadPath = $"/{load.Prefix}Noop/echo";
         using var http = LoadRun.Client(server.IngressUrl);
         var rows = new List<(string, double, string)>();
         void Add(string metric, double value, string unit)
@@ -136,7 +143,7 @@ internal static class ScaleBenchmark
 
         var steadyMark = server.LogMark();
         var latenciesBefore = kind == ServerKind.Keel ? await ServerLatencyCounts.ScrapeAsync(server.AdminUrl) : null;
-        var steady = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post("/TsNoop/echo", "\"x\""));
+        var steady = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post(loadPath, "\"x\""));
         var latenciesAfter = kind == ServerKind.Keel ? await ServerLatencyCounts.ScrapeAsync(server.AdminUrl) : null;
         double Slow(string histogram) => latenciesAfter is null ? double.NaN : latenciesAfter.Above(histogram, "0.02") - latenciesBefore!.Above(histogram, "0.02");
         Add("steady p50", steady.P50Ms, "ms");
@@ -163,7 +170,7 @@ internal static class ScaleBenchmark
             }
 
             var sweepMark = server.LogMark();
-            var sweep = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post("/TsNoop/echo", "\"x\""));
+            var sweep = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post(loadPath, "\"x\""));
             Add("sweep p99", sweep.P99Ms, "ms");
             Add("sweep max (worst pause)", sweep.MaxMs, "ms");
             Add("sweep: load generator's own worst lag", sweep.MaxStartLagMs, "ms");
@@ -189,7 +196,7 @@ internal static class ScaleBenchmark
         var health = await server.LaunchAsync(TimeSpan.FromMinutes(10));
         while (true)
         {
-            using var message = LoadRun.Post("/TsNoop/echo", "\"x\"");
+            using var message = LoadRun.Post(loadPath, "\"x\"");
             if ((await LoadRun.SendAsync(http, message)).Ok)
             {
                 break;

@@ -9,7 +9,7 @@ namespace Keel.Bench;
 /// </remarks>
 /// <param name="WorstAtSeconds">When the slowest request was scheduled, in seconds into the run: a worst pause in the first second is often the warm-up (new connections), not the steady state.</param>
 /// <param name="P999Ms">The 99.9th percentile: with a single outlier, what the other slow requests took.</param>
-internal sealed record OpenLoopResult(int Requests, int Errors, double AchievedPerSecond, double P50Ms, double P99Ms, double MaxMs, double MaxStartLagMs, double WorstAtSeconds = double.NaN, double P999Ms = double.NaN, int Over20Ms = 0);
+internal sealed record OpenLoopResult(int Requests, int Errors, double AchievedPerSecond, double P50Ms, double P99Ms, double MaxMs, double MaxStartLagMs, double WorstAtSeconds = double.NaN, double P999Ms = double.NaN, int Over20Ms = 0, string SlowSeconds = "");
 
 /// <summary>Open-loop load: requests start on a fixed schedule (rate per second) whether or not earlier ones answered.</summary>
 internal static class OpenLoop
@@ -51,8 +51,23 @@ internal static class OpenLoop
         var sorted = latencies.Order().ToArray();
         var worst = total == 0 ? 0 : Array.IndexOf(latencies, latencies.Max());
         return new OpenLoopResult(total, errors, total / elapsed.TotalSeconds, LoadRun.Percentile(sorted, 0.50), LoadRun.Percentile(sorted, 0.99), sorted.Length == 0 ? 0 : sorted[^1], startLags.DefaultIfEmpty().Max(),
-            WorstAtSeconds: worst / rate, P999Ms: LoadRun.Percentile(sorted, 0.999), Over20Ms: latencies.Count(l => l > 20));
+            WorstAtSeconds: worst / rate, P999Ms: LoadRun.Percentile(sorted, 0.999), Over20Ms: latencies.Count(l => l > 20),
+            SlowSeconds: SlowestSeconds(latencies, rate));
     }
+
+    /// <summary>
+    /// The five seconds of the run (by scheduled start) with the most requests over 20 ms, as
+    /// "second:count": slow requests bunched in a few seconds point at an event (a flush, a collection),
+    /// spread thinly at scheduling noise.
+    /// </summary>
+    private static string SlowestSeconds(double[] latencies, double rate) => string.Join(" ", latencies
+        .Select((latency, index) => (Second: (int)(index / rate), Slow: latency > 20))
+        .Where(r => r.Slow)
+        .GroupBy(r => r.Second)
+        .OrderByDescending(g => g.Count())
+        .ThenBy(g => g.Key)
+        .Take(5)
+        .Select(g => $"{g.Key}:{g.Count()}"));
 }
 
 /// <summary>Closed loop over a fixed number of requests (seeding): <paramref name="concurrency"/> workers take the next index until all are sent.</summary>

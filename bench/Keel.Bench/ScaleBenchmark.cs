@@ -26,7 +26,8 @@ internal static class ScaleBenchmark
             Lookups: args.Int("lookups", 0),
             SeedEndpoint: args.String("seed-endpoint", "ts"),
             DataFrom: args.String("data-from"),
-            LoadEndpoint: args.String("load-endpoint", "ts"));
+            LoadEndpoint: args.String("load-endpoint", "ts"),
+            Warmup: TimeSpan.FromSeconds(args.Double("warmup-seconds", 0)));
         Console.WriteLine($"Scale: {settings.Completed} completed invocations retained, {settings.Timers} pending timers (delay {settings.TimerDelay}), " +
             $"steady open loop {settings.Rate:F0} req/s for {settings.Steady.TotalSeconds:F0} s, seeding at concurrency {settings.SeedConcurrency}.");
         var results = new Dictionary<ServerKind, List<(string Metric, double Value, string Unit)>>();
@@ -57,7 +58,7 @@ internal static class ScaleBenchmark
         Console.WriteLine("Keel gets the same retention through --default-retention and --cleanup-interval; held completions are counted with SQL on both servers.");
     }
 
-    private sealed record Settings(int Completed, int Timers, double Rate, TimeSpan Steady, int SeedConcurrency, string TimerDelay, int? RetentionSeconds, int Lookups, string SeedEndpoint, string? DataFrom, string LoadEndpoint);
+    private sealed record Settings(int Completed, int Timers, double Rate, TimeSpan Steady, int SeedConcurrency, string TimerDelay, int? RetentionSeconds, int Lookups, string SeedEndpoint, string? DataFrom, string LoadEndpoint, TimeSpan Warmup);
 
     private static string Format(double value) =>
         double.IsNaN(value) ? "n/a" : value.ToString(value >= 100 || value == Math.Floor(value) ? "F0" : "F1", CultureInfo.InvariantCulture);
@@ -141,6 +142,13 @@ internal static class ScaleBenchmark
             Add("repeated idempotent call errors", double.NaN, "count");
         }
 
+        if (settings.Warmup > TimeSpan.Zero)
+        {
+            // The same load, not measured: first connections and first calls (code run for the first time in
+            // the server and the endpoint) would otherwise be the steady phase's worst pause.
+            await OpenLoop.RunAsync(http, settings.Rate, settings.Warmup, _ => LoadRun.Post(loadPath, "\"x\""));
+        }
+
         var steadyMark = server.LogMark();
         var latenciesBefore = kind == ServerKind.Keel ? await ServerLatencyCounts.ScrapeAsync(server.AdminUrl) : null;
         var steady = await OpenLoop.RunAsync(http, settings.Rate, settings.Steady, _ => LoadRun.Post(loadPath, "\"x\""));
@@ -153,6 +161,7 @@ internal static class ScaleBenchmark
         Add("steady: worst request scheduled at", steady.WorstAtSeconds, "s");
         Add("steady: load generator's own worst lag", steady.MaxStartLagMs, "ms");
         Add("steady: requests over 20 ms, seen by the load generator", steady.Over20Ms, "count");
+        Console.Error.WriteLine($"  {server.Name}: steady: seconds with the most requests over 20 ms (second:count): {steady.SlowSeconds}");
         Add("steady: attempts over 20 ms, seen by the server (server -> endpoint -> server)", Slow(ServerLatencyCounts.Attempts), "count");
         Add("steady: batch commits over 20 ms, seen by the server", Slow(ServerLatencyCounts.Commits), "count");
         AddStalls("steady", server.StallsSince(steadyMark));

@@ -384,6 +384,18 @@ public sealed class RocksDbStore : IKeyValueStore
 
     private void Close()
     {
+        // A clean stop leaves nothing to a power cut: writes made without a sync are synced first
+        // (best effort: a log that cannot be synced now was already failing the commits).
+        if (Interlocked.Read(ref _unsyncedCount) > Interlocked.Read(ref _syncedUpTo))
+        {
+            nint error = 0;
+            rocksdb_flush_wal(_db, 1, ref error);
+            if (error != 0)
+            {
+                RocksDbNative.rocksdb_free(error);
+            }
+        }
+
         foreach (var family in _allFamilies)
         {
             rocksdb_column_family_handle_destroy(family);

@@ -20,6 +20,7 @@ public sealed class RocksDbStore : IKeyValueStore
     // that must be durable but has nothing to write still syncs the log when some are not covered.
     private long _unsyncedCount;
     private long _syncedUpTo;
+    private long _logSyncs;
     private readonly nint _reads;
     private int _disposed;
 
@@ -294,8 +295,6 @@ public sealed class RocksDbStore : IKeyValueStore
 
     /// <summary>How often an empty durable commit had to sync the log for earlier unsynced writes (for tests).</summary>
     internal long LogSyncs => Interlocked.Read(ref _logSyncs);
-
-    private long _logSyncs;
 
     private void SyncLog()
     {

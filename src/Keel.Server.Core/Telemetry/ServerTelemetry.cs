@@ -44,7 +44,7 @@ public static class ServerTelemetry
     /// <summary>Commands applied per committed batch (group commit: one fsync each).</summary>
     public static readonly Histogram<long> BatchSize = Meter.CreateHistogram<long>("keel.partition.batch.size", "{command}", "Commands per committed partition batch.");
 
-    /// <summary>How long a batch's durable write (fsync) took.</summary>
+    /// <summary>How long a batch's write took: with its fsync, or without one for a batch nobody outside can see yet (SyncDeferral).</summary>
     public static readonly Histogram<double> CommitDuration = Meter.CreateHistogram("keel.partition.commit.duration", "s", "Latency of partition batch commits.", tags: null, advice: SecondsBuckets);
 
     /// <summary>Times the whole process stood still (a garbage collection, CPU starvation, swapping), as seen by <c>StallMonitor</c>.</summary>

@@ -4,7 +4,6 @@ using Keel.Protocol.Messages;
 using Keel.Server.Contracts;
 using Keel.Server.Model;
 using Keel.Server.Partitions;
-using Keel.Server.Storage;
 
 namespace Keel.Server.Core.Tests.Partitions;
 
@@ -15,9 +14,8 @@ namespace Keel.Server.Core.Tests.Partitions;
 /// </summary>
 public class SyncDeferralTests
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
-    private readonly MemoryStore _store = new();
-    private readonly StateMachine _machine = new(new FakeSchema(), new RuntimeOptions { DataDirectory = "unused", Partitions = 1 });
+    private static readonly DateTimeOffset Now = PartitionHarness.Now;
+    private readonly PartitionHarness _h = new(new RuntimeOptions { DataDirectory = "unused", Partitions = 1 });
 
     private static PartitionCommand.Submit Call(string key, string? idempotencyKey = null) => Ingress(new InvocationRequest("Counter", "add", key, "1"u8.ToArray(), [], idempotencyKey, IsSend: false));
 
@@ -117,11 +115,5 @@ public class SyncDeferralTests
     private static PartitionCommand.Effect Entry(InvokeRequest attempt, uint index, IMessage command, bool ack = false) =>
         new(new InvokerEffect.Command(attempt.Id, attempt.Attempt, index, new JournalEntry(MessageCodec.TypeOf(command), command.ToByteArray()), ack));
 
-    private List<PartitionAction> Apply(PartitionCommand command)
-    {
-        var tx = new Transaction(_store);
-        var result = _machine.Apply(new Tables(tx), command, Now);
-        tx.Commit();
-        return [.. result.Actions];
-    }
+    private List<PartitionAction> Apply(PartitionCommand command) => _h.Actions(command);
 }
